@@ -1,0 +1,11 @@
+"""Test settings: fast hashing, in-memory e-mail, the database from DATABASE_URL or SQLite."""
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, database_from_env
+
+DATABASES = {"default": database_from_env(VAR_DIR / "test.sqlite3")}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+MEDIA_ROOT = VAR_DIR / "test-media"
+AXES_FAILURE_LIMIT = 3

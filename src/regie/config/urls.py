@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from regie.core import views as core_views
+from regie.core.admin_site import site as admin_site
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("organisation/", core_views.switch_organisation, name="switch-organisation"),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("registry/", include("regie.people.urls")),
+    path("config/", admin_site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,49 @@
+"""The one error type of Regie's business rules, carrying a stable code.
+
+Pure modules raise or return :class:`DomainError` values. The message template is English and
+marked for translation with :func:`gettext_noop` (a plain identity function, so pure modules
+stay importable without Django); :meth:`DomainError.translated` renders it in the active
+language once Django is configured.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a message for translation without translating it (picked up by makemessages)."""
+    return message
+
+
+class DomainError(Exception):
+    """A broken business rule: a stable ``code``, an English template and its parameters."""
+
+    def __init__(self, code: str, template: str, **params: Any) -> None:
+        self.code = code
+        self.template = template
+        self.params = params
+        super().__init__(self.english())
+
+    def english(self) -> str:
+        """Return the message in English (for logs and developers)."""
+        return self.template % self.params if self.params else self.template
+
+    def translated(self) -> str:
+        """Return the message in the active language."""
+        from django.utils.translation import gettext
+
+        template = gettext(self.template)
+        return template % self.params if self.params else template
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, DomainError)
+            and (self.code, self.template, self.params) == (other.code, other.template, other.params)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.code, self.english()))
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.code!r}, {self.english()!r})"

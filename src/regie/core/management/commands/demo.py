@@ -1,0 +1,55 @@
+"""Load the demo commune (deterministic; `--children N` scales it)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from regie.core.models import Membership, Organisation, User
+from regie.demo import commune
+
+
+class Command(BaseCommand):
+    help = "Load the demo commune with its users (skipped when already loaded; see --reset)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--children", type=int, default=400)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--reset", action="store_true", help="Delete and rebuild the demo.")
+
+    def handle(self, *args, children, seed, reset, **options):
+        if children < 1:
+            raise CommandError("--children must be at least 1")
+        existing = commune.demo_organisation()
+        if existing and reset:
+            self._delete_demo()
+            existing = None
+        if existing:
+            self.stdout.write("The demo commune is already loaded (use --reset to rebuild it).")
+        else:
+            _, stats = commune.build_demo(children=children, seed=seed)
+            self.stdout.write(f"Demo commune loaded: {commune.describe(stats)}.")
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Log in on http://127.0.0.1:8000 with user “admin”, password "
+                f"“{commune.DEMO_PASSWORD}” (also: coordination, finances, accueil, audit)."
+            )
+        )
+
+    @transaction.atomic
+    def _delete_demo(self):
+        from django.apps import apps
+
+        from regie.core.models import OrgModel
+
+        orgs = list(Organisation.objects.filter(name__endswith="Val-de-Mehaigne"))
+        # Delete business rows children-first: every OrgModel, most dependent models first.
+        models = [m for m in apps.get_models() if issubclass(m, OrgModel)]
+        for _ in range(len(models)):
+            for model in models:
+                try:
+                    model.unscoped_objects.filter(organisation__in=orgs).delete()
+                except Exception:  # noqa: BLE001, S112 - protected rows: retry after the others
+                    continue
+        Membership.objects.filter(organisation__in=orgs).delete()
+        User.objects.filter(username__in=[u[0] for u in commune.DEMO_USERS]).delete()
+        for org in orgs:
+            org.delete()

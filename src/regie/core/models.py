@@ -1,0 +1,207 @@
+"""Organisations, users, memberships with roles, and the audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from regie.core import validators
+from regie.core.tenancy import ALL, ScopedManager, ScopeError, active_scope
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("French")
+    NL = "nl", _("Dutch")
+    DE = "de", _("German")
+
+
+class OrganisationKind(models.TextChoices):
+    COMMUNE = "commune", _("Commune")
+    CPAS = "cpas", _("CPAS / OCMW")
+    NONPROFIT = "nonprofit", _("Municipal non-profit")
+
+
+class Organisation(models.Model):
+    """A local authority: the tenant every business record belongs to."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=OrganisationKind.choices, default=OrganisationKind.COMMUNE
+    )
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    enterprise_number = models.CharField(
+        _("enterprise number (BCE/KBO)"), max_length=10, unique=True
+    )
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    language = models.CharField(
+        _("default language"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        for field, cleaner in (
+            ("enterprise_number", validators.clean_enterprise_number),
+            ("iban", validators.clean_iban),
+            ("bic", validators.clean_bic),
+        ):
+            value = getattr(self, field)
+            if value:
+                try:
+                    setattr(self, field, cleaner(value))
+                except ValidationError as exc:
+                    errors[field] = exc
+        if errors:
+            raise ValidationError(errors)
+
+
+class User(AbstractUser):
+    """A person who logs in to the back-office; belongs to organisations through memberships."""
+
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.FR
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "admin", _("Administrator")
+    COORDINATOR = "coordinator", _("Coordinator")
+    STAFF = "staff", _("Childcare staff")
+    FINANCE = "finance", _("Finance officer")
+    AUDITOR = "auditor", _("Auditor (read-only)")
+
+
+class Membership(models.Model):
+    """A user's role in one organisation."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("organisation"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organisation} ({self.get_role_display()})"
+
+
+class OrgModel(models.Model):
+    """Base of every business record: it belongs to exactly one organisation.
+
+    ``objects`` only sees the active organisation's rows (see :mod:`regie.core.tenancy`);
+    ``unscoped_objects`` is for platform maintenance that deliberately spans organisations.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    objects = ScopedManager()
+    unscoped_objects = models.Manager()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "unscoped_objects"
+
+    def save(self, *args, **kwargs):
+        self._check_organisation()
+        super().save(*args, **kwargs)
+
+    def _fill_organisation(self) -> None:
+        current = active_scope()
+        if self.organisation_id is None and current is not None and current is not ALL:
+            self.organisation = current
+
+    # Forms exclude the organisation (it is implicit); unique constraints that include it must
+    # still be checked before saving, so that a duplicate gives a message, not an error page.
+    def validate_unique(self, exclude=None):
+        self._fill_organisation()
+        super().validate_unique(exclude=set(exclude or ()) - {"organisation"})
+
+    def validate_constraints(self, exclude=None):
+        self._fill_organisation()
+        super().validate_constraints(exclude=set(exclude or ()) - {"organisation"})
+
+    def _check_organisation(self) -> None:
+        """Fill the organisation from the active scope and refuse any cross-organisation link."""
+        current = active_scope()
+        self._fill_organisation()
+        if self.organisation_id is None:
+            raise ScopeError(f"{type(self).__name__} saved without an organisation")
+        if current is not None and current is not ALL and current.pk != self.organisation_id:
+            raise ScopeError(f"{type(self).__name__} belongs to another organisation")
+        for field in self._meta.concrete_fields:
+            if not field.is_relation or not issubclass(field.related_model, OrgModel):
+                continue
+            target_id = getattr(self, field.attname)
+            if target_id is None:
+                continue
+            cached = field.get_cached_value(self, default=None)
+            if cached is not None and cached.pk == target_id:
+                target_org = cached.organisation_id
+            else:
+                target_org = (
+                    field.related_model.unscoped_objects.filter(pk=target_id)
+                    .values_list("organisation_id", flat=True)
+                    .first()
+                )
+            if target_org != self.organisation_id:
+                raise ScopeError(
+                    f"{type(self).__name__}.{field.name} points to another organisation"
+                )
+
+
+class AuditLog(OrgModel):
+    """Who saw or did what to which record: national numbers viewed in full, for instance."""
+
+    class Action(models.TextChoices):
+        VIEW_NATIONAL_NUMBER = "view_nn", _("national number viewed")
+        EXPORT = "export", _("export")
+        LOGIN = "login", _("login")
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    model = models.CharField(_("record type"), max_length=100)
+    object_id = models.CharField(_("record id"), max_length=64)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.model} {self.object_id}"

@@ -1,0 +1,86 @@
+"""Validators for Belgian identifiers, with messages a clerk understands."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum.be import bis, nn, vat
+from stdnum.exceptions import ValidationError as StdnumError
+
+
+def clean_enterprise_number(value: str) -> str:
+    """Return a KBO/BCE enterprise number in compact form (10 digits), or raise."""
+    try:
+        return vat.validate(value)
+    except StdnumError as exc:
+        raise ValidationError(
+            _(
+                "“%(value)s” is not a valid enterprise number (BCE/KBO): it has ten digits, "
+                "like 0207.451.227, and its last two digits are check digits."
+            ),
+            code="enterprise_number",
+            params={"value": value},
+        ) from exc
+
+
+def clean_iban(value: str) -> str:
+    """Return an IBAN in compact form, or raise."""
+    try:
+        return IBAN(value).compact
+    except SchwiftyException as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a valid IBAN; check the digits, e.g. BE68 5390 0754 7034."),
+            code="iban",
+            params={"value": value},
+        ) from exc
+
+
+def clean_bic(value: str) -> str:
+    """Return a BIC in compact form, or raise."""
+    try:
+        return BIC(value).compact
+    except SchwiftyException as exc:
+        raise ValidationError(
+            _("“%(value)s” is not a valid BIC; it has 8 or 11 characters, e.g. GKCCBEBB."),
+            code="bic",
+            params={"value": value},
+        ) from exc
+
+
+def clean_national_number(value: str) -> str:
+    """Return a national register or BIS number in compact form (11 digits), or raise."""
+    compact = nn.compact(value)
+    for module in (nn, bis):
+        try:
+            return module.validate(compact)
+        except StdnumError:
+            continue
+    raise ValidationError(
+        _(
+            "“%(value)s” is not a valid national register or BIS number: it has 11 digits "
+            "(birth date, serial number, two check digits), e.g. 85.07.30-033.28."
+        ),
+        code="national_number",
+        params={"value": value},
+    )
+
+
+def format_national_number(compact: str) -> str:
+    """Format 11 digits as YY.MM.DD-SSS.CC."""
+    if len(compact) != 11:
+        return compact
+    return f"{compact[:2]}.{compact[2:4]}.{compact[4:6]}-{compact[6:9]}.{compact[9:]}"
+
+
+def mask_national_number(compact: str) -> str:
+    """Mask a national number except its last two digits: ••.••.••-•••.28."""
+    if not compact:
+        return ""
+    return "••.••.••-•••." + compact[-2:]
+
+
+def format_iban(compact: str) -> str:
+    """Group an IBAN by four characters."""
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))

@@ -1,0 +1,78 @@
+"""Back-office shell: home page, organisation switcher, capability checks for views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regie.core.middleware import SESSION_KEY
+from regie.core.models import AuditLog
+from regie.core.permissions import role_can
+
+
+class CapabilityRequiredMixin(LoginRequiredMixin):
+    """Require a logged-in member of the active organisation whose role grants ``capability``."""
+
+    capability: str = ""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if request.organisation is None or not role_can(request.role, self.capability):
+            raise PermissionDenied(_("Your role does not allow this."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+def require_capability(request, capability: str) -> None:
+    """Raise PermissionDenied unless the request's role grants ``capability``."""
+    if getattr(request, "organisation", None) is None or not role_can(request.role, capability):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def audit(request, *, action: str, obj, detail: str = "") -> None:
+    """Write an audit entry for ``obj`` by the request's user."""
+    AuditLog.objects.create(
+        user=request.user,
+        action=action,
+        model=obj._meta.label,
+        object_id=str(obj.pk),
+        detail=detail[:200],
+    )
+
+
+def home(request):
+    """Show the dashboard of the active organisation."""
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect("/login/")
+    from regie.people.selectors import registry_summary
+
+    summary = registry_summary() if request.organisation else None
+    return render(request, "core/home.html", {"summary": summary})
+
+
+@require_POST
+def switch_organisation(request):
+    """Make another of the user's organisations the active one."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    wanted = request.POST.get("organisation")
+    chosen = next(
+        (m for m in getattr(request, "memberships", []) if str(m.organisation_id) == wanted), None
+    )
+    if chosen is None:
+        messages.error(request, _("You are not a member of that organisation."))
+    else:
+        request.session[SESSION_KEY] = chosen.organisation_id
+        messages.success(
+            request, _("You now work in %(organisation)s.") % {"organisation": chosen.organisation}
+        )
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return HttpResponseRedirect(target)

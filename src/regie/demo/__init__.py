@@ -1,0 +1,1 @@
+"""The demo commune: deterministic, seeded, scalable sample data for `regie demo` and benchmarks."""

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from regie.core.admin_site import OrgAdmin, site
+from regie.people.models import SchoolClass, SchoolSite, TariffCategory
+
+
+class SchoolClassInline(admin.TabularInline):
+    model = SchoolClass
+    exclude = ("organisation",)
+    extra = 1
+
+
+@admin.register(SchoolSite, site=site)
+class SchoolSiteAdmin(OrgAdmin):
+    list_display = ("name", "street", "postcode", "city")
+    search_fields = ("name", "city")
+    inlines = [SchoolClassInline]
+
+
+@admin.register(SchoolClass, site=site)
+class SchoolClassAdmin(OrgAdmin):
+    list_display = ("name", "site", "level")
+    list_filter = ("site", "level")
+    search_fields = ("name",)
+
+
+@admin.register(TariffCategory, site=site)
+class TariffCategoryAdmin(OrgAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")

@@ -1,0 +1,96 @@
+"""Read queries of the registry (always inside the active organisation's scope)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from regie.people.models import Child, ChildPerson, Person
+
+
+@dataclass(frozen=True)
+class RegistrySummary:
+    children: int
+    persons: int
+    without_attestable: int
+    without_billable: int
+
+
+def children_with_flags() -> QuerySet[Child]:
+    """Return children annotated with whether they have a billable and an attestable person."""
+    links = ChildPerson.objects.filter(child=OuterRef("pk"))
+    return Child.objects.select_related("site", "school_class", "tariff_category").annotate(
+        has_billable=Exists(links.filter(billable=True)),
+        has_attestable=Exists(links.filter(attestable=True)),
+    )
+
+
+def registry_summary() -> RegistrySummary:
+    """Return the counts shown on the dashboard."""
+    active = children_with_flags().filter(is_active=True)
+    return RegistrySummary(
+        children=active.count(),
+        persons=Person.objects.filter(is_active=True).count(),
+        without_attestable=active.filter(has_attestable=False).count(),
+        without_billable=active.filter(has_billable=False).count(),
+    )
+
+
+def search_children(params: dict) -> QuerySet[Child]:
+    """Return the children matching the list screen's search and filters."""
+    qs = children_with_flags()
+    text = (params.get("q") or "").strip()
+    for word in text.split():
+        qs = qs.filter(
+            Q(last_name__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(school_class__name__icontains=word)
+            | Q(links__person__last_name__icontains=word)
+        )
+    if text:
+        qs = qs.distinct()
+    filters = {
+        "site": "site_id",
+        "level": "level",
+        "category": "tariff_category_id",
+    }
+    for param, field in filters.items():
+        value = params.get(param)
+        if value == "none":
+            qs = qs.filter(**({field: ""} if field == "level" else {f"{field}__isnull": True}))
+        elif value:
+            qs = qs.filter(**{field: value})
+    status = params.get("status", "active")
+    if status == "active":
+        qs = qs.filter(is_active=True)
+    elif status == "inactive":
+        qs = qs.filter(is_active=False)
+    problem = params.get("problem")
+    if problem == "no_attestable":
+        qs = qs.filter(has_attestable=False)
+    elif problem == "no_billable":
+        qs = qs.filter(has_billable=False)
+    return qs
+
+
+def search_persons(params: dict) -> QuerySet[Person]:
+    """Return the persons matching the list screen's search and filters."""
+    qs = Person.objects.annotate(children_count=Count("links", distinct=True))
+    for word in (params.get("q") or "").split():
+        qs = qs.filter(
+            Q(last_name__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(city__icontains=word)
+            | Q(postcode__startswith=word)
+        )
+    for param in ("language", "delivery"):
+        if params.get(param):
+            qs = qs.filter(**{param: params[param]})
+    status = params.get("status", "active")
+    if status == "active":
+        qs = qs.filter(is_active=True)
+    elif status == "inactive":
+        qs = qs.filter(is_active=False)
+    return qs

@@ -1,0 +1,250 @@
+"""Registry screens: lists with search, filters and grouping; details; edit forms."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import generic
+from django.views.decorators.http import require_POST
+
+from regie.core.errors import DomainError
+from regie.core.models import AuditLog, Language
+from regie.core.validators import format_iban, format_national_number
+from regie.core.views import CapabilityRequiredMixin, audit, require_capability
+from regie.people import selectors, services
+from regie.people.forms import ChildForm, LinkForm, PersonForm
+from regie.people.models import Child, ChildPerson, Delivery, Level, Person, SchoolSite, TariffCategory
+
+GROUPINGS = {
+    "site": ("site", lambda c: c.site.name if c.site else _("No school site")),
+    "level": ("level", lambda c: c.get_level_display() or _("No level")),
+    "category": (
+        "tariff_category__name",
+        lambda c: c.tariff_category.name if c.tariff_category else _("No tariff category"),
+    ),
+}
+
+
+def grouped(objects, key):
+    """Return ``[(label, [objects])]`` for consecutive objects sharing ``key``."""
+    groups: list[tuple[str, list]] = []
+    for obj in objects:
+        label = key(obj)
+        if groups and groups[-1][0] == label:
+            groups[-1][1].append(obj)
+        else:
+            groups.append((label, [obj]))
+    return groups
+
+
+class ChildList(CapabilityRequiredMixin, generic.ListView):
+    capability = "registry.view"
+    template_name = "people/child_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        qs = selectors.search_children(self.request.GET)
+        group = GROUPINGS.get(self.request.GET.get("group", ""))
+        order = [group[0]] if group else []
+        return qs.order_by(*order, "last_name", "first_name", "id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        group = GROUPINGS.get(self.request.GET.get("group", ""))
+        page = context["page_obj"].object_list if context["page_obj"] else context["object_list"]
+        context.update(
+            groups=grouped(page, group[1]) if group else [("", list(page))],
+            sites=SchoolSite.objects.all(),
+            categories=TariffCategory.objects.all(),
+            levels=Level.choices,
+            params=self.request.GET,
+            query=_querystring_without_page(self.request),
+        )
+        return context
+
+
+def _querystring_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+class ChildDetail(CapabilityRequiredMixin, generic.DetailView):
+    capability = "registry.view"
+    template_name = "people/child_detail.html"
+
+    def get_queryset(self):
+        return selectors.children_with_flags()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["links"] = self.object.links.select_related("person")
+        return context
+
+
+class TitledFormMixin:
+    """Give form pages a title: the object's name, or "New <kind>"."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = getattr(self, "object", None)
+        context["title"] = str(obj) if obj else _("New %(kind)s") % {
+            "kind": self.model._meta.verbose_name
+        }
+        return context
+
+
+class ChildCreate(CapabilityRequiredMixin, TitledFormMixin, generic.CreateView):
+    capability = "registry.edit"
+    model = Child
+    form_class = ChildForm
+    template_name = "people/form.html"
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Child %(name)s created.") % {"name": form.instance})
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return reverse("people:child-detail", args=[self.object.pk])
+
+
+class ChildUpdate(ChildCreate, generic.UpdateView):
+    def form_valid(self, form):
+        messages.success(self.request, _("Changes saved."))
+        return generic.UpdateView.form_valid(self, form)
+
+
+def child_qr(request, pk: int):
+    """Return the child's scan-token QR code as SVG (printed on the child's card)."""
+    require_capability(request, "registry.view")
+    child = get_object_or_404(Child.objects, pk=pk)
+    svg = segno.make(child.scan_token, error="m").svg_inline(scale=6, title=str(child))
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+def child_card(request, pk: int):
+    """Show the printable scan card of a child."""
+    require_capability(request, "registry.view")
+    child = get_object_or_404(Child.objects, pk=pk)
+    return render(request, "people/child_card.html", {"child": child})
+
+
+@require_POST
+def child_national_number(request, pk: int):
+    """Show a child's national number in full, once, and log that it was seen."""
+    require_capability(request, "registry.view_national_number")
+    child = get_object_or_404(Child.objects, pk=pk)
+    return _reveal(request, child)
+
+
+@require_POST
+def person_national_number(request, pk: int):
+    """Show a person's national number in full, once, and log that it was seen."""
+    require_capability(request, "registry.view_national_number")
+    person = get_object_or_404(Person.objects, pk=pk)
+    return _reveal(request, person)
+
+
+def _reveal(request, obj):
+    if obj.national_number:
+        audit(request, action=AuditLog.Action.VIEW_NATIONAL_NUMBER, obj=obj, detail=str(obj))
+    return render(
+        request,
+        "people/national_number.html",
+        {"object": obj, "number": format_national_number(obj.national_number)},
+    )
+
+
+class PersonList(CapabilityRequiredMixin, generic.ListView):
+    capability = "registry.view"
+    template_name = "people/person_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        group = self.request.GET.get("group")
+        order = {"city": ["postcode", "city"], "language": ["language"]}.get(group, [])
+        return selectors.search_persons(self.request.GET).order_by(
+            *order, "last_name", "first_name", "id"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        group = self.request.GET.get("group")
+        keys = {
+            "city": lambda p: f"{p.postcode} {p.city}".strip() or _("No address"),
+            "language": lambda p: p.get_language_display(),
+        }
+        page = context["page_obj"].object_list
+        context.update(
+            groups=grouped(page, keys[group]) if group in keys else [("", list(page))],
+            languages=Language.choices,
+            deliveries=Delivery.choices,
+            params=self.request.GET,
+            query=_querystring_without_page(self.request),
+        )
+        return context
+
+
+class PersonDetail(CapabilityRequiredMixin, generic.DetailView):
+    capability = "registry.view"
+    template_name = "people/person_detail.html"
+    model = Person
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["links"] = self.object.links.select_related("child")
+        context["iban"] = format_iban(self.object.iban)
+        return context
+
+
+class PersonCreate(CapabilityRequiredMixin, TitledFormMixin, generic.CreateView):
+    capability = "registry.edit"
+    model = Person
+    form_class = PersonForm
+    template_name = "people/form.html"
+
+    def form_valid(self, form):
+        messages.success(self.request, _("Changes saved."))
+        return super().form_valid(form)
+
+    def get_success_url(self):
+        return reverse("people:person-detail", args=[self.object.pk])
+
+
+class PersonUpdate(PersonCreate, generic.UpdateView):
+    pass
+
+
+def link_edit(request, child_pk: int, pk: int | None = None):
+    """Add or change the link between a child and a person."""
+    require_capability(request, "registry.edit")
+    child = get_object_or_404(Child.objects, pk=child_pk)
+    link = get_object_or_404(ChildPerson.objects, pk=pk, child=child) if pk else None
+    form = LinkForm(request.POST or None, instance=link, child=child)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.link_save(link=form.instance)
+        except DomainError as exc:
+            form.add_error(None, exc.translated())
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("people:child-detail", pk=child.pk)
+    return render(request, "people/link_form.html", {"form": form, "child": child, "link": link})
+
+
+@require_POST
+def link_delete(request, child_pk: int, pk: int):
+    """Remove the link between a child and a person."""
+    require_capability(request, "registry.edit")
+    link = get_object_or_404(ChildPerson.objects, pk=pk, child_id=child_pk)
+    try:
+        services.link_delete(link=link)
+    except DomainError as exc:
+        messages.error(request, exc.translated())
+    else:
+        messages.success(request, _("Link removed."))
+    return redirect("people:child-detail", pk=child_pk)
