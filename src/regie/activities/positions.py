@@ -20,7 +20,7 @@ position under the person the attendance is billed to.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import NamedTuple
 
@@ -56,8 +56,8 @@ def child_positions(
     return positions
 
 
-def _age_key(oldest_first: bool):
-    def key(child: RankedChild) -> tuple:
+def _age_key(oldest_first: bool) -> Callable[[RankedChild], tuple[int, int, str, int]]:
+    def key(child: RankedChild) -> tuple[int, int, str, int]:
         if child.birth_date is None:
             return (1, 0, child.name, child.id)
         ordinal = child.birth_date.toordinal()

@@ -316,7 +316,7 @@ def _dates_overlap(a: Price, b: Price) -> bool:
     return a.valid_from <= b_end and b.valid_from <= a_end
 
 
-def _sets_overlap(a: frozenset, b: frozenset) -> bool:
+def _sets_overlap(a: frozenset[object], b: frozenset[object]) -> bool:
     # An empty set means "any", which overlaps everything.
     return not a or not b or bool(a & b)
 

@@ -47,7 +47,7 @@ class ScanEvent:
         """Return the minutes since midnight of the scan."""
         return self.at.hour * 60 + self.at.minute
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[datetime, int, Direction, int]:
         """Order by time, then place, entries before exits within a minute, then id."""
         return (self.at.replace(second=0, microsecond=0), self.place_id, self.direction, self.id)
 
@@ -62,7 +62,7 @@ def duplicate_groups(events: Iterable[ScanEvent]) -> list[tuple[ScanEvent, ...]]
 
     16:49 and 16:50 are different minutes, so such scans are never duplicates.
     """
-    groups: dict[tuple, list[ScanEvent]] = defaultdict(list)
+    groups: dict[tuple[int, int, Direction, datetime], list[ScanEvent]] = defaultdict(list)
     for event in time_order(events):
         if event.active:
             minute = event.at.replace(second=0, microsecond=0)

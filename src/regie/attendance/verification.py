@@ -137,8 +137,8 @@ def verify_day(
     context = _Context(days.pop(), choices or {}, place_names or {})
     duplicates = duplicate_groups(active)
     if duplicates:
-        errors = tuple(_duplicate_error(group, context) for group in duplicates)
-        return DayResult(context.day, DayStatus.ERROR, (), errors)
+        problems = tuple(_duplicate_error(group, context) for group in duplicates)
+        return DayResult(context.day, DayStatus.ERROR, (), problems)
     attendances: list[Attendance] = []
     errors: list[DomainError] = []
     for place_id, place_events in sorted(by_place(active).items()):
@@ -150,9 +150,9 @@ def verify_day(
             and activity.is_open(context.day)
             and activity.accepts(child_level)
         ]
-        found, problems = _verify_place(place_events, chains(candidates), context)
+        found, place_errors = _verify_place(place_events, chains(candidates), context)
         attendances += found
-        errors += problems
+        errors += place_errors
     attendances.sort(key=lambda a: (a.start, a.place_id, a.activity_id))
     if not errors:
         return DayResult(context.day, DayStatus.VERIFIED, tuple(attendances), ())
@@ -310,7 +310,7 @@ def likely_swaps(
 # -- Errors ----------------------------------------------------------------------------------
 
 
-def _describe(events: Sequence[ScanEvent]) -> dict:
+def _describe(events: Sequence[ScanEvent]) -> dict[str, object]:
     return {
         "time": ", ".join(hhmm(event.minute) for event in events),
         "events": ", ".join(f"#{event.id}" for event in events),
