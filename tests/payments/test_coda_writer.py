@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from payment_strategies import FUZZ, statements
+from tests.payments.payment_strategies import FUZZ, statements
 
 from regie.payments.parsers import coda
 from regie.payments.parsers.coda_writer import write_coda

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from payment_strategies import FUZZ, statements
+from tests.payments.payment_strategies import FUZZ, statements
 
 from regie.payments.parsers import camt053, coda
 from regie.payments.parsers.camt053 import Camt053Error
