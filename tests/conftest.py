@@ -12,6 +12,9 @@ from regie.core.models import Membership, Organisation, Role, User
 from regie.core.tenancy import scope
 from regie.demo.identifiers import belgian_iban, enterprise_number
 
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server", "client", "admin_client"}
 
@@ -49,7 +52,9 @@ def make_organisation(name: str) -> Organisation:
     return org
 
 
-def make_user(username: str, org: Organisation | None = None, role: str = Role.ADMINISTRATOR) -> User:
+def make_user(
+    username: str, org: Organisation | None = None, role: str = Role.ADMINISTRATOR
+) -> User:
     user = User.objects.create_user(username, password="pw-" + username)
     if org is not None:
         Membership.objects.create(user=user, organisation=org, role=role)
@@ -84,9 +89,3 @@ def login(client):
         return client
 
     return _login
-
-
-@pytest.fixture(autouse=True)
-def _browser_env():
-    # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -5,8 +5,17 @@ from __future__ import annotations
 from regie.core.permissions import ADMIN_ACTIONS
 from regie.core.tenancy import active_scope
 
-REGIE_APPS = ("core", "people", "activities", "attendance", "billing", "payments", "dunning",
-              "ledger", "exports")
+REGIE_APPS = (
+    "core",
+    "people",
+    "activities",
+    "attendance",
+    "billing",
+    "payments",
+    "dunning",
+    "ledger",
+    "exports",
+)
 PLATFORM_MODELS = ("organisation", "user", "membership")
 
 
@@ -17,9 +26,7 @@ def current_role(user) -> str | None:
         return None
     cache = getattr(user, "_regie_roles", None)
     if cache is None:
-        cache = dict(
-            user.memberships.filter(is_active=True).values_list("organisation_id", "role")
-        )
+        cache = dict(user.memberships.filter(is_active=True).values_list("organisation_id", "role"))
         user._regie_roles = cache
     return cache.get(org.pk)
 

@@ -37,9 +37,10 @@ class DomainError(Exception):
         return template % self.params if self.params else template
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, DomainError)
-            and (self.code, self.template, self.params) == (other.code, other.template, other.params)
+        return isinstance(other, DomainError) and (self.code, self.template, self.params) == (
+            other.code,
+            other.template,
+            other.params,
         )
 
     def __hash__(self) -> int:

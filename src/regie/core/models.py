@@ -204,4 +204,5 @@ class AuditLog(OrgModel):
         ordering = ["-at"]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.get_action_display()} {self.model} {self.object_id}"
+        action = self.get_action_display()
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {action} {self.model} {self.object_id}"

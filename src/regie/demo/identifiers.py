@@ -9,7 +9,7 @@ from schwifty import IBAN
 
 def enterprise_number(base: int) -> str:
     """Return a valid 10-digit enterprise number starting with 0 from an 8-digit base."""
-    body = f"0{base % 10**9:09d}"[:8]
+    body = f"0{base % 10**7:07d}"
     check = 97 - int(body) % 97
     return f"{body}{check:02d}"
 

@@ -1,33 +1,192 @@
 """Belgian (mostly Walloon) names and places for the demo commune."""
 
-SURNAMES = (
-    "Dubois Lambert Dupont Martin Simon Laurent Lejeune Renard Leroy Jacobs Peeters Claes "
-    "Hermans Goossens Maes Willems Mertens Wouters Piette Collard Lemaire Gilson Bodart Thiry "
-    "Remacle Delvaux Gérard Denis Lecomte François Mathieu Henrard Pirard Hubert Moreau Noël "
-    "Dethier Lhoest Body Rorive Charlier Bastin Fontaine Delhaye Marchal Dumont Hardy Servais "
-    "Michaux Devos Ramos Benali El Amrani Yilmaz Kabamba Nowak Rossi Ferrari Schmitz Kessler "
-    "Wagner Lallemand Lecocq Grégoire Warnier Wauthier Jadot Hanquet Gobert Dessy Minet Pâquet"
-).split()
+SURNAMES = [
+    "Dubois",
+    "Lambert",
+    "Dupont",
+    "Martin",
+    "Simon",
+    "Laurent",
+    "Lejeune",
+    "Renard",
+    "Leroy",
+    "Jacobs",
+    "Peeters",
+    "Claes",
+    "Hermans",
+    "Goossens",
+    "Maes",
+    "Willems",
+    "Mertens",
+    "Wouters",
+    "Piette",
+    "Collard",
+    "Lemaire",
+    "Gilson",
+    "Bodart",
+    "Thiry",
+    "Remacle",
+    "Delvaux",
+    "Gérard",
+    "Denis",
+    "Lecomte",
+    "François",
+    "Mathieu",
+    "Henrard",
+    "Pirard",
+    "Hubert",
+    "Moreau",
+    "Noël",
+    "Dethier",
+    "Lhoest",
+    "Body",
+    "Rorive",
+    "Charlier",
+    "Bastin",
+    "Fontaine",
+    "Delhaye",
+    "Marchal",
+    "Dumont",
+    "Hardy",
+    "Servais",
+    "Michaux",
+    "Devos",
+    "Ramos",
+    "Benali",
+    "El",
+    "Amrani",
+    "Yilmaz",
+    "Kabamba",
+    "Nowak",
+    "Rossi",
+    "Ferrari",
+    "Schmitz",
+    "Kessler",
+    "Wagner",
+    "Lallemand",
+    "Lecocq",
+    "Grégoire",
+    "Warnier",
+    "Wauthier",
+    "Jadot",
+    "Hanquet",
+    "Gobert",
+    "Dessy",
+    "Minet",
+    "Pâquet",
+]
 
-GIVEN_GIRLS = (
-    "Louise Emma Olivia Alice Lina Mila Juliette Léa Chloé Zoé Anna Elena Inès Camille Lucie "
-    "Manon Clara Rose Jade Nora Amira Sofia Lotte Marie Hanna Yasmine Eva Maëlle Romane Élise"
-).split()
+GIVEN_GIRLS = [
+    "Louise",
+    "Emma",
+    "Olivia",
+    "Alice",
+    "Lina",
+    "Mila",
+    "Juliette",
+    "Léa",
+    "Chloé",
+    "Zoé",
+    "Anna",
+    "Elena",
+    "Inès",
+    "Camille",
+    "Lucie",
+    "Manon",
+    "Clara",
+    "Rose",
+    "Jade",
+    "Nora",
+    "Amira",
+    "Sofia",
+    "Lotte",
+    "Marie",
+    "Hanna",
+    "Yasmine",
+    "Eva",
+    "Maëlle",
+    "Romane",
+    "Élise",
+]
 
-GIVEN_BOYS = (
-    "Arthur Louis Noah Jules Adam Gabriel Victor Lucas Liam Léon Hugo Nathan Mathis Tom Théo "
-    "Sacha Eliott Maxime Simon Noé Rayan Youssef Lars Mohamed Luca Robin Martin Basile Aaron Milo"
-).split()
+GIVEN_BOYS = [
+    "Arthur",
+    "Louis",
+    "Noah",
+    "Jules",
+    "Adam",
+    "Gabriel",
+    "Victor",
+    "Lucas",
+    "Liam",
+    "Léon",
+    "Hugo",
+    "Nathan",
+    "Mathis",
+    "Tom",
+    "Théo",
+    "Sacha",
+    "Eliott",
+    "Maxime",
+    "Simon",
+    "Noé",
+    "Rayan",
+    "Youssef",
+    "Lars",
+    "Mohamed",
+    "Luca",
+    "Robin",
+    "Martin",
+    "Basile",
+    "Aaron",
+    "Milo",
+]
 
-GIVEN_ADULT_F = (
-    "Sophie Julie Nathalie Catherine Isabelle Stéphanie Aurélie Céline Valérie Sarah Laura "
-    "Anne Caroline Virginie Delphine Fatima Katrien Sabine Marie-Laure Émilie"
-).split()
+GIVEN_ADULT_F = [
+    "Sophie",
+    "Julie",
+    "Nathalie",
+    "Catherine",
+    "Isabelle",
+    "Stéphanie",
+    "Aurélie",
+    "Céline",
+    "Valérie",
+    "Sarah",
+    "Laura",
+    "Anne",
+    "Caroline",
+    "Virginie",
+    "Delphine",
+    "Fatima",
+    "Katrien",
+    "Sabine",
+    "Marie-Laure",
+    "Émilie",
+]
 
-GIVEN_ADULT_M = (
-    "David Nicolas Olivier Christophe Thomas Frédéric Michaël Sébastien Benoît Jean-Marc "
-    "Pierre Laurent Kevin Geoffrey Mohamed Pieter Jürgen Damien Cédric Xavier"
-).split()
+GIVEN_ADULT_M = [
+    "David",
+    "Nicolas",
+    "Olivier",
+    "Christophe",
+    "Thomas",
+    "Frédéric",
+    "Michaël",
+    "Sébastien",
+    "Benoît",
+    "Jean-Marc",
+    "Pierre",
+    "Laurent",
+    "Kevin",
+    "Geoffrey",
+    "Mohamed",
+    "Pieter",
+    "Jürgen",
+    "Damien",
+    "Cédric",
+    "Xavier",
+]
 
 STREETS = (
     "Rue de la Station",

@@ -22,8 +22,15 @@ from regie.people.models import (
 )
 
 LEVEL_AGE = {  # age on 1 September of the school year
-    Level.M1: 3, Level.M2: 4, Level.M3: 5, Level.P1: 6, Level.P2: 7,
-    Level.P3: 8, Level.P4: 9, Level.P5: 10, Level.P6: 11,
+    Level.M1: 3,
+    Level.M2: 4,
+    Level.M3: 5,
+    Level.P1: 6,
+    Level.P2: 7,
+    Level.P3: 8,
+    Level.P4: 9,
+    Level.P5: 10,
+    Level.P6: 11,
 }
 
 

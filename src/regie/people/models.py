@@ -101,7 +101,7 @@ class Child(OrgModel):
     first_name = models.CharField(_("first name"), max_length=100)
     birth_date = models.DateField(_("birth date"))
     national_number = models.CharField(
-        _("national register or BIS number"), max_length=11, blank=True
+        _("national register or BIS number"), max_length=20, blank=True
     )
     site = models.ForeignKey(
         SchoolSite,
@@ -214,7 +214,7 @@ class Person(OrgModel):
         _("documents sent by"), max_length=10, choices=Delivery.choices, default=Delivery.POST
     )
     national_number = models.CharField(
-        _("national register or BIS number"), max_length=11, blank=True
+        _("national register or BIS number"), max_length=20, blank=True
     )
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -17,7 +17,15 @@ from regie.core.validators import format_iban, format_national_number
 from regie.core.views import CapabilityRequiredMixin, audit, require_capability
 from regie.people import selectors, services
 from regie.people.forms import ChildForm, LinkForm, PersonForm
-from regie.people.models import Child, ChildPerson, Delivery, Level, Person, SchoolSite, TariffCategory
+from regie.people.models import (
+    Child,
+    ChildPerson,
+    Delivery,
+    Level,
+    Person,
+    SchoolSite,
+    TariffCategory,
+)
 
 GROUPINGS = {
     "site": ("site", lambda c: c.site.name if c.site else _("No school site")),
@@ -92,9 +100,9 @@ class TitledFormMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         obj = getattr(self, "object", None)
-        context["title"] = str(obj) if obj else _("New %(kind)s") % {
-            "kind": self.model._meta.verbose_name
-        }
+        context["title"] = (
+            str(obj) if obj else _("New %(kind)s") % {"kind": self.model._meta.verbose_name}
+        )
         return context
 
 

@@ -1,0 +1,211 @@
+"""Tenant isolation: a user of organisation A cannot see, create or change B's records.
+
+The test walks every URL pattern of the back-office and every admin page of every business
+model, with B's ids and with a missing id, and demands identical answers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from regie.core.admin_site import site as admin_site
+from regie.core.models import AuditLog, OrgModel, Role
+from regie.core.tenancy import ALL, scope
+from regie.people.models import Child, ChildPerson, Person, SchoolClass, SchoolSite, TariffCategory
+
+MISSING = 987654321
+
+# Which model each URL keyword designates, by URL-name prefix. A new URL with an id must be
+# added here: the walk fails on patterns it cannot map, so nobody forgets to prove isolation.
+KWARG_MODELS = {
+    ("people:child-", "pk"): Child,
+    ("people:person-", "pk"): Person,
+    ("people:link-", "pk"): ChildPerson,
+    ("people:link-", "child_pk"): Child,
+}
+
+
+def populate(org, tag):
+    with scope(org):
+        site = SchoolSite.objects.create(name=f"École {tag}")
+        klass = SchoolClass.objects.create(site=site, name=f"P1 {tag}", level="P1")
+        cat = TariffCategory.objects.create(name=f"CPAS {tag}", code=f"cpas-{tag}")
+        child = Child.objects.create(
+            last_name=f"Enfant{tag}",
+            first_name="Léa",
+            birth_date="2018-03-02",
+            site=site,
+            school_class=klass,
+            tariff_category=cat,
+            national_number="18030200176" if tag == "B" else "",
+        )
+        person = Person.objects.create(
+            last_name=f"Parent{tag}", delivery="email", email=f"p{tag}@example.be"
+        )
+        link = ChildPerson.objects.create(child=child, person=person, billable=True)
+        return {
+            "site": site,
+            "class": klass,
+            "category": cat,
+            "child": child,
+            "person": person,
+            "link": link,
+        }
+
+
+def normalise(content: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"", content)
+
+
+def snapshot():
+    """Return every business row of every organisation, as plain values."""
+    with scope(ALL):
+        return {
+            model._meta.label: sorted(map(repr, model.objects.values()))
+            for model in apps.get_models()
+            if issubclass(model, OrgModel)
+        }
+
+
+def walk_patterns(resolver=None, prefix="", namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue  # walked separately below
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from walk_patterns(entry, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", entry
+
+
+def id_urls(objects_b):
+    """Yield (url name, url with B's ids, url with a missing id) for every id-taking URL."""
+    by_model = {
+        Child: objects_b["child"],
+        Person: objects_b["person"],
+        ChildPerson: objects_b["link"],
+    }
+    for name, pattern in walk_patterns():
+        keys = list(pattern.pattern.converters)
+        if not keys:
+            continue
+        kwargs_b, kwargs_missing = {}, {}
+        for key in keys:
+            model = next(
+                (
+                    m
+                    for (prefix, k), m in KWARG_MODELS.items()
+                    if name.startswith(prefix) and k == key
+                ),
+                None,
+            )
+            assert model is not None, f"URL {name} takes <{key}>: add it to KWARG_MODELS"
+            kwargs_b[key] = by_model[model].pk
+            kwargs_missing[key] = MISSING
+        yield name, reverse(name, kwargs=kwargs_b), reverse(name, kwargs=kwargs_missing)
+
+
+@pytest.fixture
+def two_orgs(org_a, org_b):
+    populate(org_a, "A")
+    return populate(org_b, "B")
+
+
+@pytest.mark.parametrize("role", [Role.ADMINISTRATOR, Role.AUDITOR])
+def test_every_url_answers_404_for_another_organisations_ids(two_orgs, org_a, login, role):
+    """GET and POST with B's ids answer exactly like a missing id (404), and change nothing."""
+    client = login(org_a, role)
+    before = snapshot()
+    walked = 0
+    for name, url_b, url_missing in id_urls(two_orgs):
+        for method in (client.get, client.post):
+            got_b, got_missing = method(url_b), method(url_missing)
+            assert got_b.status_code == got_missing.status_code, (name, method.__name__)
+            assert got_b.status_code in (403, 404, 405), (name, got_b.status_code)
+            if got_b.status_code == 404:
+                # Same page, but for the address itself and the (per-response) CSRF token.
+                same = normalise(got_b.content.replace(url_b.encode(), url_missing.encode()))
+                assert same == normalise(got_missing.content), name
+        walked += 1
+    assert walked >= 10
+    assert snapshot() == before
+
+
+def test_every_admin_page_treats_another_organisations_ids_as_missing(two_orgs, org_a, login):
+    """Admin change/delete/history pages of B's objects behave as for a missing id."""
+    client = login(org_a, Role.ADMINISTRATOR)
+    before = snapshot()
+    objects_b = {type(o): o for o in two_orgs.values()}
+    checked = 0
+    for model in admin_site._registry:
+        if not issubclass(model, OrgModel) or model not in objects_b:
+            continue
+        info = (model._meta.app_label, model._meta.model_name)
+        for view in ("change", "delete", "history"):
+            url_b = reverse(f"admin:{info[0]}_{info[1]}_{view}", args=[objects_b[model].pk])
+            url_missing = reverse(f"admin:{info[0]}_{info[1]}_{view}", args=[MISSING])
+            for method in (client.get, client.post):
+                got_b, got_missing = method(url_b), method(url_missing)
+                assert got_b.status_code == got_missing.status_code, (url_b, method.__name__)
+                assert got_b.get("Location") == got_missing.get("Location"), url_b
+                checked += 1
+        changelist = client.get(reverse(f"admin:{info[0]}_{info[1]}_changelist"))
+        assert changelist.status_code == 200
+        assert str(objects_b[model]) not in changelist.content.decode(), model
+    assert checked >= 3 * 3 * 2  # sites, classes, categories × change, delete, history
+    assert snapshot() == before
+
+
+def test_every_business_model_is_walked_or_has_no_page(two_orgs):
+    """Every business model either has its pages in the walk above or has none yet."""
+    covered = {Child, Person, ChildPerson, SchoolSite, SchoolClass, TariffCategory, AuditLog}
+    business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
+    assert business <= covered, f"add pages of {business - covered} to the isolation walk"
+
+
+def test_cannot_create_a_child_in_another_organisations_site(two_orgs, org_a, login):
+    """Choosing B's school site in A's form is refused as an invalid choice; nothing saved."""
+    client = login(org_a, Role.ADMINISTRATOR)
+    before = snapshot()
+    response = client.post(
+        reverse("people:child-create"),
+        {
+            "last_name": "Intrus",
+            "first_name": "Ian",
+            "birth_date": "2018-01-01",
+            "site": two_orgs["site"].pk,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert "site" in response.context["form"].errors
+    assert snapshot() == before
+
+
+def test_cannot_link_a_person_of_another_organisation(two_orgs, org_a, login):
+    """B's person is not a valid choice when linking a person to A's child."""
+    with scope(org_a):
+        child_a = Child.objects.get()
+    client = login(org_a, Role.ADMINISTRATOR)
+    response = client.post(
+        reverse("people:link-create", args=[child_a.pk]),
+        {"person": two_orgs["person"].pk, "relationship": "mother", "billable": "on"},
+    )
+    assert response.status_code == 200
+    assert "person" in response.context["form"].errors
+
+
+def test_organisation_switch_refuses_an_organisation_the_user_is_not_in(
+    two_orgs, org_a, org_b, login
+):
+    """Posting B's id to the switcher keeps the user in A."""
+    client = login(org_a, Role.ADMINISTRATOR)
+    client.post(reverse("switch-organisation"), {"organisation": org_b.pk})
+    page = client.get(reverse("people:child-list"))
+    assert "EnfantA" in page.content.decode()
+    assert "EnfantB" not in page.content.decode()
