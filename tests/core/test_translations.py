@@ -159,6 +159,6 @@ def test_french_domain_message_with_placeholders():
     with translation.override("fr"):
         text = translation.gettext(template) % values
     assert text == (
-        "Prix manquant pour Garderie du soir\u00a0: position 2, catégorie tarifaire CPAS, "
+        "Prix manquant pour Garderie du soir : position 2, catégorie tarifaire CPAS, "
         "date 01/10/2025."
     )
