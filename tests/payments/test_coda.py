@@ -293,3 +293,10 @@ def test_bad_date_is_refused():
     lines[2] = replace(lines[2], 48, "310224")
     error = error_of(encode(lines))
     assert (error.code, error.line, error.params["field"]) == ("coda.invalid_date", 3, "value date")
+
+
+def test_file_converted_to_utf8_is_refused_with_the_reason():
+    """An accented name becomes two bytes in UTF-8, so the line no longer has 128 bytes."""
+    data = FIXTURE.read_bytes().decode("cp1252").encode("utf-8")
+    error = error_of(data)
+    assert (error.code, error.line, error.record) == ("coda.encoding_utf8", 1, "0")

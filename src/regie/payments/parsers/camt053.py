@@ -55,8 +55,8 @@ def check(data: bytes) -> tuple[StatementFile | None, list[Camt053Error]]:
         statements = [_statement(element) for element in _children(_container(root), "Stmt")]
     except Camt053Error as error:
         return None, [error]
-    errors = [error for statement, _ in statements for error in _check_balances(statement, _)]
-    return StatementFile(tuple(statement for statement, _ in statements)), errors
+    errors = [error for pair in statements for error in _check_balances(*pair)]
+    return StatementFile(tuple(statement for statement, _closing in statements)), errors
 
 
 def _load(data: bytes) -> etree._Element:

@@ -84,6 +84,7 @@ def _split(data: bytes) -> list[tuple[int, str]]:
     for number, line in enumerate(raw, start=1):
         line = line[:-1] if line.endswith("\r") else line
         if len(line) != RECORD_LENGTH:
+            _check_utf8(number, line)
             raise CodaError(
                 "coda.line_length",
                 gettext_noop(
@@ -96,6 +97,25 @@ def _split(data: bytes) -> list[tuple[int, str]]:
             )
         lines.append((number, line))
     return lines
+
+
+def _check_utf8(number: int, line: str) -> None:
+    """Refuse a line that is 128 characters long once read as UTF-8 instead of cp1252."""
+    try:
+        as_utf8 = line.encode("cp1252").decode("utf-8")
+    except UnicodeError:
+        return
+    if len(as_utf8) == RECORD_LENGTH:
+        raise CodaError(
+            "coda.encoding_utf8",
+            gettext_noop(
+                "Line %(line)s (record %(record)s) is written in UTF-8; CODA files are "
+                "Windows-1252 (cp1252). The file was converted after the bank sent it; import "
+                "the original file."
+            ),
+            line=number,
+            record=record_name(as_utf8),
+        )
 
 
 def _group(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
