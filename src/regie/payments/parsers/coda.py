@@ -12,6 +12,9 @@ compute them, only sum types 0–3, and the balances only move by those. We rely
 movement type and not on the globalisation code (position 125), which banks fill
 inconsistently (it is kept in ``Movement.globalisation_code`` for information).
 
+Record 9 counts the records 1, 2.x, 3.x and 8 of its statement (not 0, 4 or 9 itself), as
+the Febelfin sample and the banks' files confirm.
+
 :func:`check` returns the file together with every inconsistency found (trailer count and
 totals, balances, account of record 8) so a finance officer sees all problems at once; a file
 whose records cannot be read at all gives ``None`` and the first structural error.
