@@ -2,7 +2,6 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-export DJANGO_SETTINGS_MODULE ?= regie.config.settings.dev
 POSTGRES_URL ?= $(or $(REGIE_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432/test)
 HOST ?= 127.0.0.1
 PORT ?= 8000

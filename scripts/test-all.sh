@@ -3,6 +3,8 @@
 set -u
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+# The suite always runs on the test settings, whatever the caller exported.
+export DJANGO_SETTINGS_MODULE=regie.config.settings.test
 PG_URL="${1:-postgresql://postgres@127.0.0.1:5432/test}"
 ran=()
 status=0

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` runs every operation on SQLite and PostgreSQL and prints a table."""

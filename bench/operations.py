@@ -1,0 +1,70 @@
+"""Benchmark operations: name -> (prepare, measure); measure returns the number of items."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+LARGE_COMMUNE_CHILDREN = 18_000
+
+
+def _empty_commune():
+    from tests.conftest import make_organisation
+
+    from regie.demo.commune import DEMO_NAME
+
+    return make_organisation(DEMO_NAME)
+
+
+def registry_load_prepare():
+    return _empty_commune()
+
+
+def registry_load_measure(org) -> int:
+    """Build the large commune's registry (schools, families, links)."""
+    from regie.core.tenancy import scope
+    from regie.demo.registry import build_registry
+
+    with scope(org):
+        stats = build_registry(
+            org, children=LARGE_COMMUNE_CHILDREN, seed=1, today=dt.date(2026, 11, 1)
+        )
+    return stats.children
+
+
+def registry_search_prepare():
+    org = _empty_commune()
+    registry_load_measure(org)
+    return org
+
+
+def registry_search_measure(org) -> int:
+    """Render 200 pages of the children list: search, filters, grouping, problems."""
+    from django.test import RequestFactory
+    from tests.conftest import make_user
+
+    from regie.core.models import Role
+    from regie.core.tenancy import scope
+    from regie.people.views import ChildList
+
+    user = make_user("bench", org, Role.COORDINATOR)
+    factory = RequestFactory()
+    queries = ["", "lam", "dupont léa", "P3"]
+    pages = 0
+    with scope(org):
+        for i in range(200):
+            request = factory.get(
+                "/registry/children/",
+                {"q": queries[i % 4], "group": "site", "problem": "" if i % 3 else "no_attestable"},
+            )
+            request.user, request.organisation, request.role = user, org, Role.COORDINATOR
+            request.memberships = []
+            response = ChildList.as_view()(request)
+            response.render()
+            pages += 1
+    return pages
+
+
+OPERATIONS = {
+    "registry: load large commune (children)": (registry_load_prepare, registry_load_measure),
+    "registry: children list pages": (registry_search_prepare, registry_search_measure),
+}
