@@ -30,13 +30,13 @@ def postgres_url() -> str | None:
 
 
 def main() -> int:
-    databases = [("SQLite", "")]
-    pg = postgres_url()
-    if pg:
-        databases.append(("PostgreSQL", pg))
+    databases = [("SQLite", lambda: "")]
+    if postgres_url():
+        databases.append(("PostgreSQL", postgres_url))
     rows = []
-    for label, url in databases:
+    for label, fresh_database in databases:
         for name in OPERATIONS:
+            url = fresh_database()  # every operation starts from an empty database
             env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="bench.settings")
             done = subprocess.run(  # noqa: S603 - our own interpreter and module
                 [sys.executable, "-m", "bench.run", name],
