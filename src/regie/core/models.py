@@ -53,18 +53,14 @@ class Organisation(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors = {}
-        for field, cleaner in (
-            ("enterprise_number", validators.clean_enterprise_number),
-            ("iban", validators.clean_iban),
-            ("bic", validators.clean_bic),
-        ):
-            value = getattr(self, field)
-            if value:
-                try:
-                    setattr(self, field, cleaner(value))
-                except ValidationError as exc:
-                    errors[field] = exc
+        errors = validators.clean_identifiers(
+            self,
+            (
+                ("enterprise_number", validators.clean_enterprise_number),
+                ("iban", validators.clean_iban),
+                ("bic", validators.clean_bic),
+            ),
+        )
         if errors:
             raise ValidationError(errors)
 

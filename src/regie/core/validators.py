@@ -10,6 +10,19 @@ from stdnum.be import bis, nn, vat
 from stdnum.exceptions import ValidationError as StdnumError
 
 
+def clean_identifiers(instance, cleaners) -> dict[str, ValidationError]:
+    """Compact each non-empty field of ``instance`` with its cleaner; return the errors by field."""
+    errors: dict[str, ValidationError] = {}
+    for field, cleaner in cleaners:
+        value = getattr(instance, field)
+        if value:
+            try:
+                setattr(instance, field, cleaner(value))
+            except ValidationError as exc:
+                errors[field] = exc
+    return errors
+
+
 def clean_enterprise_number(value: str) -> str:
     """Return a KBO/BCE enterprise number in compact form (10 digits), or raise."""
     try:

@@ -229,17 +229,13 @@ class Person(OrgModel):
         return f"{self.last_name} {self.first_name}".strip()
 
     def clean(self) -> None:
-        errors: dict[str, ValidationError] = {}
-        for field, cleaner in (
-            ("national_number", validators.clean_national_number),
-            ("iban", validators.clean_iban),
-        ):
-            value = getattr(self, field)
-            if value:
-                try:
-                    setattr(self, field, cleaner(value))
-                except ValidationError as exc:
-                    errors[field] = exc
+        errors = validators.clean_identifiers(
+            self,
+            (
+                ("national_number", validators.clean_national_number),
+                ("iban", validators.clean_iban),
+            ),
+        )
         if self.delivery == Delivery.EMAIL and not self.email:
             errors["email"] = ValidationError(
                 _("Documents go by e-mail: give an e-mail address, or choose post.")
