@@ -1,6 +1,7 @@
 from django.urls import path
 
 from regie.people import views
+from regie.people.models import Child, Person
 
 app_name = "people"
 urlpatterns = [
@@ -12,7 +13,8 @@ urlpatterns = [
     path("children/<int:pk>/card/", views.child_card, name="child-card"),
     path(
         "children/<int:pk>/national-number/",
-        views.child_national_number,
+        views.national_number,
+        {"model": Child},
         name="child-national-number",
     ),
     path("children/<int:child_pk>/links/new/", views.link_edit, name="link-create"),
@@ -24,7 +26,8 @@ urlpatterns = [
     path("persons/<int:pk>/edit/", views.PersonUpdate.as_view(), name="person-update"),
     path(
         "persons/<int:pk>/national-number/",
-        views.person_national_number,
+        views.national_number,
+        {"model": Person},
         name="person-national-number",
     ),
 ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import segno
 from django.contrib import messages
+from django.contrib.messages.views import SuccessMessageMixin
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 
@@ -106,24 +107,21 @@ class TitledFormMixin:
         return context
 
 
-class ChildCreate(CapabilityRequiredMixin, TitledFormMixin, generic.CreateView):
+class ChildCreate(
+    CapabilityRequiredMixin, TitledFormMixin, SuccessMessageMixin, generic.CreateView
+):
     capability = "registry.edit"
     model = Child
     form_class = ChildForm
     template_name = "people/form.html"
 
-    def form_valid(self, form):
-        messages.success(self.request, _("Child %(name)s created.") % {"name": form.instance})
-        return super().form_valid(form)
-
-    def get_success_url(self):
-        return reverse("people:child-detail", args=[self.object.pk])
+    def get_success_message(self, cleaned_data):
+        return _("Child %(name)s created.") % {"name": self.object}
 
 
 class ChildUpdate(ChildCreate, generic.UpdateView):
-    def form_valid(self, form):
-        messages.success(self.request, _("Changes saved."))
-        return generic.UpdateView.form_valid(self, form)
+    def get_success_message(self, cleaned_data):
+        return _("Changes saved.")
 
 
 def child_qr(request, pk: int):
@@ -142,19 +140,10 @@ def child_card(request, pk: int):
 
 
 @require_POST
-def child_national_number(request, pk: int):
-    """Show a child's national number in full, once, and log that it was seen."""
+def national_number(request, model, pk: int):
+    """Show a child's or person's national number in full, once, and log that it was seen."""
     require_capability(request, "registry.view_national_number")
-    child = get_object_or_404(Child.objects, pk=pk)
-    return _reveal(request, child)
-
-
-@require_POST
-def person_national_number(request, pk: int):
-    """Show a person's national number in full, once, and log that it was seen."""
-    require_capability(request, "registry.view_national_number")
-    person = get_object_or_404(Person.objects, pk=pk)
-    return _reveal(request, person)
+    return _reveal(request, get_object_or_404(model.objects, pk=pk))
 
 
 def _reveal(request, obj):
@@ -209,18 +198,14 @@ class PersonDetail(CapabilityRequiredMixin, generic.DetailView):
         return context
 
 
-class PersonCreate(CapabilityRequiredMixin, TitledFormMixin, generic.CreateView):
+class PersonCreate(
+    CapabilityRequiredMixin, TitledFormMixin, SuccessMessageMixin, generic.CreateView
+):
     capability = "registry.edit"
     model = Person
     form_class = PersonForm
     template_name = "people/form.html"
-
-    def form_valid(self, form):
-        messages.success(self.request, _("Changes saved."))
-        return super().form_valid(form)
-
-    def get_success_url(self):
-        return reverse("people:person-detail", args=[self.object.pk])
+    success_message = _lazy("Changes saved.")
 
 
 class PersonUpdate(PersonCreate, generic.UpdateView):

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 
 from regie.core.models import Membership, Organisation, User
 from regie.demo import commune
@@ -47,7 +48,7 @@ class Command(BaseCommand):
             for model in models:
                 try:
                     model.unscoped_objects.filter(organisation__in=orgs).delete()
-                except Exception:  # noqa: BLE001, S112 - protected rows: retry after the others
+                except (ProtectedError, RestrictedError):  # noqa: S112 - retry after the others
                     continue
         Membership.objects.filter(organisation__in=orgs).delete()
         User.objects.filter(username__in=[u[0] for u in commune.DEMO_USERS]).delete()
