@@ -209,3 +209,17 @@ def test_organisation_switch_refuses_an_organisation_the_user_is_not_in(
     page = client.get(reverse("people:child-list"))
     assert "EnfantA" in page.content.decode()
     assert "EnfantB" not in page.content.decode()
+
+
+def test_member_of_two_organisations_switches_between_them(two_orgs, org_a, org_b, login):
+    """After switching, the lists show the other organisation's records only."""
+    from regie.core.models import Membership, User
+
+    client = login(org_a, Role.ADMINISTRATOR, username="both")
+    Membership.objects.create(
+        user=User.objects.get(username="both"), organisation=org_b, role=Role.AUDITOR
+    )
+    client.post(reverse("switch-organisation"), {"organisation": org_b.pk})
+    page = client.get(reverse("people:child-list")).content.decode()
+    assert "EnfantB" in page and "EnfantA" not in page
+    assert client.get(reverse("people:child-create")).status_code == 403  # auditor in B

@@ -183,3 +183,18 @@ def test_dropping_billable_flag_is_refused_while_a_guard_names_a_reason(clerk, f
     assert response.status_code == 302
     with scope(org_a):
         assert not ChildPerson.objects.get(pk=family["link"].pk).billable
+
+
+def test_person_list_search_and_grouping(clerk, family):
+    url = reverse("people:person-list")
+    assert "Lambert Sophie" in clerk.get(url, {"q": "s@example"}).content.decode()
+    assert "Lambert Sophie" not in clerk.get(url, {"q": "zzz"}).content.decode()
+    assert "Lambert Sophie" not in clerk.get(url, {"delivery": "post"}).content.decode()
+    grouped = clerk.get(url, {"group": "language"}).content.decode()
+    assert 'class="group"' in grouped
+
+
+def test_scan_card_shows_the_child_and_its_qr_code(clerk, family):
+    page = clerk.get(reverse("people:child-card", args=[family["child"].pk])).content.decode()
+    assert "Lambert" in page
+    assert reverse("people:child-qr", args=[family["child"].pk]) in page
