@@ -12,8 +12,17 @@ import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from regie.activities.models import Activity, ActivityCategory, Place, Price
+from regie.attendance.models import (
+    Attendance,
+    Day,
+    Device,
+    Registration,
+    RegistrationDate,
+    ScanEvent,
+)
 from regie.core.admin_site import site as admin_site
-from regie.core.models import AuditLog, OrgModel, Role
+from regie.core.models import AuditLog, Job, OrgModel, Role
 from regie.core.tenancy import ALL, scope
 from regie.people.models import Child, ChildPerson, Person, SchoolClass, SchoolSite, TariffCategory
 
@@ -26,6 +35,7 @@ KWARG_MODELS = {
     ("people:person-", "pk"): Person,
     ("people:link-", "pk"): ChildPerson,
     ("people:link-", "child_pk"): Child,
+    ("job", "pk"): Job,
 }
 
 
@@ -47,6 +57,51 @@ def populate(org, tag):
             last_name=f"Parent{tag}", delivery="email", email=f"p{tag}@example.be"
         )
         link = ChildPerson.objects.create(child=child, person=person, billable=True)
+        place = Place.objects.create(name=f"Lieu {tag}")
+        kind = ActivityCategory.objects.create(name=f"Accueil {tag}", code="accueil")
+        activity = Activity.objects.create(
+            name=f"Soir {tag}",
+            category=kind,
+            place=place,
+            date_from="2025-09-01",
+            start_time="16:00",
+            end_time="18:00",
+        )
+        meals = Activity.objects.create(
+            name=f"Repas {tag}",
+            category=kind,
+            place=place,
+            date_from="2025-09-01",
+            start_time="12:00",
+            end_time="13:00",
+            encoding="registration",
+        )
+        price = Price.objects.create(
+            name=f"Tarif {tag}", period_minutes=30, unit_cents=50, valid_from="2025-09-01"
+        )
+        price.activities.set([activity])
+        device = Device(name=f"Téléphone {tag}")
+        device.new_token()
+        device.save()
+        event = ScanEvent.objects.create(
+            child=child, place=place, date="2025-10-01", time="16:30", direction="exit"
+        )
+        day = Day.objects.create(child=child, date="2025-10-01")
+        attendance = Attendance.objects.create(
+            day=day,
+            child=child,
+            date="2025-10-01",
+            activity=activity,
+            place=place,
+            start="16:00",
+            end="16:30",
+            minutes=30,
+        )
+        registration = Registration.objects.create(child=child, activity=meals, person=person)
+        registered = RegistrationDate.objects.create(
+            registration=registration, child=child, date="2025-10-02"
+        )
+        job = Job.objects.create(kind="test", title=f"Job {tag}")
         return {
             "site": site,
             "class": klass,
@@ -54,6 +109,17 @@ def populate(org, tag):
             "child": child,
             "person": person,
             "link": link,
+            "place": place,
+            "activity_category": kind,
+            "activity": activity,
+            "price": price,
+            "device": device,
+            "event": event,
+            "day": day,
+            "attendance": attendance,
+            "registration": registration,
+            "registered": registered,
+            "job": job,
         }
 
 
@@ -85,11 +151,7 @@ def walk_patterns(resolver=None, prefix="", namespace=""):
 
 def id_urls(objects_b):
     """Yield (url name, url with B's ids, url with a missing id) for every id-taking URL."""
-    by_model = {
-        Child: objects_b["child"],
-        Person: objects_b["person"],
-        ChildPerson: objects_b["link"],
-    }
+    by_model = {type(obj): obj for obj in objects_b.values()}
     for name, pattern in walk_patterns():
         keys = list(pattern.pattern.converters)
         if not keys:
@@ -163,7 +225,27 @@ def test_every_admin_page_treats_another_organisations_ids_as_missing(two_orgs, 
 
 def test_every_business_model_is_walked_or_has_no_page(two_orgs):
     """Every business model either has its pages in the walk above or has none yet."""
-    covered = {Child, Person, ChildPerson, SchoolSite, SchoolClass, TariffCategory, AuditLog}
+    covered = {
+        Child,
+        Person,
+        ChildPerson,
+        SchoolSite,
+        SchoolClass,
+        TariffCategory,
+        AuditLog,
+        Job,
+        # Walked through their admin pages or the URLs mapped in KWARG_MODELS:
+        Place,
+        ActivityCategory,
+        Activity,
+        Price,
+        Device,
+        ScanEvent,
+        Day,
+        Attendance,
+        Registration,
+        RegistrationDate,
+    }
     business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
     assert business <= covered, f"add pages of {business - covered} to the isolation walk"
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisation/", core_views.switch_organisation, name="switch-organisation"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("jobs/<int:pk>/", core_views.job_detail, name="job"),
+    path("jobs/<int:pk>/status/", core_views.job_status, name="job-status"),
     path("registry/", include("regie.people.urls")),
     path("config/", admin_site.urls),
 ]

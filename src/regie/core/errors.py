@@ -36,6 +36,16 @@ class DomainError(Exception):
         template = gettext(self.template)
         return template % self.params if self.params else template
 
+    def to_dict(self) -> dict[str, Any]:
+        """Return the error as JSON-ready data (tuples become lists)."""
+        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        return {"code": self.code, "template": self.template, "params": params}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DomainError:
+        """Return the error stored by :meth:`to_dict`."""
+        return cls(data["code"], data["template"], **data.get("params", {}))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, DomainError) and (self.code, self.template, self.params) == (
             other.code,

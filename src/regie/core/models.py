@@ -42,6 +42,14 @@ class Organisation(models.Model):
         _("default language"), max_length=2, choices=Language.choices, default=Language.FR
     )
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    positions_oldest_first = models.BooleanField(
+        _("child position: oldest first"),
+        default=True,
+        help_text=_(
+            "Rank the children sharing a billable person from the oldest (1) to the youngest. "
+            "Untick to rank from the youngest."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -202,3 +210,48 @@ class AuditLog(OrgModel):
     def __str__(self) -> str:
         action = self.get_action_display()
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {action} {self.model} {self.object_id}"
+
+
+class Job(OrgModel):
+    """A long piece of work run in the background, with the progress the user watches."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=50)
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def percent(self) -> int:
+        """Return the progress as a whole percentage (100 once done)."""
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, self.done * 100 // self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regie.core.middleware import SESSION_KEY
-from regie.core.models import AuditLog
+from regie.core.models import AuditLog, Job
 from regie.core.permissions import role_can
 
 
@@ -76,3 +76,34 @@ def switch_organisation(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     return HttpResponseRedirect(target)
+
+
+def _job_or_404(request, pk: int) -> Job:
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    if request.organisation is None:
+        raise Http404
+    return get_object_or_404(Job.objects.all(), pk=pk)
+
+
+def job_detail(request, pk: int):
+    """Show a background job's progress bar, then its outcome and where to go next."""
+    if not request.user.is_authenticated:
+        return HttpResponseRedirect(f"/login/?next={request.path}")
+    job = _job_or_404(request, pk)
+    return render(request, "core/job.html", {"job": job})
+
+
+def job_status(request, pk: int):
+    """Return a job's progress as JSON for the progress bar."""
+    job = _job_or_404(request, pk)
+    return JsonResponse(
+        {
+            "status": job.status,
+            "status_label": job.get_status_display(),
+            "done": job.done,
+            "total": job.total,
+            "percent": job.percent,
+            "finished": job.finished,
+        }
+    )

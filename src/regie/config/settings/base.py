@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "regie.core",
     "regie.people",
+    "regie.activities",
+    "regie.attendance",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,99 @@
+"""Background jobs the user can watch: a :class:`~regie.core.models.Job` row per run.
+
+A view calls :func:`job_start` with a django-tasks task; the task (enqueued once the
+transaction commits) calls :func:`job_run`, which activates the job's organisation, marks it
+running, hands a :class:`Progress` to the work and records the result or the failure. The job
+page polls :func:`regie.core.views.job_status` for the progress bar.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from regie.core.errors import DomainError
+from regie.core.models import Job, Organisation
+from regie.core.tenancy import scope
+
+logger = logging.getLogger(__name__)
+
+
+class Progress:
+    """Count work done and write it to the job at most a few times per second."""
+
+    def __init__(self, job: Job, interval: float = 0.5) -> None:
+        self.job = job
+        self.interval = interval
+        self._written = 0.0
+
+    def total(self, total: int) -> None:
+        self.job.total = total
+        self._write(force=True)
+
+    def advance(self, count: int = 1) -> None:
+        self.job.done += count
+        self._write()
+
+    def _write(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._written >= self.interval:
+            Job.unscoped_objects.filter(pk=self.job.pk).update(
+                done=self.job.done, total=self.job.total
+            )
+            self._written = now
+
+
+def job_start(
+    *,
+    organisation: Organisation,
+    user,
+    kind: str,
+    title: str,
+    task,
+    parameters: dict[str, Any],
+) -> Job:
+    """Create a queued job and enqueue ``task(job_id=...)`` once the transaction commits."""
+    job = Job.unscoped_objects.create(
+        organisation=organisation,
+        kind=kind,
+        title=title,
+        parameters=parameters,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    transaction.on_commit(lambda: task.enqueue(job_id=job.pk))
+    return job
+
+
+def job_run(job_id: int, work: Callable[[Job, Progress], dict[str, Any]]) -> None:
+    """Run ``work`` for a job inside its organisation and record how it ended."""
+    job = Job.unscoped_objects.select_related("organisation", "created_by").get(pk=job_id)
+    if job.finished:
+        return
+    Job.unscoped_objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    job.status = Job.Status.RUNNING
+    language = getattr(job.created_by, "language", "") or job.organisation.language
+    try:
+        with scope(job.organisation), translation.override(language):
+            result = work(job, Progress(job))
+    except DomainError as error:
+        with translation.override(language):
+            _finish(job, Job.Status.FAILED, error=error.translated())
+    except Exception as error:  # a job must never stay "running" forever
+        logger.exception("job %s failed", job.pk)
+        _finish(job, Job.Status.FAILED, error=f"{type(error).__name__}: {error}")
+    else:
+        _finish(job, Job.Status.DONE, result=result or {})
+
+
+def _finish(job: Job, status: str, *, result: dict | None = None, error: str = "") -> None:
+    fields = {"status": status, "error": error, "finished_at": timezone.now(), "done": job.done}
+    if result is not None:
+        fields["result"] = result
+        if job.total:
+            fields["done"] = job.total
+    Job.unscoped_objects.filter(pk=job.pk).update(**fields)
