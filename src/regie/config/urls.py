@@ -19,6 +19,10 @@ urlpatterns = [
     path("jobs/<int:pk>/", core_views.job_detail, name="job"),
     path("jobs/<int:pk>/status/", core_views.job_status, name="job-status"),
     path("registry/", include("regie.people.urls")),
+    path("activities/", include("regie.activities.urls")),
+    path("attendance/", include("regie.attendance.urls")),
+    path("attendance/checks/", include("regie.attendance.checks_urls")),
+    path("api/", include("regie.api.urls")),
     path("config/", admin_site.urls),
 ]
 

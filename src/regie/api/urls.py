@@ -1,0 +1,3 @@
+"""The HTTP API (django-ninja), mounted at /api/."""
+
+urlpatterns: list = []

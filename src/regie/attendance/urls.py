@@ -1,0 +1,4 @@
+"""Days screen, manual encoding and registrations (namespace ``attendance``)."""
+
+app_name = "attendance"
+urlpatterns: list = []
