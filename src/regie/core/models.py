@@ -255,3 +255,20 @@ class Job(OrgModel):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class Sequence(OrgModel):
+    """A gapless counter per organisation and key (invoice numbers per year, receipts...)."""
+
+    key = models.CharField(_("key"), max_length=50)
+    last = models.PositiveBigIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="sequence_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last}"

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "regie.people",
     "regie.activities",
     "regie.attendance",
+    "regie.ledger",
 ]
 
 MIDDLEWARE = [

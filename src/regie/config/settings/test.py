@@ -9,3 +9,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-media"
 AXES_FAILURE_LIMIT = 3
+
+# Several test runs may share one PostgreSQL server (developers, CI, parallel sessions): give
+# each run its own test database so that they never drop each other's.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    import os
+
+    DATABASES["default"]["TEST"] = {"NAME": f"test_regie_{os.getpid()}"}

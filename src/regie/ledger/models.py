@@ -1,0 +1,152 @@
+"""The double-entry ledger: accounts, entries and their lines, immutable once written.
+
+Entries are only written by :mod:`regie.ledger.services`. Each entry balances (checked by the
+service and, on PostgreSQL, by a deferred constraint trigger), and each is chained to the
+previous entry of its organisation by a SHA-256 over all its lines, so ``regie ledger verify``
+finds any later change made behind the application's back.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from regie.activities.models import ActivityCategory
+from regie.core.models import OrgModel
+from regie.core.tenancy import ScopedManager, ScopedQuerySet
+from regie.ledger.rules import AccountRole, Journal
+from regie.people.models import Person
+
+
+class ImmutableError(RuntimeError):
+    """A posted ledger row was about to be changed or deleted."""
+
+
+class _Immutable:
+    def update(self, **kwargs):
+        raise ImmutableError("ledger rows are immutable: post a reversing entry instead")
+
+    def delete(self):
+        raise ImmutableError("ledger rows are immutable: post a reversing entry instead")
+
+
+class ImmutableQuerySet(_Immutable, ScopedQuerySet):
+    pass
+
+
+class ImmutableUnscopedQuerySet(_Immutable, models.QuerySet):
+    pass
+
+
+class ImmutableManager(ScopedManager.from_queryset(ImmutableQuerySet)):
+    pass
+
+
+class ImmutableModel(OrgModel):
+    """A row that can be inserted, never updated or deleted through the ORM."""
+
+    objects = ImmutableManager()
+    unscoped_objects = models.Manager.from_queryset(ImmutableUnscopedQuerySet)()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "unscoped_objects"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableError(f"{type(self).__name__} #{self.pk} is posted and immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableError(f"{type(self).__name__} #{self.pk} is posted and immutable")
+
+
+class Account(OrgModel):
+    """An account of the organisation's chart, used for one role (and activity category)."""
+
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    role = models.CharField(
+        _("role"), max_length=20, choices=[(r.value, r.value) for r in AccountRole]
+    )
+    category = models.ForeignKey(
+        ActivityCategory,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("activity category"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="account_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Entry(ImmutableModel):
+    """A balanced journal entry; ``sequence`` orders the organisation's hash chain."""
+
+    journal = models.CharField(
+        _("journal"), max_length=3, choices=[(j.value, j.value) for j in Journal]
+    )
+    sequence = models.PositiveBigIntegerField(_("sequence"))
+    date = models.DateField(_("date"))
+    label = models.CharField(_("label"), max_length=200)
+    document = models.CharField(_("document"), max_length=50, db_index=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "sequence"], name="entry_unique_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journal} #{self.sequence} {self.document}"
+
+
+class EntryLine(ImmutableModel):
+    """A debit or a credit of one account, in cents."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="lines")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    debit = models.BigIntegerField(_("debit (cents)"), default=0)
+    credit = models.BigIntegerField(_("credit (cents)"), default=0)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    category = models.ForeignKey(
+        ActivityCategory, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    label = models.CharField(_("label"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("entry line")
+        verbose_name_plural = _("entry lines")
+        ordering = ["entry", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(debit__gte=0, credit__gte=0)
+                & (models.Q(debit=0) | models.Q(credit=0)),
+                name="entryline_one_side",
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "account", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.account} D {self.debit} C {self.credit}"

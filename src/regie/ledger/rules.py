@@ -1,0 +1,161 @@
+"""Posting rules: which balanced entry each money event writes (pure, integer cents).
+
+Every rule returns an :class:`EntryDraft` whose debits equal its credits, or raises. Accounts are
+named by role (:class:`AccountRole`) and, where it matters, by activity category, so the chart of
+accounts stays a setting of the organisation:
+
+>>> draft = invoice_entry(
+...     document="FACT/2026/00001", day=date(2026, 10, 31), person_id=7,
+...     amounts_by_category={1: 150, 2: 320})
+>>> [(line.role, line.category_id, line.debit, line.credit) for line in draft.lines]
+[('receivable', 1, 150, 0), ('receivable', 2, 320, 0), ('revenue', 1, 0, 150), ('revenue', 2, 0, 320)]
+>>> draft.total
+470
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from regie.core.errors import DomainError, gettext_noop
+
+
+class AccountRole(StrEnum):
+    """What an account is used for; the chart maps each role (and category) to an account."""
+
+    RECEIVABLE = "receivable"  # amounts persons owe, per activity category
+    REVENUE = "revenue"  # income, per activity category
+    WRITE_OFF = "write_off"  # "non-valeurs": receivables given up
+    BANK = "bank"
+    CASH = "cash"
+    PERSON_CREDIT = "person_credit"  # overpayments a person may use later or get refunded
+    SUSPENSE = "suspense"  # bank movements not allocated yet
+
+
+class Journal(StrEnum):
+    SALES = "VEN"
+    BANK = "BNK"
+    CASH = "CSH"
+    MISC = "OD"
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    role: AccountRole
+    debit: int
+    credit: int
+    category_id: int | None = None
+    person_id: int | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    journal: Journal
+    day: date
+    label: str
+    document: str
+    lines: tuple[LineDraft, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(line.debit for line in self.lines)
+
+
+def check_balanced(lines: Sequence[LineDraft], document: str = "") -> None:
+    """Raise unless the lines are non-negative, one-sided, and debits equal credits."""
+    for line in lines:
+        if line.debit < 0 or line.credit < 0 or (line.debit and line.credit):
+            raise DomainError(
+                "ledger.bad_line",
+                gettext_noop("A line of entry %(document)s must be either a debit or a credit."),
+                document=document,
+            )
+    debit = sum(line.debit for line in lines)
+    credit = sum(line.credit for line in lines)
+    if debit != credit:
+        raise DomainError(
+            "ledger.unbalanced",
+            gettext_noop(
+                "Entry %(document)s does not balance: debits %(debit)s ≠ credits %(credit)s (cents)."
+            ),
+            document=document,
+            debit=debit,
+            credit=credit,
+        )
+
+
+def _entry(journal, day, label, document, lines) -> EntryDraft:
+    lines = tuple(line for line in lines if line.debit or line.credit)
+    check_balanced(lines, document)
+    return EntryDraft(journal, day, label, document, lines)
+
+
+def invoice_entry(
+    *, document: str, day: date, person_id: int, amounts_by_category: Mapping[int, int]
+) -> EntryDraft:
+    """Debit the person's receivable and credit revenue, per activity category."""
+    categories = sorted(amounts_by_category)
+    lines = [
+        LineDraft(AccountRole.RECEIVABLE, amounts_by_category[c], 0, c, person_id)
+        for c in categories
+    ] + [LineDraft(AccountRole.REVENUE, 0, amounts_by_category[c], c) for c in categories]
+    return _entry(Journal.SALES, day, document, document, lines)
+
+
+def credit_note_entry(
+    *, document: str, day: date, person_id: int, amounts_by_category: Mapping[int, int]
+) -> EntryDraft:
+    """Reverse an invoice's revenue and receivable (a credit note)."""
+    categories = sorted(amounts_by_category)
+    lines = [
+        LineDraft(AccountRole.REVENUE, amounts_by_category[c], 0, c) for c in categories
+    ] + [
+        LineDraft(AccountRole.RECEIVABLE, 0, amounts_by_category[c], c, person_id)
+        for c in categories
+    ]
+    return _entry(Journal.SALES, day, document, document, lines)
+
+
+def write_off_entry(
+    *,
+    document: str,
+    day: date,
+    person_id: int,
+    amounts_by_category: Mapping[int, int],
+    reverse: bool = False,
+) -> EntryDraft:
+    """Give up part of a receivable ("non-valeur"), or undo that with ``reverse``."""
+    categories = sorted(amounts_by_category)
+    expense = [LineDraft(AccountRole.WRITE_OFF, amounts_by_category[c], 0, c) for c in categories]
+    receivable = [
+        LineDraft(AccountRole.RECEIVABLE, 0, amounts_by_category[c], c, person_id)
+        for c in categories
+    ]
+    if reverse:
+        expense = [_swap(line) for line in expense]
+        receivable = [_swap(line) for line in receivable]
+    return _entry(Journal.MISC, day, document, document, expense + receivable)
+
+
+def _swap(line: LineDraft) -> LineDraft:
+    return LineDraft(line.role, line.credit, line.debit, line.category_id, line.person_id)
+
+
+# -- Hash chain ------------------------------------------------------------------------------
+
+
+def entry_digest(previous: str, header: Mapping[str, object], lines: Iterable[Mapping]) -> str:
+    """Return the SHA-256 chaining an entry to the previous one over its header and lines.
+
+    The serialisation is canonical (sorted keys, no spaces, ISO dates), so recomputing it from
+    the stored rows gives the same digest unless a stored value changed.
+    """
+    payload = {"previous": previous, "header": header, "lines": list(lines)}
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,204 @@
+"""The only writer of ledger entries, and the check of the hash chain.
+
+:func:`entries_post` writes drafts from :mod:`regie.ledger.rules` in bulk: it locks the
+organisation's chain (a row of :class:`~regie.core.models.Sequence`), numbers the entries,
+chains their hashes and inserts entries and lines with two queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from regie.activities.models import ActivityCategory
+from regie.core.sequences import sequence_next
+from regie.core.tenancy import current_organisation
+from regie.ledger.models import Account, Entry, EntryLine
+from regie.ledger.rules import AccountRole, EntryDraft, check_balanced, entry_digest
+
+GENESIS = "0" * 64
+CHAIN_KEY = "ledger"
+
+# Default chart of a Belgian local authority (simplified): base code per role; receivable and
+# revenue accounts get one sub-account per activity category.
+DEFAULT_CODES = {
+    AccountRole.RECEIVABLE: ("4000", "Receivables"),
+    AccountRole.REVENUE: ("7000", "Revenue"),
+    AccountRole.WRITE_OFF: ("6340", "Write-offs (non-valeurs)"),
+    AccountRole.BANK: ("5500", "Bank"),
+    AccountRole.CASH: ("5700", "Cash"),
+    AccountRole.PERSON_CREDIT: ("4610", "Credits of persons"),
+    AccountRole.SUSPENSE: ("4990", "Movements to allocate"),
+}
+PER_CATEGORY = (AccountRole.RECEIVABLE, AccountRole.REVENUE)
+
+
+class Chart:
+    """Find (or create from the default chart) the account of a role and category."""
+
+    def __init__(self) -> None:
+        self._accounts = {(a.role, a.category_id): a.pk for a in Account.objects.all()}
+        self._categories = dict(ActivityCategory.objects.values_list("pk", "name"))
+
+    def account_id(self, role: AccountRole, category_id: int | None) -> int:
+        key = (role.value, category_id if role in PER_CATEGORY else None)
+        if key not in self._accounts:
+            self._accounts[key] = self._create(role, key[1]).pk
+        return self._accounts[key]
+
+    def _create(self, role: AccountRole, category_id: int | None) -> Account:
+        base, name = DEFAULT_CODES[role]
+        code = base if category_id is None else f"{base}{category_id:02d}"
+        if category_id is not None:
+            name = f"{name} — {self._categories.get(category_id, category_id)}"
+        account, _ = Account.objects.get_or_create(
+            code=code, defaults={"name": name, "role": role.value, "category_id": category_id}
+        )
+        return account
+
+
+def _line_payload(account_id, debit, credit, person_id, category_id, day, label) -> dict:
+    return {
+        "account": account_id,
+        "debit": debit,
+        "credit": credit,
+        "person": person_id,
+        "category": category_id,
+        "date": day.isoformat(),
+        "label": label,
+    }
+
+
+def _header(journal, sequence, day, label, document) -> dict:
+    return {
+        "journal": str(journal),
+        "sequence": sequence,
+        "date": day.isoformat(),
+        "label": label,
+        "document": document,
+    }
+
+
+@transaction.atomic
+def entries_post(drafts: Sequence[EntryDraft]) -> list[Entry]:
+    """Write balanced entries, chained after the organisation's last entry."""
+    if not drafts:
+        return []
+    org = current_organisation()
+    for draft in drafts:
+        check_balanced(draft.lines, draft.document)
+    first = sequence_next(CHAIN_KEY, len(drafts))  # locks the chain until commit
+    last = Entry.objects.filter(sequence__lt=first).order_by("-sequence").first()
+    previous = last.hash if last else GENESIS
+    chart = Chart()
+    entries, lines_of = [], []
+    for offset, draft in enumerate(drafts):
+        sequence = first + offset
+        payloads = [
+            _line_payload(
+                chart.account_id(line.role, line.category_id),
+                line.debit,
+                line.credit,
+                line.person_id,
+                line.category_id,
+                draft.day,
+                line.label,
+            )
+            for line in draft.lines
+        ]
+        header = _header(draft.journal, sequence, draft.day, draft.label, draft.document)
+        digest = entry_digest(previous, header, payloads)
+        entries.append(
+            Entry(
+                organisation=org,
+                journal=str(draft.journal),
+                sequence=sequence,
+                date=draft.day,
+                label=draft.label,
+                document=draft.document,
+                previous_hash=previous,
+                hash=digest,
+            )
+        )
+        lines_of.append(payloads)
+        previous = digest
+    Entry.objects.bulk_create(entries, batch_size=1000)
+    EntryLine.objects.bulk_create(
+        [
+            EntryLine(
+                organisation=org,
+                entry_id=entry.pk,
+                account_id=p["account"],
+                debit=p["debit"],
+                credit=p["credit"],
+                person_id=p["person"],
+                category_id=p["category"],
+                date=entry.date,
+                label=p["label"],
+            )
+            for entry, payloads in zip(entries, lines_of, strict=True)
+            for p in payloads
+        ],
+        batch_size=2000,
+    )
+    return entries
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first entry whose stored hash or link does not match its content."""
+
+    sequence: int
+    document: str
+    reason: str
+
+
+def chain_verify(batch: int = 2000) -> BrokenLink | None:
+    """Recompute the active organisation's hash chain; return the first broken link, if any."""
+    previous = GENESIS
+    expected_sequence = 1
+    entries = Entry.objects.order_by("sequence").values_list(
+        "pk", "journal", "sequence", "date", "label", "document", "previous_hash", "hash"
+    )
+    chunk: list[tuple] = []
+    for row in entries.iterator(chunk_size=batch):
+        chunk.append(row)
+        if len(chunk) == batch:
+            broken, previous, expected_sequence = _verify_chunk(chunk, previous, expected_sequence)
+            if broken:
+                return broken
+            chunk = []
+    if chunk:
+        broken, previous, expected_sequence = _verify_chunk(chunk, previous, expected_sequence)
+        return broken
+    return None
+
+
+def _verify_chunk(chunk: Iterable[tuple], previous: str, expected: int):
+    chunk = list(chunk)
+    lines = defaultdict(list)
+    rows = (
+        EntryLine.objects.filter(entry_id__in=[row[0] for row in chunk])
+        .order_by("entry_id", "pk")
+        .values_list(
+            "entry_id", "account_id", "debit", "credit", "person_id", "category_id", "date", "label"
+        )
+    )
+    for entry_id, *values in rows:
+        lines[entry_id].append(_line_payload(*values))
+    for pk, journal, sequence, day, label, document, previous_hash, stored in chunk:
+        if sequence != expected:
+            return BrokenLink(sequence, document, f"sequence {expected} is missing"), previous, 0
+        if previous_hash != previous:
+            return BrokenLink(sequence, document, "link to the previous entry broken"), previous, 0
+        header = _header(journal, sequence, day, label, document)
+        if entry_digest(previous, header, lines[pk]) != stored:
+            return BrokenLink(sequence, document, "content changed after posting"), previous, 0
+        debit = sum(line["debit"] for line in lines[pk])
+        if debit != sum(line["credit"] for line in lines[pk]):
+            return BrokenLink(sequence, document, "entry does not balance"), previous, 0
+        previous, expected = stored, expected + 1
+    return None, previous, expected

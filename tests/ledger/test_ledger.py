@@ -1,0 +1,135 @@
+"""Specification of the ledger: balanced entries, immutability, the hash chain and its check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import IntegrityError, connection, transaction
+
+from regie.core.errors import DomainError
+from regie.core.tenancy import scope
+from regie.ledger.models import Entry, EntryLine, ImmutableError
+from regie.ledger.rules import (
+    AccountRole,
+    EntryDraft,
+    Journal,
+    LineDraft,
+    credit_note_entry,
+    invoice_entry,
+    write_off_entry,
+)
+from regie.ledger.services import chain_verify, entries_post
+from tests import factories as f
+
+DAY = date(2026, 10, 31)
+
+
+def invoice(document: str, person_id: int, amounts: dict[int, int]) -> EntryDraft:
+    return invoice_entry(
+        document=document, day=DAY, person_id=person_id, amounts_by_category=amounts
+    )
+
+
+def test_every_posting_rule_balances():
+    """Invoice, credit note and write-off (and its reverse) give debits = credits."""
+    amounts = {1: 150, 2: 325}
+    drafts = [
+        invoice_entry(document="F1", day=DAY, person_id=1, amounts_by_category=amounts),
+        credit_note_entry(document="NC1", day=DAY, person_id=1, amounts_by_category=amounts),
+        write_off_entry(document="NV1", day=DAY, person_id=1, amounts_by_category=amounts),
+        write_off_entry(
+            document="NV1R", day=DAY, person_id=1, amounts_by_category=amounts, reverse=True
+        ),
+    ]
+    for draft in drafts:
+        assert sum(x.debit for x in draft.lines) == sum(x.credit for x in draft.lines) == 475
+
+
+def test_an_unbalanced_draft_is_refused(in_a):
+    """A hand-made draft whose sides differ never reaches the database."""
+    lines = (
+        LineDraft(AccountRole.BANK, 100, 0),
+        LineDraft(AccountRole.RECEIVABLE, 0, 99),
+    )
+    with pytest.raises(DomainError) as refused:
+        entries_post([EntryDraft(Journal.BANK, DAY, "x", "X1", lines)])
+    assert refused.value.code == "ledger.unbalanced"
+
+
+@pytest.fixture
+def posted(in_a):
+    kind = f.category()
+    parent = f.person()
+    entries = entries_post(
+        [
+            invoice("FACT/2026/00001", parent.pk, {kind.pk: 150}),
+            invoice("FACT/2026/00002", parent.pk, {kind.pk: 200}),
+        ]
+    )
+    return entries
+
+
+def test_posted_entries_are_numbered_and_chained(posted):
+    """Entries get consecutive sequence numbers; each links to the previous hash."""
+    first, second = Entry.objects.order_by("sequence")
+    assert (first.sequence, second.sequence) == (1, 2)
+    assert second.previous_hash == first.hash
+    assert EntryLine.objects.count() == 4
+    assert chain_verify() is None
+
+
+def test_posted_rows_cannot_be_changed_or_deleted(posted):
+    """save(), delete() and QuerySet.update/delete all refuse on ledger rows."""
+    entry = Entry.objects.first()
+    entry.label = "changed"
+    with pytest.raises(ImmutableError):
+        entry.save()
+    with pytest.raises(ImmutableError):
+        entry.delete()
+    with pytest.raises(ImmutableError):
+        EntryLine.objects.update(debit=1)
+    with pytest.raises(ImmutableError):
+        EntryLine.objects.filter(entry=entry).delete()
+    with pytest.raises(ImmutableError):
+        EntryLine.unscoped_objects.update(debit=1)
+
+
+def test_tampering_with_raw_sql_is_found_by_ledger_verify(posted, capsys):
+    """A line changed behind the application's back breaks the chain at its entry."""
+    line = EntryLine.objects.filter(entry__sequence=2, debit__gt=0).get()
+    with connection.cursor() as cursor:  # change both sides so the entry still balances
+        cursor.execute("UPDATE ledger_entryline SET debit = 1 WHERE id = %s", [line.pk])
+        cursor.execute(
+            "UPDATE ledger_entryline SET credit = 1 WHERE entry_id = %s AND credit > 0",
+            [line.entry_id],
+        )
+    broken = chain_verify()
+    assert broken is not None
+    assert (broken.sequence, broken.document) == (2, "FACT/2026/00002")
+    assert broken.reason == "content changed after posting"
+    with pytest.raises(CommandError):
+        call_command("ledger", "verify")
+    assert "BROKEN at entry #2 (FACT/2026/00002)" in capsys.readouterr().out
+
+
+def test_each_organisation_has_its_own_chain(posted, org_b):
+    """B's first entry starts B's chain at 1; A's chain stays intact."""
+    with scope(org_b):
+        kind = f.category()
+        entries_post([invoice("FACT/2026/00001", f.person().pk, {kind.pk: 999})])
+        assert chain_verify() is None
+        assert list(Entry.objects.values_list("sequence", flat=True)) == [1]
+    assert Entry.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL trigger")
+def test_postgresql_refuses_an_unbalanced_entry_at_commit(posted):
+    """The deferred trigger rejects raw SQL that leaves an entry unbalanced."""
+    line = EntryLine.objects.filter(debit__gt=0).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE ledger_entryline SET debit = debit + 1 WHERE id = %s", [line.pk])
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
