@@ -7,199 +7,35 @@ by the wizard or the next fix).
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time
+from collections.abc import Iterable
+from datetime import date, time
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from regie.activities.models import Activity, Encoding, Place
 from regie.attendance.models import (
     Attendance,
     Day,
     DayStatus,
-    Device,
     Direction,
     Registration,
     RegistrationDate,
     ScanEvent,
     Source,
 )
+
+# Scan batches from phones live in their own module; kept importable from here.
+from regie.attendance.scans import (  # noqa: F401
+    MAX_BATCH,
+    EventInput,
+    EventOutcome,
+    scan_events_record,
+)
 from regie.attendance.verifying import day_verify, days_touch
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.tenancy import current_organisation
 from regie.people.models import Child, ChildPerson, Person
 from regie.people.services import register_billable_guard
-
-MAX_BATCH = 5000
-
-
-@dataclass(frozen=True)
-class EventInput:
-    """One scan as a phone sends it, before any check."""
-
-    client_event_id: str
-    token: str
-    place_id: int
-    at: datetime
-    direction: str
-    person_id: int | None = None
-
-
-@dataclass(frozen=True)
-class EventOutcome:
-    """The answer to one event of a batch."""
-
-    client_event_id: str
-    status: str  # accepted | duplicate | rejected
-    event_id: int | None = None
-    code: str = ""
-    message: str = ""
-
-
-def _reject(item: EventInput, error: DomainError) -> EventOutcome:
-    return EventOutcome(
-        str(item.client_event_id), "rejected", code=error.code, message=error.translated()
-    )
-
-
-def scan_events_record(
-    *, items: Sequence[EventInput], device: Device | None = None, user=None
-) -> list[EventOutcome]:
-    """Store a batch of scans; each is accepted, a duplicate of an earlier delivery, or rejected.
-
-    Sending the same batch again changes nothing: the client event id is unique per
-    organisation. One bad event never stops the others.
-    """
-    org = current_organisation()
-    if len(items) > MAX_BATCH:
-        raise DomainError(
-            "scan.batch_too_large",
-            gettext_noop("A batch holds at most %(max)s events; send the rest in another batch."),
-            max=MAX_BATCH,
-        )
-    ids: dict[int, uuid.UUID] = {}
-    outcomes: list[EventOutcome | None] = [None] * len(items)
-    for index, item in enumerate(items):
-        try:
-            ids[index] = uuid.UUID(str(item.client_event_id))
-        except ValueError:
-            outcomes[index] = _reject(item, _error_bad_id(item.client_event_id))
-    tokens = {item.token for item in items}
-    children = dict(Child.objects.filter(scan_token__in=tokens).values_list("scan_token", "pk"))
-    foreign = set(
-        Child.unscoped_objects.filter(scan_token__in=tokens - children.keys())
-        .exclude(organisation=org)
-        .values_list("scan_token", flat=True)
-    )
-    places = set(Place.objects.values_list("pk", flat=True))
-    persons = set(
-        Person.objects.filter(pk__in={i.person_id for i in items if i.person_id}).values_list(
-            "pk", flat=True
-        )
-    )
-    existing = dict(
-        ScanEvent.objects.filter(client_event_id__in=ids.values()).values_list(
-            "client_event_id", "pk"
-        )
-    )
-    new: dict[uuid.UUID, tuple[int, ScanEvent]] = {}
-    for index, item in enumerate(items):
-        if outcomes[index] is not None:
-            continue
-        client_id = ids[index]
-        if client_id in existing:
-            outcomes[index] = EventOutcome(str(client_id), "duplicate", existing[client_id])
-            continue
-        if client_id in new:
-            outcomes[index] = EventOutcome(str(client_id), "duplicate")
-            continue
-        error = _check(item, children, foreign, places, persons)
-        if error:
-            outcomes[index] = _reject(item, error)
-            continue
-        new[client_id] = (
-            index,
-            ScanEvent(
-                organisation=org,
-                child_id=children[item.token],
-                place_id=item.place_id,
-                date=item.at.date(),
-                time=item.at.time().replace(second=0, microsecond=0),
-                direction=item.direction,
-                source=Source.PHONE,
-                person_id=item.person_id,
-                device=device,
-                recorded_by=user if getattr(user, "is_authenticated", False) else None,
-                client_event_id=client_id,
-            ),
-        )
-    _insert(new, outcomes)
-    if device is not None:
-        Device.objects.filter(pk=device.pk).update(last_seen=timezone.now())
-    return [o for o in outcomes if o is not None]
-
-
-def _insert(new: dict[uuid.UUID, tuple[int, ScanEvent]], outcomes: list) -> None:
-    """Insert the new events; a concurrent delivery of the same ids turns them into duplicates."""
-    if not new:
-        return
-    events = [event for _, event in new.values()]
-    with transaction.atomic():
-        ScanEvent.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
-        stored = dict(
-            ScanEvent.objects.filter(client_event_id__in=new.keys()).values_list(
-                "client_event_id", "pk"
-            )
-        )
-        days_touch((event.child_id, event.date) for event in events)
-    for client_id, (index, _event) in new.items():
-        # ignore_conflicts gives no primary keys: the ids come back from the second query.
-        outcomes[index] = EventOutcome(str(client_id), "accepted", stored.get(client_id))
-
-
-def _check(item, children, foreign, places, persons) -> DomainError | None:
-    if item.token not in children:
-        if item.token in foreign:
-            return DomainError(
-                "scan.foreign_child",
-                gettext_noop(
-                    "This card belongs to a child of another organisation; scan it there."
-                ),
-            )
-        return DomainError(
-            "scan.unknown_token",
-            gettext_noop("Unknown card: no child has this scan token. Check the card."),
-        )
-    if item.place_id not in places:
-        return DomainError(
-            "scan.unknown_place",
-            gettext_noop("Unknown place #%(place)s; choose a place of your organisation."),
-            place=item.place_id,
-        )
-    if item.direction not in Direction.values:
-        return DomainError(
-            "scan.bad_direction",
-            gettext_noop("The direction must be “entry” or “exit”, not “%(direction)s”."),
-            direction=item.direction,
-        )
-    if item.person_id and item.person_id not in persons:
-        return DomainError(
-            "scan.unknown_person",
-            gettext_noop("Unknown person #%(person)s; leave the person out or pick another."),
-            person=item.person_id,
-        )
-    return None
-
-
-def _error_bad_id(value) -> DomainError:
-    return DomainError(
-        "scan.bad_event_id",
-        gettext_noop("The client event id “%(id)s” is not a UUID."),
-        id=str(value)[:60],
-    )
 
 
 def _refuse_billed(day: Day) -> None:
