@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "regie.activities",
     "regie.attendance",
     "regie.ledger",
+    "regie.billing",
     "regie.payments",
 ]
 

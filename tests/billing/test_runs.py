@@ -1,0 +1,190 @@
+"""Specification of billing runs, posting, credit notes and write-offs, through the services."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+from stdnum.be import ogm_vcs
+from tests import factories as f
+
+from regie.attendance.models import Attendance, Day, DayStatus
+from regie.attendance.services import event_add_manual
+from regie.billing.corrections import (
+    attendances_move,
+    invoice_release,
+    write_off_create,
+    write_off_reverse,
+)
+from regie.billing.models import BillingRun, Invoice, InvoiceLine, PostedError, RunStatus
+from regie.billing.runs import run_create, run_delete, run_post
+from regie.billing.selectors import Status, status_of, with_balance
+from regie.core.errors import DomainError
+from regie.ledger.models import EntryLine
+from regie.ledger.services import chain_verify
+from regie.people.services import billable_blockers
+
+OCT = date(2025, 10, 1)
+
+
+@pytest.fixture
+def evening(in_a):
+    activity = f.activity("Accueil du soir", "16:00", "18:00")
+    f.price("0,50 / 30 min", [activity])
+    return activity
+
+
+def attend(child, evening, day=OCT, entry="16:10", leave="17:45"):
+    for moment, direction in ((entry, "entry"), (leave, "exit")):
+        event_add_manual(
+            child=child,
+            place=evening.place,
+            day=day,
+            moment=time.fromisoformat(moment),
+            direction=direction,
+        )
+
+
+def new_run(evening, **extra) -> BillingRun:
+    run = BillingRun.objects.create(
+        date_from=date(2025, 10, 1),
+        date_to=date(2025, 10, 31),
+        invoice_date=date(2025, 11, 3),
+        due_date=date(2025, 12, 3),
+        **extra,
+    )
+    run.categories.set([evening.category])
+    return run
+
+
+@pytest.fixture
+def family(evening):
+    mum = f.person("Dupont", "Anne")
+    lea = f.child("Léa", parent=mum)
+    tom = f.child("Tom", birth_date=date(2019, 5, 2), parent=mum)
+    attend(lea, evening)  # 95 minutes: 4 periods, 2.00
+    attend(tom, evening, day=date(2025, 10, 2), entry="16:00", leave="16:04")  # 1 period, 0.50
+    return mum, lea, tom
+
+
+def test_a_clean_run_creates_one_draft_invoice_per_billable_person(family, evening):
+    """Examples 1 and 2 as invoice amounts: 2.00 + 0.50 on one invoice of 2.50."""
+    mum, lea, tom = family
+    run = run_create(new_run(evening))
+    assert run.status == RunStatus.DRAFT
+    invoice = Invoice.objects.get()
+    assert (invoice.person, invoice.total_cents, invoice.number) == (mum, 250, "")
+    lines = InvoiceLine.objects.order_by("date")
+    assert [(x.child, x.quantity, x.unit_cents, x.amount_cents) for x in lines] == [
+        (lea, 4, 50, 200),
+        (tom, 1, 50, 50),
+    ]
+
+
+def test_posting_numbers_without_gaps_and_writes_the_ledger(family, evening):
+    """FACT/2025/00001, a valid unique structured communication, billed days, balanced ledger."""
+    run = run_post(run_create(new_run(evening)))
+    assert run.status == RunStatus.POSTED
+    invoice = Invoice.objects.get()
+    assert invoice.number == "FACT/2025/00001"
+    assert ogm_vcs.is_valid(invoice.communication)
+    assert invoice.communication.startswith("101")
+    assert set(Attendance.objects.values_list("status", flat=True)) == {DayStatus.BILLED}
+    assert set(Day.objects.values_list("status", flat=True)) == {DayStatus.BILLED}
+    debit = sum(EntryLine.objects.values_list("debit", flat=True))
+    credit = sum(EntryLine.objects.values_list("credit", flat=True))
+    assert debit == credit == 250
+    assert chain_verify() is None
+
+
+def test_a_posted_invoice_is_never_changed_or_deleted(family, evening):
+    run_post(run_create(new_run(evening)))
+    invoice = Invoice.objects.get()
+    invoice.total_cents = 1
+    with pytest.raises(PostedError):
+        invoice.save()
+    with pytest.raises(PostedError):
+        Invoice.objects.update(total_cents=1)
+    with pytest.raises(PostedError):
+        Invoice.objects.all().delete()
+    with pytest.raises(PostedError):
+        InvoiceLine.objects.update(amount_cents=1)
+    with pytest.raises(DomainError):
+        run_delete(BillingRun.objects.get())
+
+
+def test_problems_put_the_run_in_error_and_create_nothing(family, evening):
+    """A child without attestable parent is reported; no invoice exists."""
+    mum, lea, tom = family
+    tom.links.update(attestable=False)
+    run = run_create(new_run(evening))
+    assert run.status == RunStatus.ERROR
+    assert [p["code"] for p in run.problems] == ["billing.no_attestable"]
+    assert Invoice.objects.count() == 0
+    run_delete(run)
+    assert BillingRun.objects.count() == 0
+
+
+def test_attendances_are_billed_once_even_by_two_runs(family, evening):
+    """A second run of the same period finds nothing left to bill."""
+    run_create(new_run(evening))
+    second = run_create(new_run(evening))
+    assert second.status == RunStatus.DRAFT
+    assert Invoice.objects.filter(run=second).count() == 0
+
+
+def test_releasing_an_invoice_credits_it_and_bills_the_attendances_again(family, evening):
+    run_post(run_create(new_run(evening)))
+    invoice = Invoice.objects.get()
+    credit = invoice_release(invoice=invoice, day=date(2025, 11, 10))
+    assert (credit.number, credit.total_cents) == ("NC/2025/00001", 250)
+    invoice = with_balance(Invoice.objects.filter(pk=invoice.pk)).get()
+    assert invoice.open_cents == 0
+    assert status_of(invoice) == Status.CREDITED
+    assert set(Attendance.objects.values_list("status", flat=True)) == {DayStatus.VERIFIED}
+    again = run_post(run_create(new_run(evening)))
+    assert Invoice.objects.get(run=again).total_cents == 250
+    assert Invoice.objects.get(run=again).number == "FACT/2025/00002"
+    assert chain_verify() is None
+
+
+def test_write_off_is_spread_over_lines_and_can_be_reversed(family, evening):
+    run_post(run_create(new_run(evening)))
+    invoice = Invoice.objects.get()
+    write_off = write_off_create(
+        invoice=invoice, kind="social_aid", amount_cents=125, day=date(2025, 12, 1)
+    )
+    assert sorted(write_off.spread.values()) == [25, 100]
+    assert with_balance(Invoice.objects.filter(pk=invoice.pk)).get().open_cents == 125
+    with pytest.raises(DomainError):
+        write_off_create(invoice=invoice, kind="error", amount_cents=126, day=date(2025, 12, 1))
+    write_off_reverse(write_off=write_off, day=date(2025, 12, 2))
+    assert with_balance(Invoice.objects.filter(pk=invoice.pk)).get().open_cents == 250
+    assert chain_verify() is None
+
+
+def test_open_invoices_keep_the_person_billable(family, evening):
+    mum, lea, tom = family
+    run_post(run_create(new_run(evening)))
+    assert billable_blockers(lea.links.get()) == ["open invoices FACT/2025/00001"]
+
+
+def test_unbilled_attendances_move_to_another_billable_person(family, evening):
+    mum, lea, tom = family
+    dad = f.person("Dupont", "Marc")
+    lea.links.create(person=dad, billable=True)
+    moved = attendances_move(
+        attendance_ids=list(Attendance.objects.filter(child=lea).values_list("pk", flat=True)),
+        person_id=dad.pk,
+    )
+    assert moved == 1
+    run_create(new_run(evening))
+    assert sorted(Invoice.objects.values_list("person__first_name", "total_cents")) == [
+        ("Anne", 50),
+        ("Marc", 200),
+    ]
+    with pytest.raises(DomainError):
+        attendances_move(
+            attendance_ids=list(Attendance.objects.values_list("pk", flat=True)),
+            person_id=f.person("Autre").pk,
+        )
