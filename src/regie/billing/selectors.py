@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import (
     BigIntegerField,
+    Count,
+    Exists,
     F,
     OuterRef,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -16,7 +20,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from regie.billing.models import Invoice, Kind, WriteOff
+from regie.attendance.models import Attendance, DayStatus
+from regie.billing.models import BilledAttendance, Invoice, InvoiceLine, Kind, WriteOff
+from regie.people.models import ChildPerson, Person
 
 
 def _sum(queryset, field: str):
@@ -34,13 +40,22 @@ def _sum(queryset, field: str):
 
 
 def with_balance(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """Annotate credited, written off and open cents (open = total − credits − write-offs)."""
+    """Annotate credited, written off, paid and open cents.
+
+    open = total − credit notes − write-offs − allocations of payments not cancelled.
+    """
+    from regie.payments.models import Allocation  # payments build on billing, not the reverse
+
     credits = Invoice.objects.filter(credit_of=OuterRef("pk"), posted_at__isnull=False)
     write_offs = WriteOff.objects.filter(invoice=OuterRef("pk"))
+    allocations = Allocation.objects.filter(invoice=OuterRef("pk"), cancelled=False)
     return invoices.annotate(
         credited_cents=_sum(credits, "total_cents"),
         written_off_cents=_sum(write_offs, "amount_cents"),
-    ).annotate(open_cents=F("total_cents") - F("credited_cents") - F("written_off_cents"))
+        paid_cents=_sum(allocations, "amount_cents"),
+    ).annotate(
+        open_cents=F("total_cents") - F("credited_cents") - F("written_off_cents") - F("paid_cents")
+    )
 
 
 class Status:
@@ -76,7 +91,7 @@ def status_of(invoice: Invoice, today: date | None = None) -> str:
         return Status.PAID
     if invoice.due_date < today:
         return Status.OVERDUE
-    if invoice.open_cents < invoice.total_cents - invoice.credited_cents:
+    if invoice.paid_cents:
         return Status.PARTLY_PAID
     return Status.OPEN
 
@@ -87,3 +102,121 @@ def open_items(person_id: int) -> list[Invoice]:
         Invoice.objects.filter(person_id=person_id, kind=Kind.INVOICE, posted_at__isnull=False)
     )
     return list(invoices.filter(open_cents__gt=0).order_by("due_date", "pk"))
+
+
+def with_status(invoices: QuerySet[Invoice], status: str, today: date | None = None):
+    """Keep the invoices (annotated by :func:`with_balance`) that :func:`status_of` gives
+    ``status``; an unknown status keeps them all."""
+    today = today or date.today()
+    posted = Q(kind=Kind.INVOICE, posted_at__isnull=False)
+    credited = Q(credited_cents__gt=0, credited_cents__gte=F("total_cents"))
+    unpaid = posted & ~credited & Q(open_cents__gt=0) & Q(due_date__gte=today)
+    whole = Q(open_cents__gte=F("total_cents") - F("credited_cents"))
+    conditions = {
+        Status.DRAFT: Q(kind=Kind.INVOICE, posted_at__isnull=True),
+        Status.CREDIT_NOTE: Q(kind=Kind.CREDIT_NOTE),
+        Status.CREDITED: posted & credited,
+        Status.PAID: posted & ~credited & Q(open_cents__lte=0),
+        Status.OVERDUE: posted & ~credited & Q(open_cents__gt=0, due_date__lt=today),
+        Status.PARTLY_PAID: unpaid & ~whole,
+        Status.OPEN: unpaid & whole,
+    }
+    return invoices.filter(conditions[status]) if status in conditions else invoices
+
+
+def with_line_count(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Annotate the number of lines of each invoice."""
+    lines = (
+        InvoiceLine.objects.filter(invoice=OuterRef("pk"))
+        .order_by()
+        .values("invoice")
+        .annotate(n=Count("pk"))
+        .values("n")[:1]
+    )
+    return invoices.annotate(line_count=Coalesce(Subquery(lines), Value(0)))
+
+
+@dataclass(frozen=True)
+class AccountItem:
+    """One movement of a person's account; ``amount_cents`` is positive when owed."""
+
+    day: date
+    kind: str
+    document: str
+    invoice_id: int
+    amount_cents: int
+    balance_cents: int = 0
+
+
+def account_items(person_id: int) -> list[AccountItem]:
+    """Return a person's posted invoices, credit notes and write-offs, oldest first, with the
+    running balance after each."""
+    movements: list[tuple[tuple, AccountItem]] = []
+    for invoice in Invoice.objects.filter(person_id=person_id, posted_at__isnull=False):
+        sign = 1 if invoice.kind == Kind.INVOICE else -1
+        item = AccountItem(
+            invoice.invoice_date,
+            invoice.kind,
+            invoice.number,
+            invoice.pk,
+            sign * invoice.total_cents,
+        )
+        movements.append(((invoice.invoice_date, 0 if sign > 0 else 1, invoice.pk), item))
+    write_offs = WriteOff.objects.filter(invoice__person_id=person_id).select_related("invoice")
+    for write_off in write_offs:
+        kind = "write_off_reverse" if write_off.reverses_id else "write_off"
+        item = AccountItem(
+            write_off.date,
+            kind,
+            write_off.invoice.number,
+            write_off.invoice_id,
+            -write_off.amount_cents,
+        )
+        movements.append(((write_off.date, 2, write_off.pk), item))
+    balance, items = 0, []
+    for _key, item in sorted(movements, key=lambda movement: movement[0]):
+        balance += item.amount_cents
+        items.append(
+            AccountItem(
+                item.day, item.kind, item.document, item.invoice_id, item.amount_cents, balance
+            )
+        )
+    return items
+
+
+def unbilled_attendances(person_id: int) -> QuerySet[Attendance]:
+    """Return the attendances not billed yet that a run would bill to this person.
+
+    The database form of :func:`regie.billing.invoicing.billed_person`: the attendance's
+    person when billable for the child, else the child's first billable person.
+    """
+    billable: dict[int, list[int]] = {}
+    children = ChildPerson.objects.filter(person_id=person_id, billable=True).values("child_id")
+    rows = ChildPerson.objects.filter(child_id__in=children, billable=True).order_by("pk")
+    for child_id, other in rows.values_list("child_id", "person_id"):
+        billable.setdefault(child_id, []).append(other)
+    chosen = Q(pk__in=[])
+    for child_id, persons in billable.items():
+        named = Q(person_id=person_id)
+        if persons[0] == person_id:
+            named |= Q(person__isnull=True) | ~Q(person_id__in=persons)
+        chosen |= Q(child_id=child_id) & named
+    linked = BilledAttendance.objects.filter(attendance=OuterRef("pk"), released=False)
+    return (
+        Attendance.objects.filter(chosen)
+        .exclude(status=DayStatus.BILLED)
+        .exclude(Q(absent=True) & Q(activity__bill_absence=False))
+        .exclude(Exists(linked))
+        .select_related("child", "activity", "person")
+        .order_by("-date", "child__first_name", "start", "pk")
+    )
+
+
+def move_targets(person_id: int, child_ids) -> QuerySet[Person]:
+    """Return the other persons billable for at least one of these children."""
+    links = ChildPerson.objects.filter(child_id__in=child_ids, billable=True)
+    return (
+        Person.objects.filter(pk__in=links.values("person_id"))
+        .exclude(pk=person_id)
+        .order_by("last_name", "first_name", "pk")
+    )

@@ -7,8 +7,12 @@ accounts stays a setting of the organisation:
 >>> draft = invoice_entry(
 ...     document="FACT/2026/00001", day=date(2026, 10, 31), person_id=7,
 ...     amounts_by_category={1: 150, 2: 320})
->>> [(line.role, line.category_id, line.debit, line.credit) for line in draft.lines]
-[('receivable', 1, 150, 0), ('receivable', 2, 320, 0), ('revenue', 1, 0, 150), ('revenue', 2, 0, 320)]
+>>> for line in draft.lines:
+...     print(line.role, line.category_id, line.debit, line.credit)
+receivable 1 150 0
+receivable 2 320 0
+revenue 1 0 150
+revenue 2 0 320
 >>> draft.total
 470
 """
@@ -82,7 +86,8 @@ def check_balanced(lines: Sequence[LineDraft], document: str = "") -> None:
         raise DomainError(
             "ledger.unbalanced",
             gettext_noop(
-                "Entry %(document)s does not balance: debits %(debit)s ≠ credits %(credit)s (cents)."
+                "Entry %(document)s does not balance: debits %(debit)s ≠ credits "
+                "%(credit)s (cents)."
             ),
             document=document,
             debit=debit,
@@ -113,9 +118,7 @@ def credit_note_entry(
 ) -> EntryDraft:
     """Reverse an invoice's revenue and receivable (a credit note)."""
     categories = sorted(amounts_by_category)
-    lines = [
-        LineDraft(AccountRole.REVENUE, amounts_by_category[c], 0, c) for c in categories
-    ] + [
+    lines = [LineDraft(AccountRole.REVENUE, amounts_by_category[c], 0, c) for c in categories] + [
         LineDraft(AccountRole.RECEIVABLE, 0, amounts_by_category[c], c, person_id)
         for c in categories
     ]
@@ -144,7 +147,9 @@ def write_off_entry(
 
 
 def _swap(line: LineDraft) -> LineDraft:
-    return LineDraft(line.role, line.credit, line.debit, line.category_id, line.person_id)
+    return LineDraft(
+        line.role, line.credit, line.debit, line.category_id, line.person_id, line.label
+    )
 
 
 # -- Hash chain ------------------------------------------------------------------------------
@@ -159,3 +164,70 @@ def entry_digest(previous: str, header: Mapping[str, object], lines: Iterable[Ma
     payload = {"previous": previous, "header": header, "lines": list(lines)}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+# -- Payments --------------------------------------------------------------------------------
+
+MONEY_ROLES = {"bank": AccountRole.BANK, "cash": AccountRole.CASH}
+
+
+def payment_entry(
+    *, document: str, day: date, person_id: int, amount: int, via: str, reverse: bool = False
+) -> EntryDraft:
+    """Money received from a person: bank or cash against the person's credit until allocated."""
+    money = LineDraft(MONEY_ROLES[via], amount, 0, None, None)
+    held = LineDraft(AccountRole.PERSON_CREDIT, 0, amount, None, person_id)
+    lines = [_swap(money), _swap(held)] if reverse else [money, held]
+    journal = Journal.CASH if via == "cash" else Journal.BANK
+    return _entry(journal, day, document, document, lines)
+
+
+def allocation_entry(
+    *,
+    document: str,
+    day: date,
+    person_id: int,
+    amounts_by_category: Mapping[int, int],
+    reverse: bool = False,
+) -> EntryDraft:
+    """A person's credit pays invoices: credit the receivables, per category."""
+    categories = sorted(amounts_by_category)
+    total = sum(amounts_by_category.values())
+    lines = [LineDraft(AccountRole.PERSON_CREDIT, total, 0, None, person_id)] + [
+        LineDraft(AccountRole.RECEIVABLE, 0, amounts_by_category[c], c, person_id)
+        for c in categories
+    ]
+    if reverse:
+        lines = [_swap(line) for line in lines]
+    return _entry(Journal.MISC, day, document, document, lines)
+
+
+def suspense_entry(*, document: str, day: date, amount: int, reverse: bool = False) -> EntryDraft:
+    """A received movement nobody could match yet: bank against the suspense account."""
+    lines = [
+        LineDraft(AccountRole.BANK, amount, 0),
+        LineDraft(AccountRole.SUSPENSE, 0, amount),
+    ]
+    if reverse:
+        lines = [_swap(line) for line in lines]
+    return _entry(Journal.BANK, day, document, document, lines)
+
+
+def suspense_to_person_entry(
+    *, document: str, day: date, person_id: int, amount: int
+) -> EntryDraft:
+    """A rejected movement allocated by hand: from the suspense account to the person's credit."""
+    lines = [
+        LineDraft(AccountRole.SUSPENSE, amount, 0),
+        LineDraft(AccountRole.PERSON_CREDIT, 0, amount, None, person_id),
+    ]
+    return _entry(Journal.MISC, day, document, document, lines)
+
+
+def refund_entry(*, document: str, day: date, person_id: int, amount: int) -> EntryDraft:
+    """A person's credit paid back by transfer."""
+    lines = [
+        LineDraft(AccountRole.PERSON_CREDIT, amount, 0, None, person_id),
+        LineDraft(AccountRole.BANK, 0, amount),
+    ]
+    return _entry(Journal.BANK, day, document, document, lines)

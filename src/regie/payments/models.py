@@ -1,0 +1,200 @@
+"""Bank statements and movements, payments, allocations, person credits and refunds (DOMAIN §6)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from regie.billing.models import Invoice
+from regie.core.models import OrgModel
+from regie.people.models import Person
+
+
+class StatementFile(OrgModel):
+    """An imported bank file; its SHA-256 makes a second import of the same file a no-op."""
+
+    name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    format = models.CharField(_("format"), max_length=10)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    movements_new = models.PositiveIntegerField(_("new movements"), default=0)
+    movements_known = models.PositiveIntegerField(_("movements already imported"), default=0)
+
+    class Meta:
+        verbose_name = _("bank file")
+        verbose_name_plural = _("bank files")
+        ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "sha256"], name="statementfile_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BankStatement(OrgModel):
+    """One statement of one account, as the bank numbered it."""
+
+    file = models.ForeignKey(StatementFile, on_delete=models.PROTECT, related_name="statements")
+    account = models.CharField(_("account"), max_length=34)
+    number = models.PositiveIntegerField(_("statement number"), default=0)
+    old_balance_cents = models.BigIntegerField(_("old balance (cents)"))
+    old_balance_date = models.DateField(_("old balance date"), null=True)
+    new_balance_cents = models.BigIntegerField(_("new balance (cents)"))
+    new_balance_date = models.DateField(_("new balance date"), null=True)
+    gap = models.BooleanField(
+        _("does not follow the previous statement"),
+        default=False,
+        help_text=_("Its old balance differs from the previous new balance of this account."),
+    )
+
+    class Meta:
+        verbose_name = _("bank statement")
+        verbose_name_plural = _("bank statements")
+        ordering = ["account", "new_balance_date", "number", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.account} #{self.number}"
+
+
+class MovementStatus(models.TextChoices):
+    ACCEPTED = "accepted", _("accepted")
+    REJECTED = "rejected", _("rejected")
+    CORRECTED = "corrected", _("allocated by hand")
+    IGNORED = "ignored", _("ignored")
+
+
+class BankMovement(OrgModel):
+    """A booked amount of a statement; ``key`` identifies it across overlapping files."""
+
+    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="movements")
+    key = models.CharField(max_length=64)
+    sequence = models.PositiveIntegerField(_("sequence"))
+    entry_date = models.DateField(_("entry date"), null=True)
+    value_date = models.DateField(_("value date"), null=True)
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    reference = models.CharField(_("structured communication"), max_length=12, blank=True)
+    communication = models.CharField(_("communication"), max_length=300, blank=True)
+    counterparty_name = models.CharField(_("counterparty"), max_length=200, blank=True)
+    counterparty_account = models.CharField(_("counterparty account"), max_length=34, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=MovementStatus.choices, default=MovementStatus.REJECTED
+    )
+    reject_code = models.CharField(max_length=50, blank=True)
+    reject_reason = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("bank movement")
+        verbose_name_plural = _("bank movements")
+        ordering = ["-entry_date", "sequence", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="bankmovement_once")
+        ]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.entry_date} {self.amount_cents} {self.reference or self.communication}"
+
+
+class Mode(models.TextChoices):
+    TRANSFER = "transfer", _("bank transfer")
+    CASH = "cash", _("cash")
+    CARD = "card", _("card")
+    CHEQUE = "cheque", _("cheque")
+    DIRECT_DEBIT = "direct_debit", _("direct debit")
+    ONLINE = "online", _("online payment")
+
+
+class Payment(OrgModel):
+    """Money received from a person; allocated to open items, the rest is the person's credit."""
+
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="payments", verbose_name=_("person")
+    )
+    date = models.DateField(_("payment date"))
+    reconciled_on = models.DateField(_("reconciliation date"), null=True, blank=True)
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    mode = models.CharField(_("mode"), max_length=15, choices=Mode.choices)
+    receipt_number = models.CharField(_("receipt number"), max_length=30, blank=True)
+    comment = models.CharField(_("comment"), max_length=300, blank=True)
+    movement = models.OneToOneField(
+        BankMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.date:%d/%m/%Y} {self.amount_cents}"
+
+
+class Allocation(OrgModel):
+    """The part of a payment (or of a person's credit) that pays an invoice."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    date = models.DateField(_("date"))
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="allocation_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment} → {self.invoice}: {self.amount_cents}"
+
+
+class PrepaymentReference(OrgModel):
+    """A person's own structured communication: money sent with it becomes their credit."""
+
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, related_name="+")
+    reference = models.CharField(max_length=12)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "reference"], name="prepaymentreference_unique"
+            )
+        ]
+
+
+class Refund(OrgModel):
+    """Credit paid back to a person by transfer, gathered into a SEPA credit transfer file."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="refunds")
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    iban = models.CharField(_("IBAN"), max_length=34)
+    date = models.DateField(_("date"))
+    batch = models.CharField(_("SEPA file"), max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refund_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.amount_cents}"
