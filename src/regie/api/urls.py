@@ -1,3 +1,7 @@
-"""The HTTP API (django-ninja), mounted at /api/."""
+"""The HTTP API (django-ninja), mounted at /api/: version 1 under /api/v1/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from regie.api.main import api
+
+urlpatterns = [path("v1/", api.urls)]

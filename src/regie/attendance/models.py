@@ -105,7 +105,8 @@ class ScanEvent(OrgModel):
         indexes = [models.Index(fields=["organisation", "date", "child"])]
 
     def __str__(self) -> str:
-        return f"{self.child} {self.date} {self.time:%H:%M} {self.get_direction_display()}"
+        # !s:.5 also reads a time given as text ("16:30") on an instance not yet reloaded.
+        return f"{self.child} {self.date} {self.time!s:.5} {self.get_direction_display()}"
 
 
 class DayStatus(models.TextChoices):

@@ -92,12 +92,7 @@ def scan_events_record(
     Sending the same batch again, or its events in another order or split differently, changes
     nothing. The days touched are left "not processed" for the next verification.
     """
-    if len(items) > MAX_BATCH:
-        raise DomainError(
-            "scan.batch_too_large",
-            gettext_noop("A batch holds at most %(max)s events; send the rest in another batch."),
-            max=MAX_BATCH,
-        )
+    batch_size_check(len(items))
     ids = [_client_id(item) for item in items]
     lookup = _Lookup(items, ids)
     outcomes: list[EventOutcome | None] = [None] * len(items)
@@ -128,6 +123,16 @@ def scan_events_record(
                 outcome = replace(outcome, code=error.code, message=error.translated())
         answers.append(outcome)
     return answers
+
+
+def batch_size_check(count: int) -> None:
+    """Refuse a batch of more than :data:`MAX_BATCH` events as a whole."""
+    if count > MAX_BATCH:
+        raise DomainError(
+            "scan.batch_too_large",
+            gettext_noop("A batch holds at most %(max)s events; send the rest in another batch."),
+            max=MAX_BATCH,
+        )
 
 
 class _Lookup:

@@ -1,0 +1,77 @@
+"""Errors of the HTTP API: a status, a stable code and a translated message, as JSON."""
+
+from __future__ import annotations
+
+from ninja import Schema
+
+from regie.core.errors import DomainError, gettext_noop
+
+
+class ErrorOut(Schema):
+    """The body of every error answer: ``{"code": "...", "message": "..."}``."""
+
+    code: str
+    message: str
+
+
+class ApiError(Exception):
+    """Refuse a request with ``status`` and a :class:`DomainError` translated at once.
+
+    The message is rendered when the error is raised, inside the caller's language.
+    """
+
+    def __init__(self, status: int, error: DomainError) -> None:
+        self.status = status
+        self.code = error.code
+        self.message = error.translated()
+        super().__init__(error.english())
+
+    def body(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+UNAUTHENTICATED = DomainError(
+    "api.unauthenticated",
+    gettext_noop(
+        "Authenticate with a device token (header “Authorization: Bearer <token>”) or log in "
+        "with a staff account."
+    ),
+)
+BAD_TOKEN = DomainError(
+    "api.bad_token",
+    gettext_noop(
+        "Unknown device token: it is mistyped or was replaced by a new one. Ask an "
+        "administrator for the device's current token."
+    ),
+)
+DEVICE_INACTIVE = DomainError(
+    "api.device_inactive",
+    gettext_noop("This device is deactivated; an administrator can reactivate it."),
+)
+NO_ORGANISATION = DomainError(
+    "api.no_organisation",
+    gettext_noop("Your account belongs to no active organisation."),
+)
+ROLE_REFUSED = DomainError(
+    "api.role_refused",
+    gettext_noop("Your role in this organisation does not allow recording scans."),
+)
+CSRF_FAILED = DomainError(
+    "api.csrf_failed",
+    gettext_noop(
+        "CSRF check failed: a logged-in browser must send the “X-CSRFToken” header with the "
+        "value of its “csrftoken” cookie."
+    ),
+)
+BAD_JSON = DomainError("api.bad_json", gettext_noop("The request body is not valid JSON."))
+BAD_BATCH = DomainError(
+    "api.bad_batch",
+    gettext_noop(
+        "The request body must be a JSON object holding the list of scans under “events”: "
+        '{"events": [...]}.'
+    ),
+)
+INVALID_REQUEST = DomainError(
+    "api.invalid_request",
+    gettext_noop("The request does not match the API schema; see /api/v1/docs."),
+)
