@@ -36,6 +36,7 @@ KWARG_MODELS = {
     ("people:link-", "pk"): ChildPerson,
     ("people:link-", "child_pk"): Child,
     ("job", "pk"): Job,
+    ("activities:price-", "pk"): Price,
 }
 
 
