@@ -21,6 +21,7 @@ from regie.attendance.models import (
     RegistrationDate,
     ScanEvent,
 )
+from regie.billing.models import BillingRun, Invoice, WriteOff
 from regie.core.admin_site import site as admin_site
 from regie.core.models import AuditLog, Job, OrgModel, Role
 from regie.core.tenancy import ALL, scope
@@ -37,6 +38,10 @@ KWARG_MODELS = {
     ("people:link-", "child_pk"): Child,
     ("job", "pk"): Job,
     ("activities:price-", "pk"): Price,
+    ("billing:run", "pk"): BillingRun,
+    ("billing:invoice", "pk"): Invoice,
+    ("billing:write-off-", "pk"): WriteOff,
+    ("billing:account", "pk"): Person,
 }
 
 
@@ -103,6 +108,19 @@ def populate(org, tag):
             registration=registration, child=child, date="2025-10-02"
         )
         job = Job.objects.create(kind="test", title=f"Job {tag}")
+        run = BillingRun.objects.create(
+            date_from="2025-10-01",
+            date_to="2025-10-31",
+            invoice_date="2025-11-03",
+            due_date="2025-12-03",
+            status="draft",
+        )
+        invoice = Invoice.objects.create(
+            run=run, person=person, invoice_date="2025-11-03", due_date="2025-12-03"
+        )
+        write_off = WriteOff.objects.create(
+            invoice=invoice, kind="error", date="2025-11-04", amount_cents=0
+        )
         return {
             "site": site,
             "class": klass,
@@ -121,6 +139,9 @@ def populate(org, tag):
             "registration": registration,
             "registered": registered,
             "job": job,
+            "run": run,
+            "invoice": invoice,
+            "write_off": write_off,
         }
 
 

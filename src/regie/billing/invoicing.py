@@ -139,6 +139,10 @@ def _day_lines(person, child, day, found, prices, positions, names, problems) ->
         )
         if errors:
             key = ("price", attendance.activity_id, day, position, category)
+            # The ids let the screens link each problem to the price that would fix it.
+            errors[0].params.update(
+                activity_id=attendance.activity_id, category_id=category, day=day.isoformat()
+            )
             problems.setdefault(key, errors[0])
         else:
             priced.append((attendance, price))

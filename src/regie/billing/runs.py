@@ -117,10 +117,14 @@ def run_preview(run: BillingRun, category_ids: list[int]) -> Preview:
 
 
 def _days_without_attendances(run: BillingRun) -> int:
-    """Count days of the period not processed yet (their attendances do not exist yet)."""
+    """Count days of the period with no attendance yet: not processed, or in error before any
+    attendance could be made (a scan outside every window, for instance)."""
     days = Day.objects.filter(
-        date__range=(run.date_from, run.date_to), status=DayStatus.NOT_PROCESSED
+        date__range=(run.date_from, run.date_to),
+        status__in=(DayStatus.NOT_PROCESSED, DayStatus.ERROR),
     )
+    if run.site_id:
+        days = days.filter(child__site_id=run.site_id)
     has_attendance = Attendance.objects.filter(day=OuterRef("pk"))
     return days.exclude(Exists(has_attendance)).count()
 
@@ -144,11 +148,19 @@ def _children(child_ids: set[int]) -> dict[int, ChildInfo]:
     }
 
 
-def run_create(run: BillingRun, progress: Progress | None = None) -> BillingRun:
-    """Compute the run: record its problems, or create its draft invoices."""
+def run_create(
+    run: BillingRun, progress: Progress | None = None, *, total: Progress | None = None
+) -> BillingRun:
+    """Compute the run: record its problems, or create its draft invoices.
+
+    ``total``, when given, is told how many invoices are about to be written; ``progress`` is
+    then told of each one.
+    """
     category_ids = list(run.categories.values_list("pk", flat=True))
     preview = run_preview(run, category_ids)
     run.unverified = preview.unverified
+    if total and not preview.problems:
+        total(len(preview.invoices))
     if preview.problems:
         run.status = RunStatus.ERROR
         run.problems = [problem.to_dict() for problem in preview.problems]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.db.models import (
@@ -111,7 +111,7 @@ def with_status(invoices: QuerySet[Invoice], status: str, today: date | None = N
     posted = Q(kind=Kind.INVOICE, posted_at__isnull=False)
     credited = Q(credited_cents__gt=0, credited_cents__gte=F("total_cents"))
     unpaid = posted & ~credited & Q(open_cents__gt=0) & Q(due_date__gte=today)
-    whole = Q(open_cents__gte=F("total_cents") - F("credited_cents"))
+    whole = Q(paid_cents=0)
     conditions = {
         Status.DRAFT: Q(kind=Kind.INVOICE, posted_at__isnull=True),
         Status.CREDIT_NOTE: Q(kind=Kind.CREDIT_NOTE),
@@ -143,44 +143,58 @@ class AccountItem:
     day: date
     kind: str
     document: str
-    invoice_id: int
     amount_cents: int
+    invoice_id: int | None = None
     balance_cents: int = 0
+
+    LABELS = {
+        Kind.INVOICE: _("invoice"),
+        Kind.CREDIT_NOTE: _("credit note"),
+        "write_off": _("write-off"),
+        "write_off_reverse": _("write-off reversed"),
+        "payment": _("payment"),
+        "refund": _("refund"),
+    }
+
+    @property
+    def label(self) -> str:
+        return self.LABELS[self.kind]
 
 
 def account_items(person_id: int) -> list[AccountItem]:
-    """Return a person's posted invoices, credit notes and write-offs, oldest first, with the
-    running balance after each."""
+    """Return a person's posted invoices, credit notes, write-offs, payments (not cancelled)
+    and refunds, oldest first, with the running balance after each."""
+    from regie.payments.models import Payment, Refund  # payments build on billing
+
     movements: list[tuple[tuple, AccountItem]] = []
     for invoice in Invoice.objects.filter(person_id=person_id, posted_at__isnull=False):
-        sign = 1 if invoice.kind == Kind.INVOICE else -1
+        sign, order = (1, 0) if invoice.kind == Kind.INVOICE else (-1, 1)
         item = AccountItem(
             invoice.invoice_date,
             invoice.kind,
             invoice.number,
-            invoice.pk,
             sign * invoice.total_cents,
+            invoice.pk,
         )
-        movements.append(((invoice.invoice_date, 0 if sign > 0 else 1, invoice.pk), item))
+        movements.append(((item.day, order, invoice.pk), item))
     write_offs = WriteOff.objects.filter(invoice__person_id=person_id).select_related("invoice")
     for write_off in write_offs:
         kind = "write_off_reverse" if write_off.reverses_id else "write_off"
+        number, amount = write_off.invoice.number, -write_off.amount_cents
+        item = AccountItem(write_off.date, kind, number, amount, write_off.invoice_id)
+        movements.append(((item.day, 2, write_off.pk), item))
+    for payment in Payment.objects.filter(person_id=person_id, cancelled_at__isnull=True):
         item = AccountItem(
-            write_off.date,
-            kind,
-            write_off.invoice.number,
-            write_off.invoice_id,
-            -write_off.amount_cents,
+            payment.date, "payment", payment.get_mode_display(), -payment.amount_cents
         )
-        movements.append(((write_off.date, 2, write_off.pk), item))
+        movements.append(((item.day, 3, payment.pk), item))
+    for refund in Refund.objects.filter(person_id=person_id):
+        item = AccountItem(refund.date, "refund", refund.batch, refund.amount_cents)
+        movements.append(((item.day, 4, refund.pk), item))
     balance, items = 0, []
     for _key, item in sorted(movements, key=lambda movement: movement[0]):
         balance += item.amount_cents
-        items.append(
-            AccountItem(
-                item.day, item.kind, item.document, item.invoice_id, item.amount_cents, balance
-            )
-        )
+        items.append(replace(item, balance_cents=balance))
     return items
 
 
