@@ -11,17 +11,13 @@ from django.urls import reverse
 from django.utils import translation
 from tests import factories as f
 
-from regie.attendance.checking import (
-    CheckCounts,
-    days_check,
-    days_waiting,
-    events_deactivate_duplicates,
-    unbilled_attendances,
-)
+from regie.attendance.checking import CheckCounts, days_check, days_waiting, unbilled_attendances
 from regie.attendance.checks import last_month
 from regie.attendance.models import Attendance, Day, DayStatus, ScanEvent, Source
 from regie.attendance.tasks import days_check_summary
 from regie.attendance.verifying import day_verify, days_touch
+from regie.billing.models import BillingRun
+from regie.billing.runs import run_create, run_post
 from regie.core.errors import DomainError
 from regie.core.models import Job, Role, User
 from regie.core.tenancy import scope
@@ -62,15 +58,25 @@ def error_day(child, place, day: date = DAY) -> Day:
     return day_verify(day_of(child, day))
 
 
-def bill(day: Day) -> None:
-    """Mark a day and its attendances billed (billing runs do not exist yet)."""
-    day.attendances.update(status=DayStatus.BILLED)
-    Day.objects.filter(pk=day.pk).update(status=DayStatus.BILLED)
+def draft_run(*activities, day: date = DAY) -> BillingRun:
+    """A billing run of the activities' categories over ``day``, left in draft."""
+    run = BillingRun.objects.create(
+        date_from=day, date_to=day, invoice_date=date(2025, 11, 3), due_date=date(2025, 12, 3)
+    )
+    run.categories.set([a.category for a in activities])
+    return run_create(run)
+
+
+def bill(*activities, day: date = DAY) -> None:
+    """Bill the activities' attendances of ``day`` through a posted run."""
+    run_post(draft_run(*activities, day=day))
 
 
 @pytest.fixture
 def evening(in_a):
-    return f.activity("Accueil du soir", "16:00", "18:00")
+    activity = f.activity("Accueil du soir", "16:00", "18:00")
+    f.price("0,50 / 30 min", [activity])
+    return activity
 
 
 # --- the service -------------------------------------------------------------------------
@@ -213,17 +219,19 @@ def test_duplicates_of_days_outside_the_chosen_statuses_stay_active(in_a, evenin
     days_touch([(child.pk, DAY)])
     day_verify(day_of(child))
 
-    assert events_deactivate_duplicates(**OCTOBER, statuses=["verified"]) == 0
+    counts = days_check(**OCTOBER, actions=["deduplicate"], statuses=["verified"])
+
+    assert (counts.days, counts.duplicates) == (0, 0)
     assert ScanEvent.objects.filter(active=True).count() == 2
 
 
 def test_billed_days_are_never_touched(in_a, evening):
     """A billed day keeps its attendance, its status and its duplicate scans, whatever the
     actions and statuses chosen."""
-    child = f.child()
-    billed = verified_day(child, evening.place)
+    child = f.child(parent=f.person())
+    verified_day(child, evening.place)
+    bill(evening)
     event(child, evening.place, "17:45", "exit")
-    bill(billed)
 
     counts = days_check(
         **OCTOBER, actions=["deduplicate", "reset", "verify"], statuses=ALL_STATUSES
@@ -234,6 +242,42 @@ def test_billed_days_are_never_touched(in_a, evening):
     assert day.status == DayStatus.BILLED
     assert day.attendances.get().status == DayStatus.BILLED
     assert ScanEvent.objects.filter(active=True).count() == 3
+
+
+def test_a_partly_billed_day_keeps_its_billed_attendance_and_rebuilds_the_rest(in_a, evening):
+    """Given a day with an evening attendance billed by a run of its category and a morning
+    attendance of another category not billed yet (the day stays "verified"), verifying the
+    day rebuilds the morning one and never makes a second, unbilled copy of the billed one."""
+    morning = f.activity(
+        "Accueil du matin", "07:00", "08:30", at=evening.place, kind=f.category("matin", "Matin")
+    )
+    child = f.child(parent=f.person())
+    event(child, evening.place, "07:40", "entry")
+    verified_day(child, evening.place)
+    bill(evening)
+    assert day_of(child).status == DayStatus.VERIFIED
+    morning.end_time = time(8, 0)
+    morning.save()
+
+    counts = days_check(**OCTOBER, actions=["verify"], statuses=ALL_STATUSES)
+
+    assert (counts.days, counts.verified) == (1, 1)
+    rows = day_of(child).attendances.values_list("activity__name", "status", "minutes")
+    assert sorted(rows) == [(morning.name, "verified", 20), (evening.name, "billed", 95)]
+
+
+def test_attendances_on_a_draft_run_stay_as_drafted(in_a, evening):
+    """An attendance on a draft invoice is not rebuilt (delete the run first): the evening
+    window shortened afterwards changes nothing on it."""
+    child = f.child(parent=f.person())
+    verified_day(child, evening.place)
+    draft_run(evening)
+    evening.end_time = time(17, 0)
+    evening.save()
+
+    days_check(**OCTOBER, actions=["deduplicate", "verify"], statuses=ALL_STATUSES)
+
+    assert list(day_of(child).attendances.values_list("minutes", flat=True)) == [95]
 
 
 def test_days_outside_the_period_are_not_touched(in_a, evening):
@@ -459,7 +503,11 @@ def one_per_reason(in_a, evening):
     ready = f.child("Ready", parent=parent)
     verified_day(ready, evening.place, date(2025, 10, 6))
     billed = f.child("Billed", parent=parent)
-    bill(verified_day(billed, evening.place, date(2025, 10, 7)))
+    verified_day(billed, evening.place, date(2025, 10, 7))
+    bill(evening, day=date(2025, 10, 7))
+    drafted = f.child("Drafted", parent=parent)
+    verified_day(drafted, evening.place, date(2025, 10, 9))
+    draft_run(evening, day=date(2025, 10, 9))
     waiting = f.child("Waiting", parent=parent)
     event(waiting, evening.place, "16:30", "exit", date(2025, 10, 8))
     days_touch([(waiting.pk, date(2025, 10, 8))])
@@ -467,11 +515,12 @@ def one_per_reason(in_a, evening):
 
 
 def test_unbilled_attendances_by_month_status_and_reason(one_per_reason):
-    """Error, not verified, no billable person and outside any run each count one attendance
-    of 95 minutes; the billed attendance is not listed."""
+    """Error, not verified, no billable person, on a draft run and outside any run each count
+    one attendance of 95 minutes; the billed attendance is not listed."""
     groups = unbilled_attendances()
     assert [(g.month, g.status, g.reason, g.attendances, g.minutes) for g in groups] == [
         (date(2025, 10, 1), "not_processed", "not_verified", 1, 95),
+        (date(2025, 10, 1), "verified", "draft_run", 1, 95),
         (date(2025, 10, 1), "verified", "no_billable_person", 1, 95),
         (date(2025, 10, 1), "verified", "outside_run", 1, 95),
         (date(2025, 9, 1), "error", "error", 1, 95),
@@ -488,7 +537,7 @@ def test_attendance_person_not_billable_but_child_has_one_waits_for_a_run(in_a, 
 
 
 def test_unbilled_period_filter(one_per_reason):
-    groups = unbilled_attendances(date_from=date(2025, 10, 3), date_to=date(2025, 10, 31))
+    groups = unbilled_attendances(date_from=date(2025, 10, 3), date_to=date(2025, 10, 8))
     assert [g.reason for g in groups] == ["no_billable_person", "outside_run"]
 
 
