@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bench import scan_api
+
 LARGE_COMMUNE_CHILDREN = 18_000
 
 
@@ -67,4 +69,5 @@ def registry_search_measure(org) -> int:
 OPERATIONS = {
     "registry: load large commune (children)": (registry_load_prepare, registry_load_measure),
     "registry: children list pages": (registry_search_prepare, registry_search_measure),
+    "scans: API ingest, batches of 500 (scans)": (scan_api.prepare, scan_api.measure),
 }

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import pydantic
-from ninja import Router, Schema
+from ninja import Router
 from pydantic import Field, StrictInt, StrictStr
 
 from regie.api.errors import BAD_BATCH, BAD_JSON, ApiError, ErrorOut
@@ -86,7 +86,8 @@ BATCH_BODY = {
 }
 
 
-class ScanResultOut(Schema):
+# Plain pydantic models: ninja's Schema would run its Django-object hook on every result.
+class ScanResultOut(pydantic.BaseModel):
     """The answer to one item, in the order sent; ``index`` is its position in ``events``.
 
     ``code``/``message`` explain a rejection, or a warning (``warning`` true) on an accepted
@@ -102,7 +103,7 @@ class ScanResultOut(Schema):
     message: str = ""
 
 
-class ScanBatchOut(Schema):
+class ScanBatchOut(pydantic.BaseModel):
     accepted: int
     duplicates: int
     rejected: int

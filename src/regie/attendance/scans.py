@@ -25,8 +25,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
+from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from regie.activities.models import Activity, Encoding, Place
@@ -96,7 +97,7 @@ def scan_events_record(
     ids = [_client_id(item) for item in items]
     lookup = _Lookup(items, ids)
     outcomes: list[EventOutcome | None] = [None] * len(items)
-    new: dict[uuid.UUID, ScanEvent] = {}
+    new: dict[uuid.UUID, _NewEvent] = {}
     for index, (item, client_id) in enumerate(zip(items, ids, strict=True)):
         if client_id is None:
             outcomes[index] = _rejected(item, _bad_id_error(item.client_event_id))
@@ -140,6 +141,7 @@ class _Lookup:
 
     def __init__(self, items: Sequence[EventInput], ids: Sequence[uuid.UUID | None]) -> None:
         self.organisation = current_organisation()
+        self.received_at = timezone.now()
         tokens = {item.token for item in items}
         self.children = {
             token: (pk, level)
@@ -211,32 +213,86 @@ class _Lookup:
             )
         return None
 
-    def event(self, item: EventInput, client_id: uuid.UUID, device, user) -> ScanEvent:
-        return ScanEvent(
-            organisation=self.organisation,
-            child_id=self.children[item.token][0],
-            place_id=item.place_id,
+    def event(self, item: EventInput, client_id: uuid.UUID, device, user) -> _NewEvent:
+        return _NewEvent(
+            organisation=self.organisation.pk,
+            child=self.children[item.token][0],
+            place=item.place_id,
+            person=item.person_id or None,
+            device=device.pk if device is not None else None,
+            recorded_by=user.pk if getattr(user, "is_authenticated", False) else None,
+            direction=item.direction,
+            source=Source.PHONE.value,
+            active=True,
             date=item.at.date(),
             time=item.at.time().replace(second=0, microsecond=0),
-            direction=item.direction,
-            source=Source.PHONE,
-            person_id=item.person_id or None,
-            device=device,
-            recorded_by=user if getattr(user, "is_authenticated", False) else None,
             client_event_id=client_id,
+            created_at=self.received_at,
         )
 
 
-def _insert(new: dict[uuid.UUID, ScanEvent], lookup: _Lookup) -> None:
-    """Insert the new events; a concurrent delivery of the same ids is simply not inserted."""
+class _NewEvent(NamedTuple):
+    """The columns of a new :class:`ScanEvent` row, named after the model's fields."""
+
+    organisation: int
+    child: int
+    place: int
+    person: int | None
+    device: int | None
+    recorded_by: int | None
+    direction: str
+    source: str
+    active: bool
+    date: date
+    time: time
+    client_event_id: uuid.UUID
+    created_at: datetime
+
+
+# The fields whose values the database backend converts (UUID as text on SQLite, and so on).
+_CONVERTED = frozenset({"date", "time", "client_event_id", "created_at"})
+
+
+def _insert(new: dict[uuid.UUID, _NewEvent], lookup: _Lookup) -> None:
+    """Insert the new events; an id already taken (a concurrent delivery) is not inserted again.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING`` run with ``executemany`` (SQLite and PostgreSQL
+    both accept it) instead of ``bulk_create``: measured on a batch of 500 scans, compiling the
+    SQL of every value and building model instances took about 40% of the request.
+    """
     if not new:
         return
-    events = list(new.values())
-    with transaction.atomic():
-        ScanEvent.objects.bulk_create(events, batch_size=1000, ignore_conflicts=True)
-        # ignore_conflicts gives no primary keys: read them (and any concurrent twin) back.
-        lookup.read_stored(set(new))
-        days_touch((event.child_id, event.date) for event in events)
+    fields = [ScanEvent._meta.get_field(name) for name in _NewEvent._fields]
+    prepared: dict[tuple[str, object], object] = {}  # dates, times repeat: convert them once
+
+    def prepare(field, value):
+        if field.name not in _CONVERTED:
+            return value
+        key = (field.name, value)
+        if key not in prepared:
+            prepared[key] = field.get_db_prep_save(value, connection)
+        return prepared[key]
+
+    rows = [
+        [prepare(f, value) for f, value in zip(fields, event, strict=True)]
+        for event in new.values()
+    ]
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names are formatted in; the values are parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(  # noqa: S608
+        quote(ScanEvent._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        # executemany returns no primary keys: read them (a concurrent twin's pk, if it won).
+        pks = ScanEvent.objects.filter(client_event_id__in=new).values_list("client_event_id", "pk")
+        for client_id, pk in pks:
+            event = new[client_id]
+            fact = _Fact(event.child, event.place, event.date, event.time, event.direction)
+            lookup.stored[client_id] = (pk, fact)
+        days_touch((event.child, event.date) for event in new.values())
 
 
 class _Warnings:
