@@ -7,6 +7,7 @@ model, with B's ids and with a missing id, and demands identical answers.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from django.apps import apps
@@ -25,6 +26,15 @@ from regie.billing.models import BillingRun, Invoice, WriteOff
 from regie.core.admin_site import site as admin_site
 from regie.core.models import AuditLog, Job, OrgModel, Role
 from regie.core.tenancy import ALL, scope
+from regie.payments.models import (
+    Allocation,
+    BankMovement,
+    BankStatement,
+    Payment,
+    PrepaymentReference,
+    Refund,
+    StatementFile,
+)
 from regie.people.models import Child, ChildPerson, Person, SchoolClass, SchoolSite, TariffCategory
 
 MISSING = 987654321
@@ -42,6 +52,10 @@ KWARG_MODELS = {
     ("billing:invoice", "pk"): Invoice,
     ("billing:write-off-", "pk"): WriteOff,
     ("billing:account", "pk"): Person,
+    ("payments:payment-", "pk"): Payment,
+    ("payments:movement-", "pk"): BankMovement,
+    ("payments:file-", "pk"): StatementFile,
+    ("payments:refund-", "pk"): Person,
 }
 
 
@@ -108,6 +122,21 @@ def populate(org, tag):
             registration=registration, child=child, date="2025-10-02"
         )
         job = Job.objects.create(kind="test", title=f"Job {tag}")
+        statement_file = StatementFile.objects.create(
+            name=f"extrait-{tag}.cod", sha256=tag * 64, format="coda"
+        )
+        statement = BankStatement.objects.create(
+            file=statement_file, account=f"BE00{tag}", old_balance_cents=0, new_balance_cents=9
+        )
+        movement = BankMovement.objects.create(
+            statement=statement, key=tag, sequence=1, amount_cents=9, communication=f"mvt {tag}"
+        )
+        payment = Payment.objects.create(
+            person=person, date=date(2025, 12, 2), amount_cents=300, mode="cash"
+        )
+        refund = Refund.objects.create(
+            person=person, amount_cents=100, iban="BE71096123456769", date=date(2025, 12, 3)
+        )
         run = BillingRun.objects.create(
             date_from="2025-10-01",
             date_to="2025-10-31",
@@ -139,6 +168,11 @@ def populate(org, tag):
             "registration": registration,
             "registered": registered,
             "job": job,
+            "statement_file": statement_file,
+            "statement": statement,
+            "movement": movement,
+            "payment": payment,
+            "refund": refund,
             "run": run,
             "invoice": invoice,
             "write_off": write_off,
@@ -267,6 +301,15 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         Attendance,
         Registration,
         RegistrationDate,
+        # Payments: pages walked through KWARG_MODELS and their read-only admin pages;
+        # allocations and prepayment references have no page of their own.
+        StatementFile,
+        BankStatement,
+        BankMovement,
+        Payment,
+        Refund,
+        Allocation,
+        PrepaymentReference,
     }
     business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
     assert business <= covered, f"add pages of {business - covered} to the isolation walk"

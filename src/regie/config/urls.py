@@ -22,6 +22,7 @@ urlpatterns = [
     path("activities/", include("regie.activities.urls")),
     path("attendance/", include("regie.attendance.urls")),
     path("attendance/checks/", include("regie.attendance.checks_urls")),
+    path("payments/", include("regie.payments.urls")),
     path("billing/", include("regie.billing.urls")),
     path("api/", include("regie.api.urls")),
     path("config/", admin_site.urls),

@@ -1,0 +1,316 @@
+"""Bank reconciliation: do the bank statements, the ledger and the accounts agree to the cent?
+
+For a period (and optionally one bank account) the report sets side by side:
+
+- what the statements received and paid out, and the debits and credits of the ledger's bank
+  account over the same days (a movement is dated, like its entry, by its value date, else its
+  entry date);
+- the receivables (invoiced − credited − written off − allocated) from the documents and from
+  the ledger's receivable accounts;
+- the persons' credits (paid − allocated − refunded) and the suspense account (received
+  movements nobody has allocated yet), from the documents and from the ledger.
+
+Each statement movement is tied to its ledger entry by the entry's document: ``PAY<payment>``
+for a movement matched at import, ``MVT<movement>`` for one booked on the suspense account. A
+debit movement (money paid out) is tied to the refund of the same amount to the same IBAN.
+What remains on either side is listed as a difference, with the rejected movements still in
+suspense and the statements that do not follow the previous one. A payment cancelled on
+another day than the one it is recorded on counts from the day it was cancelled.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from regie.billing.models import Invoice, Kind, WriteOff
+from regie.ledger.models import EntryLine
+from regie.ledger.rules import AccountRole
+from regie.payments.models import (
+    Allocation,
+    BankMovement,
+    BankStatement,
+    MovementStatus,
+    Payment,
+    Refund,
+)
+
+
+class Gap:
+    """Codes of the differences, for screens and tests."""
+
+    DEBIT_NOT_IN_LEDGER = "debit_not_in_ledger"
+    ENTRY_MISSING = "entry_missing"
+    NOT_ON_STATEMENT = "not_on_statement"
+    IN_SUSPENSE = "in_suspense"
+    STATEMENT_GAP = "statement_gap"
+
+    LABELS = {
+        DEBIT_NOT_IN_LEDGER: _("Paid out on a statement, not in the ledger"),
+        ENTRY_MISSING: _("Received on a statement, its ledger entry is missing"),
+        NOT_ON_STATEMENT: _("In the ledger's bank account, not on a statement"),
+        IN_SUSPENSE: _("Rejected movement still in the suspense account: allocate it"),
+        STATEMENT_GAP: _("Statement does not follow the previous one: a statement is missing"),
+    }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One figure from two sources, in cents; they must be equal."""
+
+    key: str
+    label: str
+    source: int
+    ledger: int
+
+    @property
+    def agrees(self) -> bool:
+        return self.source == self.ledger
+
+    @property
+    def difference(self) -> int:
+        return self.source - self.ledger
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str
+    day: date | None
+    amount_cents: int
+    detail: str
+    movement_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return Gap.LABELS[self.kind]
+
+
+@dataclass(frozen=True)
+class Receivables:
+    """The period's receivables from the documents; ``ledger`` is the receivable accounts'."""
+
+    invoiced: int
+    credited: int
+    written_off: int
+    allocated: int
+    ledger: int
+
+    @property
+    def net(self) -> int:
+        return self.invoiced - self.credited - self.written_off - self.allocated
+
+
+@dataclass(frozen=True)
+class Report:
+    date_from: date
+    date_to: date
+    account: str
+    received: int
+    paid_out: int
+    ledger_debit: int
+    ledger_credit: int
+    receivables: Receivables
+    comparisons: list[Comparison]
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        """Whether everything agrees to the cent and nothing is left to explain."""
+        return all(c.agrees for c in self.comparisons) and not self.differences
+
+
+def _total(queryset, expression="amount_cents") -> int:
+    return queryset.aggregate(t=Sum(expression))["t"] or 0
+
+
+def _ledger(role: AccountRole, until: date, sign: int = 1) -> int:
+    """Return the balance of the accounts of ``role`` at the end of ``until``."""
+    lines = EntryLine.objects.filter(account__role=role.value, date__lte=until)
+    return sign * _total(lines, F("debit") - F("credit"))
+
+
+def _allocated(until: date) -> int:
+    allocations = Allocation.objects.filter(date__lte=until)
+    undone = allocations.filter(cancelled=True, payment__cancelled_at__date__lte=until)
+    return _total(allocations) - _total(undone)
+
+
+def receivable_figures(until: date) -> tuple[int, int, int, int]:
+    """Return invoiced, credited, written off and allocated cents up to ``until``."""
+    posted = Invoice.objects.filter(posted_at__isnull=False, invoice_date__lte=until)
+    return (
+        _total(posted.filter(kind=Kind.INVOICE), "total_cents"),
+        _total(posted.filter(kind=Kind.CREDIT_NOTE), "total_cents"),
+        _total(WriteOff.objects.filter(date__lte=until)),
+        _allocated(until),
+    )
+
+
+def credits_at(until: date) -> int:
+    """Return the persons' credits at the end of ``until``, from payments and refunds."""
+    payments = Payment.objects.filter(date__lte=until)
+    cancelled = payments.filter(cancelled_at__date__lte=until)
+    refunds = Refund.objects.filter(date__lte=until)
+    return _total(payments) - _total(cancelled) - _allocated(until) - _total(refunds)
+
+
+def _day():
+    return Coalesce("value_date", "entry_date")
+
+
+def suspense_at(until: date) -> int:
+    """Return the received movements still rejected at the end of ``until``."""
+    rejected = BankMovement.objects.annotate(day=_day()).filter(
+        status=MovementStatus.REJECTED, amount_cents__gt=0, day__lte=until
+    )
+    return _total(rejected)
+
+
+def _receivables(date_from: date, date_to: date) -> Receivables:
+    before = date_from - timedelta(days=1)
+    end, start = receivable_figures(date_to), receivable_figures(before)
+    ledger = _ledger(AccountRole.RECEIVABLE, date_to) - _ledger(AccountRole.RECEIVABLE, before)
+    return Receivables(*(e - s for e, s in zip(end, start, strict=True)), ledger=ledger)
+
+
+def _movements(date_from: date, date_to: date):
+    return (
+        BankMovement.objects.annotate(day=_day())
+        .filter(day__range=(date_from, date_to))
+        .select_related("statement", "payment")
+        .order_by("day", "pk")
+    )
+
+
+def _documents(movement: BankMovement) -> list[str]:
+    documents = [f"MVT{movement.pk}"]
+    payment = getattr(movement, "payment", None)
+    if payment is not None:
+        documents.append(f"PAY{payment.pk}")
+    return documents
+
+
+class _Lines:
+    """The ledger's bank lines of the period, by document, consumed as they are tied."""
+
+    def __init__(self, date_from: date, date_to: date, excluded: set[str]) -> None:
+        rows = (
+            EntryLine.objects.filter(
+                account__role=AccountRole.BANK.value, date__range=(date_from, date_to)
+            )
+            .exclude(entry__document__in=excluded)
+            .order_by("date", "pk")
+            .values_list("entry__document", "date", "debit", "credit")
+        )
+        self.by_document: dict[str, list[tuple]] = defaultdict(list)
+        self.debit = self.credit = 0
+        for document, day, debit, credit in rows:
+            self.by_document[document].append((day, debit, credit))
+            self.debit += debit
+            self.credit += credit
+
+    def take(self, documents: list[str], debit: int = 0, credit: int = 0) -> bool:
+        """Remove a line of one of ``documents`` with these amounts; say whether one was."""
+        for document in documents:
+            lines = self.by_document.get(document, [])
+            for line in lines:
+                if line[1:] == (debit, credit):
+                    lines.remove(line)
+                    return True
+        return False
+
+    def left(self):
+        for document, lines in sorted(self.by_document.items()):
+            for day, debit, credit in lines:
+                yield document, day, debit - credit
+
+
+def _bank(report_lines: _Lines, movements, differences: list[Difference]) -> None:
+    refunds = defaultdict(list)
+    for refund in Refund.objects.all().values_list("pk", "iban", "amount_cents"):
+        refunds[(refund[1], refund[2])].append(f"REFUND{refund[0]}")
+    for movement in movements:
+        if movement.amount_cents > 0:
+            if not report_lines.take(_documents(movement), debit=movement.amount_cents):
+                differences.append(_of_movement(Gap.ENTRY_MISSING, movement))
+            continue
+        key = (movement.counterparty_account, -movement.amount_cents)
+        if not report_lines.take(refunds.get(key, []), credit=-movement.amount_cents):
+            differences.append(_of_movement(Gap.DEBIT_NOT_IN_LEDGER, movement))
+    for document, day, amount in report_lines.left():
+        differences.append(Difference(Gap.NOT_ON_STATEMENT, day, amount, document))
+
+
+def _of_movement(kind: str, movement: BankMovement) -> Difference:
+    words = [movement.statement.account, movement.counterparty_name, movement.communication]
+    detail = " · ".join(word for word in words if word)
+    return Difference(kind, movement.day, movement.amount_cents, detail, movement.pk)
+
+
+def _suspense_and_gaps(date_from, date_to, account, differences: list[Difference]) -> None:
+    rejected = BankMovement.objects.annotate(day=_day()).filter(
+        status=MovementStatus.REJECTED, amount_cents__gt=0, day__lte=date_to
+    )
+    statements = BankStatement.objects.filter(
+        gap=True, new_balance_date__range=(date_from, date_to)
+    )
+    if account:
+        rejected = rejected.filter(statement__account=account)
+        statements = statements.filter(account=account)
+    for movement in rejected.select_related("statement").order_by("day", "pk"):
+        differences.append(_of_movement(Gap.IN_SUSPENSE, movement))
+    for statement in statements:
+        detail = f"{statement.account} #{statement.number}"
+        differences.append(Difference(Gap.STATEMENT_GAP, statement.new_balance_date, 0, detail))
+
+
+def reconciliation(date_from: date, date_to: date, account: str = "") -> Report:
+    """Return the reconciliation of ``date_from``..``date_to`` (one account, or all)."""
+    movements = list(_movements(date_from, date_to))
+    others = [m for m in movements if account and m.statement.account != account]
+    movements = [m for m in movements if not account or m.statement.account == account]
+    excluded = {document for m in others for document in _documents(m)}
+    lines = _Lines(date_from, date_to, excluded)
+    received = sum(m.amount_cents for m in movements if m.amount_cents > 0)
+    paid_out = -sum(m.amount_cents for m in movements if m.amount_cents < 0)
+    differences: list[Difference] = []
+    ledger_debit, ledger_credit = lines.debit, lines.credit
+    _bank(lines, movements, differences)
+    _suspense_and_gaps(date_from, date_to, account, differences)
+    receivables = _receivables(date_from, date_to)
+    comparisons = [
+        Comparison("received", _("Received"), received, ledger_debit),
+        Comparison("paid_out", _("Paid out"), paid_out, ledger_credit),
+        Comparison(
+            "receivables", _("Receivables over the period"), receivables.net, receivables.ledger
+        ),
+        Comparison(
+            "credits",
+            _("Persons' credits at the end"),
+            credits_at(date_to),
+            _ledger(AccountRole.PERSON_CREDIT, date_to, sign=-1),
+        ),
+        Comparison(
+            "suspense",
+            _("Suspense account at the end"),
+            suspense_at(date_to),
+            _ledger(AccountRole.SUSPENSE, date_to, sign=-1),
+        ),
+    ]
+    return Report(
+        date_from,
+        date_to,
+        account,
+        received,
+        paid_out,
+        ledger_debit,
+        ledger_credit,
+        receivables,
+        comparisons,
+        differences,
+    )

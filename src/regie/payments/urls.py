@@ -1,0 +1,24 @@
+"""Bank files, movements, payments, refunds and the reconciliation (namespace ``payments``)."""
+
+from django.urls import path
+
+from regie.payments import payment_views, refund_views, views
+
+app_name = "payments"
+urlpatterns = [
+    path("", payment_views.PaymentList.as_view(), name="payment-list"),
+    path("new/", payment_views.payment_new, name="payment-create"),
+    path("<int:pk>/", payment_views.payment_detail, name="payment-detail"),
+    path("<int:pk>/cancel/", payment_views.payment_cancel_view, name="payment-cancel"),
+    path("<int:pk>/receipt/", payment_views.payment_receipt, name="payment-receipt"),
+    path("movements/", views.movement_list, name="movement-list"),
+    path("movements/<int:pk>/", views.movement_detail, name="movement-detail"),
+    path("files/", views.FileList.as_view(), name="file-list"),
+    path("files/import/", views.StatementImport.as_view(), name="statement-import"),
+    path("files/<int:pk>/", views.file_detail, name="file-detail"),
+    path("refunds/", refund_views.refund_list, name="refund-list"),
+    path("refunds/persons/<int:pk>/", refund_views.refund_new, name="refund-create"),
+    path("refunds/sepa/", refund_views.sepa_create, name="sepa-create"),
+    path("refunds/sepa/file/", refund_views.sepa_file, name="sepa-file"),
+    path("reconciliation/", refund_views.reconciliation_report, name="reconciliation"),
+]

@@ -1,0 +1,161 @@
+"""Bank screens: import a bank file, the imported files, the movements and their correction."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import generic
+
+from regie.core.errors import DomainError
+from regie.core.jobs import job_start
+from regie.core.models import Job
+from regie.core.views import CapabilityRequiredMixin, require_capability
+from regie.payments import selectors
+from regie.payments.allocation import OpenItem, propose
+from regie.payments.forms import ImportForm, MovementFilter, SplitForm, split_initial
+from regie.payments.imports import movement_correct
+from regie.payments.models import BankMovement, MovementStatus, StatementFile
+from regie.payments.refunds import with_credit
+from regie.payments.tasks import KIND_IMPORT, import_parameters, statements_import_task
+from regie.people.models import Person
+from regie.people.selectors import search_persons
+
+MOVEMENTS_PER_PAGE = 100
+PERSONS_FOUND = 20
+
+
+def querystring_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def movements_context(request, queryset) -> dict:
+    """Return the context of the movements table: a page grouped by status, and the totals."""
+    totals = selectors.status_totals(queryset)
+    ordered = queryset.order_by(selectors.status_ordering(), "-entry_date", "sequence", "pk")
+    page = Paginator(ordered, MOVEMENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "page_obj": page,
+        "paginator": page.paginator,
+        "groups": selectors.grouped_by_status(page.object_list, totals),
+        "totals": totals,
+        "query": querystring_without_page(request),
+    }
+
+
+class FileList(CapabilityRequiredMixin, generic.ListView):
+    """The imported bank files, the latest first."""
+
+    capability = "finance.view"
+    template_name = "payments/file_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return StatementFile.objects.select_related("imported_by")
+
+
+class StatementImport(CapabilityRequiredMixin, generic.FormView):
+    """Upload a CODA or camt.053 file; it is imported by a background job."""
+
+    capability = "finance.edit"
+    template_name = "payments/import.html"
+    form_class = ImportForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jobs"] = Job.objects.filter(kind=KIND_IMPORT)[:5]
+        return context
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        job = job_start(
+            organisation=self.request.organisation,
+            user=self.request.user,
+            kind=KIND_IMPORT,
+            title=_("Import of the bank file %(name)s") % {"name": upload.name},
+            task=statements_import_task,
+            parameters=import_parameters(upload.name, upload.read()),
+        )
+        return redirect("job", pk=job.pk)
+
+
+def file_detail(request, pk: int):
+    """Show an imported file: its statements, then its accepted and rejected movements."""
+    require_capability(request, "finance.view")
+    file = get_object_or_404(StatementFile.objects.select_related("imported_by"), pk=pk)
+    context = movements_context(request, selectors.movements(file_id=file.pk))
+    context.update(file=file, statements=file.statements.order_by("account", "number", "pk"))
+    return render(request, "payments/file_detail.html", context)
+
+
+def movement_list(request):
+    """List the movements by status with their totals; filters by date, status and account."""
+    require_capability(request, "finance.view")
+    filters = MovementFilter(request.GET or None)
+    context = movements_context(request, selectors.movements(**filters.filters()))
+    context["filters"] = filters
+    return render(request, "payments/movement_list.html", context)
+
+
+def persons_found(query: str):
+    """Return the persons whose names match ``query`` (at most a screenful), with their credit."""
+    if not query.strip():
+        return []
+    found = search_persons({"q": query, "status": "all"}).order_by("last_name", "first_name")
+    return list(with_credit(found)[:PERSONS_FOUND])
+
+
+def chosen_person(request) -> Person | None:
+    """Return the person named by ``?person=`` (GET or POST), 404 when not the organisation's."""
+    wanted = request.POST.get("person") or request.GET.get("person")
+    if not wanted:
+        return None
+    if not str(wanted).isdigit():
+        raise Http404
+    return get_object_or_404(with_credit(Person.objects.all()), pk=int(wanted))
+
+
+def proposed_split(amount_cents: int, rows) -> SplitForm:
+    """Return an unbound split form holding the proposal: oldest due date first."""
+    items = [OpenItem(row.id, row.due_date, row.open_cents) for row in rows]
+    return SplitForm(rows=rows, initial=split_initial(propose(amount_cents, items).allocations))
+
+
+def movement_detail(request, pk: int):
+    """Show a movement; a rejected one is corrected here: choose the person, split the amount."""
+    require_capability(request, "finance.view")
+    movement = get_object_or_404(
+        BankMovement.objects.select_related("statement", "payment__person"), pk=pk
+    )
+    correctable = movement.status == MovementStatus.REJECTED and movement.amount_cents > 0
+    if request.method == "POST":
+        require_capability(request, "finance.edit")
+    person = chosen_person(request) if correctable else None
+    context = {"movement": movement, "correctable": correctable, "person": person}
+    if person is None:
+        query = request.GET.get("q", movement.counterparty_name if correctable else "")
+        context.update(query=query, found=persons_found(query) if correctable else [])
+        return render(request, "payments/movement_detail.html", context)
+    rows = selectors.item_rows(person.pk)
+    split = SplitForm(request.POST or None, rows=rows)
+    if request.method == "POST" and split.is_valid():
+        try:
+            payment = movement_correct(
+                movement=movement, person=person, split=split.split(), user=request.user
+            )
+        except DomainError as error:
+            split.add_error(None, error.translated())
+        else:
+            messages.success(
+                request,
+                _("The movement is allocated to %(person)s.") % {"person": person},
+            )
+            return redirect("payments:payment-detail", pk=payment.pk)
+    elif request.method != "POST":
+        split = proposed_split(movement.amount_cents, rows)
+    context.update(split=split, rows=rows)
+    return render(request, "payments/movement_detail.html", context)
