@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict, dataclass
 
 from django.db import transaction
 from schwifty import IBAN
@@ -11,6 +12,7 @@ from regie.core.models import Language, Membership, Organisation, OrganisationKi
 from regie.core.tenancy import scope
 from regie.demo.identifiers import belgian_iban, enterprise_number
 from regie.demo.registry import RegistryStats, build_registry
+from regie.demo.scans import ScanStats, build_attendance
 
 DEMO_NAME = "Commune de Val-de-Mehaigne"
 DEMO_PASSWORD = "regie-demo"  # noqa: S105 - printed on purpose: it is the demo's login
@@ -23,13 +25,24 @@ DEMO_USERS = (
 )
 
 
+@dataclass
+class DemoStats(RegistryStats):
+    """The registry's figures and the attendance's (scans, meals, days verified)."""
+
+    attendance: ScanStats | None = None
+
+
 def demo_organisation() -> Organisation | None:
     return Organisation.objects.filter(name=DEMO_NAME).first()
 
 
 @transaction.atomic
 def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None = None):
-    """Create the demo commune, a second organisation (its CPAS) and one user per role."""
+    """Create the demo commune, a second organisation (its CPAS) and one user per role.
+
+    The commune also gets its childcare (places, activities, prices) and the scans and meals of
+    last month and this month up to yesterday, verified.
+    """
     today = today or dt.date.today()
     iban = belgian_iban(1234567, "091")
     commune = Organisation(
@@ -57,22 +70,35 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
     )
     cpas.full_clean()
     cpas.save()
+    staff_id = None
     for username, role, first, last in DEMO_USERS:
         user = User.objects.create_user(
             username, password=DEMO_PASSWORD, first_name=first, last_name=last
         )
         Membership.objects.create(user=user, organisation=commune, role=role)
+        if role == Role.STAFF:
+            staff_id = user.pk
         if role == Role.ADMINISTRATOR:
             Membership.objects.create(user=user, organisation=cpas, role=role)
     with scope(commune):
-        stats = build_registry(commune, children=children, seed=seed, today=today)
+        registry = build_registry(commune, children=children, seed=seed, today=today)
+        _, attendance = build_attendance(commune, seed=seed, today=today, staff_id=staff_id)
+    stats = DemoStats(**asdict(registry), attendance=attendance)
     with scope(cpas):
         build_registry(cpas, children=max(10, children // 20), seed=seed + 1, today=today)
     return commune, stats
 
 
 def describe(stats: RegistryStats) -> str:
-    return (
+    text = (
         f"{stats.sites} school sites, {stats.classes} classes, {stats.children} children, "
         f"{stats.persons} persons, {stats.without_attestable} children without attestable parent"
     )
+    scans = getattr(stats, "attendance", None)
+    if scans is not None:
+        text += (
+            f"; {scans.events} scans and {scans.registered} meal registrations "
+            f"({scans.absences} absent) since the start of last month, {scans.days} days "
+            f"verified, {scans.errors} in error"
+        )
+    return text
