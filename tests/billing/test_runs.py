@@ -188,3 +188,14 @@ def test_unbilled_attendances_move_to_another_billable_person(family, evening):
             attendance_ids=list(Attendance.objects.values_list("pk", flat=True)),
             person_id=f.person("Autre").pk,
         )
+
+
+def test_attendances_of_a_day_touched_again_wait_for_verification(family, evening):
+    """A late scan makes the day 'not processed': its attendances are left out, counted."""
+    from regie.attendance.verifying import days_touch
+
+    mum, lea, tom = family
+    days_touch([(lea.pk, OCT)])
+    run = run_create(new_run(evening))
+    assert run.unverified == 1
+    assert Invoice.objects.get().total_cents == 50  # Tom's day only

@@ -71,10 +71,13 @@ def _period_attendances(run: BillingRun, category_ids: list[int]):
 def run_preview(run: BillingRun, category_ids: list[int]) -> Preview:
     """Return the preview of a run (nothing is written)."""
     attendances = _period_attendances(run, category_ids)
-    unverified = attendances.exclude(status=DayStatus.VERIFIED).count()
+    # A day touched by a new or changed event is "not processed" again: its attendances wait
+    # for the next verification even if they were verified before.
+    ready = Q(status=DayStatus.VERIFIED, day__status=DayStatus.VERIFIED)
+    unverified = attendances.exclude(ready).count()
     unverified += _days_without_attendances(run)
     rows = list(
-        attendances.filter(status=DayStatus.VERIFIED).values_list(
+        attendances.filter(ready).values_list(
             "pk",
             "child_id",
             "date",
