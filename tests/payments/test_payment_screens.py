@@ -262,6 +262,29 @@ def test_a_cash_payment_with_a_chosen_split_shows_its_receipt(invoices, finance)
     assert person_credit(mum.pk) == 25
 
 
+def test_a_payment_whose_allocations_are_all_left_empty_pays_the_oldest_due_dates(
+    invoices, finance
+):
+    """2.10 by card, no amount typed in the table: October (2.00) then 0.10 of November."""
+    mum, (october, november) = invoices
+
+    finance.post(reverse("payments:payment-create"), payment_data(mum, amount="2,10", mode="card"))
+
+    assert (open_of(october), open_of(november)) == (0, 40)
+    assert Payment.objects.get().receipt_number == ""
+
+
+def test_a_zero_typed_keeps_the_whole_payment_as_credit(invoices, finance):
+    mum, (october, _) = invoices
+
+    finance.post(
+        reverse("payments:payment-create"),
+        payment_data(mum, amount="2,00", **{f"item_{october.pk}": "0"}),
+    )
+
+    assert open_of(october) == 200 and person_credit(mum.pk) == 200
+
+
 def test_allocations_above_the_amount_are_refused_and_nothing_is_saved(invoices, finance):
     mum, (october, november) = invoices
     response = finance.post(

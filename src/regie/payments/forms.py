@@ -120,9 +120,13 @@ class SplitForm(forms.Form):
     def key(item_id: int) -> str:
         return f"item_{item_id}"
 
-    def split(self) -> dict[int, int]:
-        """Return the cents typed for each item (after ``is_valid``)."""
-        return {row.id: self.cleaned_data.get(self.key(row.id)) or 0 for row in self.rows}
+    def split(self) -> dict[int, int] | None:
+        """Return the cents typed for each item (after ``is_valid``); None when every field
+        was left empty, which asks for the proposal (oldest due date first)."""
+        typed = {row.id: self.cleaned_data.get(self.key(row.id)) for row in self.rows}
+        if all(cents is None for cents in typed.values()):
+            return None
+        return {item_id: cents or 0 for item_id, cents in typed.items()}
 
     def lines(self):
         """Yield each item with its bound field, for the template."""
