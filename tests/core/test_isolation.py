@@ -22,10 +22,18 @@ from regie.attendance.models import (
     RegistrationDate,
     ScanEvent,
 )
-from regie.billing.models import BillingRun, Invoice, WriteOff
+from regie.billing.models import (
+    BilledAttendance,
+    BillingRun,
+    BillingSettings,
+    Invoice,
+    InvoiceLine,
+    WriteOff,
+)
 from regie.core.admin_site import site as admin_site
-from regie.core.models import AuditLog, Job, OrgModel, Role
+from regie.core.models import AuditLog, Job, OrgModel, Role, Sequence
 from regie.core.tenancy import ALL, scope
+from regie.ledger.models import Account, Entry, EntryLine
 from regie.payments.models import (
     Allocation,
     BankMovement,
@@ -301,6 +309,19 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         Attendance,
         Registration,
         RegistrationDate,
+        # Ledger admin pages: tests/ledger/test_ledger_screens.py walks them with B's ids.
+        Account,
+        Entry,
+        EntryLine,
+        # Billing: runs, invoices and write-offs walked through KWARG_MODELS; settings, lines,
+        # links and number sequences have no page of their own.
+        BillingSettings,
+        BillingRun,
+        Invoice,
+        InvoiceLine,
+        BilledAttendance,
+        WriteOff,
+        Sequence,
         # Payments: pages walked through KWARG_MODELS and their read-only admin pages;
         # allocations and prepayment references have no page of their own.
         StatementFile,

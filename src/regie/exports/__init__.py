@@ -1,0 +1,1 @@
+"""Exports to other software and formats: one module per format (XLSX so far)."""
