@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from regie.activities.models import Activity as ActivityModel
@@ -148,7 +149,7 @@ def _verify_chunk(
             .values_list("pk", "choices")
         )
         counts.skipped_billed += len(day_ids) - len(locked)
-        Attendance.objects.filter(day_id__in=locked).exclude(status=DayStatus.BILLED).delete()
+        kept = _clear_attendances(locked)
         if reset_only:
             Day.objects.filter(pk__in=locked).update(
                 status=DayStatus.NOT_PROCESSED, errors=[], swaps=[], verified_at=None
@@ -175,6 +176,7 @@ def _verify_chunk(
                 place_names=setup.place_names,
             )
             status = DayStatus(result.status.value)
+            made_from = len(new_attendances)
             for found in result.attendances:
                 new_attendances.append(
                     Attendance(
@@ -195,6 +197,10 @@ def _verify_chunk(
                 )
             for registered in registrations.get(key, ()):
                 new_attendances.append(_registered(registered, setup, org, day_id, key, status))
+            if kept.get(day_id):
+                new_attendances[made_from:] = [
+                    a for a in new_attendances[made_from:] if not _overlaps(a, kept[day_id])
+                ]
             counts.days += 1
             if status == DayStatus.VERIFIED:
                 verified_ids.append(day_id)
@@ -216,6 +222,36 @@ def _verify_chunk(
             status=DayStatus.VERIFIED, errors=[], swaps=[], verified_at=now
         )
         Day.objects.bulk_update(in_error, ["status", "errors", "swaps", "verified_at"], 500)
+
+
+def _clear_attendances(day_ids) -> dict[int, list[tuple[int, time, time]]]:
+    """Delete the days' attendances that no invoice holds; return the others by day.
+
+    An attendance on an invoice — posted, or a draft of a run — stays as it was billed, and
+    the rebuilt attendances of its activity that overlap it are dropped, so a stretch of a day
+    is never billed twice. Links to credited invoices are history the credit note keeps: they
+    go with their attendance.
+    """
+    from regie.billing.models import BilledAttendance  # billing builds on attendance
+
+    on_invoice = BilledAttendance.objects.filter(attendance=OuterRef("pk"), released=False)
+    attendances = Attendance.objects.filter(day_id__in=day_ids)
+    held = Q(status=DayStatus.BILLED) | Exists(on_invoice)
+    kept: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
+    rows = attendances.filter(held).values_list("day_id", "activity_id", "start", "end")
+    for day_id, activity_id, start, end in rows:
+        kept[day_id].append((activity_id, start, end))
+    stale = attendances.exclude(held)
+    BilledAttendance.objects.filter(attendance__in=stale, released=True).delete()
+    stale.delete()
+    return kept
+
+
+def _overlaps(attendance: Attendance, kept: list[tuple[int, time, time]]) -> bool:
+    return any(
+        attendance.activity_id == activity_id and attendance.start < end and start < attendance.end
+        for activity_id, start, end in kept
+    )
 
 
 def _events_by_day(

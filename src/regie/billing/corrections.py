@@ -196,6 +196,9 @@ def write_off_reverse(*, write_off: WriteOff, day: date, user=None) -> WriteOff:
             "billing.write_off_reversed",
             gettext_noop("This write-off is a reversal or is already reversed."),
         )
+    # A credited invoice is closed: undoing its write-off would bring back a debt that the
+    # credit note already cancelled (and whose attendances are billed again).
+    _refuse_unless_open(_locked(write_off.invoice))
     reverse = WriteOff.objects.create(
         invoice=write_off.invoice,
         kind=write_off.kind,
