@@ -154,3 +154,15 @@ def test_the_report_screen_says_whether_everything_agrees(invoices, org_a, login
     assert f'id="verdict" data-agrees="{int(agrees)}"' in page
     assert ('data-kind="in_suspense"' in page) is not agrees
     assert 'data-key="received" data-source="200" data-ledger="200"' in page
+
+
+def test_the_screen_shows_the_first_200_differences_and_counts_the_rest(in_a, org_a, login):
+    statements_import(data=statement_file(*[("0.01", "")] * 203), name="many.cod")
+
+    page = login(org_a, Role.FINANCE).get(
+        reverse("payments:reconciliation"), {"date_from": "2025-12-01", "date_to": "2025-12-31"}
+    )
+
+    assert len(page.context["report"].differences) == 203
+    assert page.content.decode().count('data-kind="in_suspense"') == 200
+    assert 'id="more-differences"' in page.content.decode()
