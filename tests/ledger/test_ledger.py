@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
+from tests import factories as f
 
 from regie.core.errors import DomainError
 from regie.core.tenancy import scope
@@ -22,7 +23,6 @@ from regie.ledger.rules import (
     write_off_entry,
 )
 from regie.ledger.services import chain_verify, entries_post
-from tests import factories as f
 
 DAY = date(2026, 10, 31)
 
@@ -115,6 +115,76 @@ def test_tampering_with_raw_sql_is_found_by_ledger_verify(posted, capsys):
     assert "BROKEN at entry #2 (FACT/2026/00002)" in capsys.readouterr().out
 
 
+def tamper(*statements):
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def entry_id(sequence: int) -> int:
+    return Entry.objects.get(sequence=sequence).pk
+
+
+@pytest.fixture
+def three_entries(posted):
+    """The two invoices of ``posted``, then a third over two categories (four lines)."""
+    parent = f.person("Martin")
+    amounts = {f.category("repas", "Repas").pk: 300, f.category("plaine", "Plaine").pk: 700}
+    entries_post([invoice("FACT/2026/00003", parent.pk, amounts)])
+
+
+@pytest.mark.parametrize(
+    "how, expected",
+    [
+        ("an entry deleted", (3, "sequence 2 is missing")),
+        ("the last entry deleted", (3, "entries 3 to 3 are missing")),
+        ("a balanced pair of lines deleted", (3, "content changed after posting")),
+        ("a line moved to another account", (2, "content changed after posting")),
+        ("an entry redated", (1, "content changed after posting")),
+        ("a line given to another person", (3, "content changed after posting")),
+    ],
+)
+def test_every_kind_of_tampering_is_found(three_entries, how, expected):
+    """Raw SQL that keeps every entry balanced still breaks the chain where it happened."""
+    statements = {
+        "an entry deleted": [
+            ("DELETE FROM ledger_entryline WHERE entry_id = %s", [entry_id(2)]),
+            ("DELETE FROM ledger_entry WHERE id = %s", [entry_id(2)]),
+        ],
+        "the last entry deleted": [
+            ("DELETE FROM ledger_entryline WHERE entry_id = %s", [entry_id(3)]),
+            ("DELETE FROM ledger_entry WHERE id = %s", [entry_id(3)]),
+        ],
+        "a balanced pair of lines deleted": [
+            (
+                "DELETE FROM ledger_entryline WHERE entry_id = %s AND 300 IN (debit, credit)",
+                [entry_id(3)],
+            )
+        ],
+        "a line moved to another account": [
+            (
+                "UPDATE ledger_entryline SET account_id = "
+                "(SELECT MAX(account_id) FROM ledger_entryline) WHERE entry_id = %s AND debit > 0",
+                [entry_id(2)],
+            )
+        ],
+        "an entry redated": [
+            ("UPDATE ledger_entry SET date = %s WHERE id = %s", [date(2026, 1, 1), entry_id(1)])
+        ],
+        "a line given to another person": [
+            (
+                "UPDATE ledger_entryline SET person_id = %s WHERE entry_id = %s AND debit > 0",
+                [f.person("Autre").pk, entry_id(3)],
+            )
+        ],
+    }
+    assert chain_verify() is None
+    tamper(*statements[how])
+    broken = chain_verify()
+    assert broken is not None, how
+    assert (broken.sequence, broken.reason) == expected
+
+
 def test_each_organisation_has_its_own_chain(posted, org_b):
     """B's first entry starts B's chain at 1; A's chain stays intact."""
     with scope(org_b):
@@ -129,7 +199,6 @@ def test_each_organisation_has_its_own_chain(posted, org_b):
 def test_postgresql_refuses_an_unbalanced_entry_at_commit(posted):
     """The deferred trigger rejects raw SQL that leaves an entry unbalanced."""
     line = EntryLine.objects.filter(debit__gt=0).first()
-    with pytest.raises(IntegrityError), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE ledger_entryline SET debit = debit + 1 WHERE id = %s", [line.pk])
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE ledger_entryline SET debit = debit + 1 WHERE id = %s", [line.pk])
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

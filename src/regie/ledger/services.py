@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from regie.activities.models import ActivityCategory
+from regie.core.models import Sequence as Counter
 from regie.core.sequences import sequence_next
 from regie.core.tenancy import current_organisation
 from regie.ledger.models import Account, Entry, EntryLine
@@ -173,8 +174,17 @@ def chain_verify(batch: int = 2000) -> BrokenLink | None:
             chunk = []
     if chunk:
         broken, previous, expected_sequence = _verify_chunk(chunk, previous, expected_sequence)
-        return broken
-    return None
+        if broken:
+            return broken
+    return _missing_tail(expected_sequence)
+
+
+def _missing_tail(expected: int) -> BrokenLink | None:
+    """Find the last entries deleted: the chain's counter says how many were posted."""
+    posted = Counter.objects.filter(key=CHAIN_KEY).values_list("last", flat=True).first() or 0
+    if posted < expected:
+        return None
+    return BrokenLink(expected, "", f"entries {expected} to {posted} are missing")
 
 
 def _verify_chunk(chunk: Iterable[tuple], previous: str, expected: int):
