@@ -203,13 +203,14 @@ class _Lines:
             EntryLine.objects.filter(
                 account__role=AccountRole.BANK.value, date__range=(date_from, date_to)
             )
-            .exclude(entry__document__in=excluded)
             .order_by("date", "pk")
             .values_list("entry__document", "date", "debit", "credit")
         )
         self.by_document: dict[str, list[tuple]] = defaultdict(list)
         self.debit = self.credit = 0
         for document, day, debit, credit in rows:
+            if document in excluded:  # another account's movement (filtered here: no IN limit)
+                continue
             self.by_document[document].append((day, debit, credit))
             self.debit += debit
             self.credit += credit
