@@ -32,40 +32,11 @@ def wait_for_job_and_follow(page) -> None:
     page.wait_for_url("**/billing/runs/*/")
 
 
-def test_finance_officer_previews_fixes_a_missing_price_creates_and_posts_a_run(
-    browser, live_server, page, org_a
-):
-    """Given Léa's verified evening care of 1 October and no price for it: the finance
-    officer's preview shows the missing price with a link to the coverage check; an
-    administrator follows it and adds the price; the preview is then clean; creating the
-    invoices and posting the run go through their jobs, and the invoice list shows
-    FACT/2025/00001 for 2,00 €."""
-    make_user("fanny", org_a, Role.FINANCE)
-    make_user("adam", org_a, Role.ADMINISTRATOR)
-    with scope(org_a):
-        evening = f.activity("Accueil du soir", "16:00", "18:00")
-        lea = f.child("Léa", parent=f.person("Dupont", "Anne"))
-        for moment, direction in (("16:10", "entry"), ("17:45", "exit")):
-            event_add_manual(
-                child=lea,
-                place=evening.place,
-                day=date(2025, 10, 1),
-                moment=time.fromisoformat(moment),
-                direction=direction,
-            )
-
-    log_in(page, "fanny")
-    page.locator("nav a[href='/billing/runs/']").click()
-    page.locator("a[href='/billing/runs/new/']").click()
-    page.locator(f"input[name=categories][value='{evening.category_id}']").check()
-    preview(page)
-    problem = page.locator("table.problems tr[data-code='pricing.missing']")
-    assert problem.count() == 1
-    assert "Accueil du soir" in problem.inner_text()
-    coverage_url = problem.locator("a[href^='/activities/coverage/']").get_attribute("href")
-
-    admin_context = browser.new_context(base_url=live_server.url, locale="fr-BE")
-    admin = admin_context.new_page()
+def admin_adds_the_missing_price(browser, base_url: str, coverage_url: str) -> None:
+    """Log an administrator in elsewhere, open the coverage check and add the price it asks for
+    (every position, open-ended, 0,50 € per started half hour)."""
+    context = browser.new_context(base_url=base_url, locale="fr-BE")
+    admin = context.new_page()
     admin.set_default_timeout(15000)
     log_in(admin, "adam")
     admin.goto(coverage_url)
@@ -78,18 +49,56 @@ def test_finance_officer_previews_fixes_a_missing_price_creates_and_posts_a_run(
     admin.locator("#id_unit_cents").fill("0,50")
     admin.locator("input[name=_save]").click()
     admin.wait_for_url("**/config/activities/price/")
-    admin_context.close()
+    context.close()
+
+
+def leas_evening_without_price(org):
+    """Léa's evening care of 1 October, 16:10–17:45, verified; no price exists yet."""
+    with scope(org):
+        evening = f.activity("Accueil du soir", "16:00", "18:00")
+        lea = f.child("Léa", parent=f.person("Dupont", "Anne"))
+        for moment, direction in (("16:10", "entry"), ("17:45", "exit")):
+            event_add_manual(
+                child=lea,
+                place=evening.place,
+                day=date(2025, 10, 1),
+                moment=time.fromisoformat(moment),
+                direction=direction,
+            )
+    return evening
+
+
+def test_finance_officer_previews_fixes_a_missing_price_creates_and_posts_a_run(
+    browser, live_server, page, org_a
+):
+    """Given Léa's verified evening care and no price for it: the finance officer's preview
+    shows the missing price with a link to the coverage check; an administrator follows it and
+    adds the price; the preview is then clean; creating the invoices and posting the run go
+    through their jobs, and the invoice list shows FACT/2025/00001 for 2,00 €."""
+    make_user("fanny", org_a, Role.FINANCE)
+    make_user("adam", org_a, Role.ADMINISTRATOR)
+    evening = leas_evening_without_price(org_a)
+
+    log_in(page, "fanny")
+    page.locator("nav a[href='/billing/runs/']").click()
+    page.locator("a[href='/billing/runs/new/']").click()
+    page.locator(f"input[name=categories][value='{evening.category_id}']").check()
+    preview(page)
+    problem = page.locator("table.problems tr[data-code='pricing.missing']")
+    assert problem.count() == 1
+    assert "Accueil du soir" in problem.inner_text()
+    coverage = problem.locator("a[href^='/activities/coverage/']").get_attribute("href")
+
+    admin_adds_the_missing_price(browser, live_server.url, coverage)
 
     page.locator("button[name=preview]").click()
     page.locator("#preview-summary").wait_for()
     assert page.locator("table.problems").count() == 0
     assert "2,00 €" in page.locator("#preview-summary").inner_text()
-
     page.locator("button[name=create]").click()
     wait_for_job_and_follow(page)
     assert page.locator("#run-status").get_attribute("data-status") == "draft"
     assert page.locator("#run-total").inner_text() == "2,00 €"
-
     page.locator("a[href$='/post/']").click()
     page.locator("form.confirm button[type=submit]").click()
     wait_for_job_and_follow(page)
