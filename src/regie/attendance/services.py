@@ -108,6 +108,13 @@ def event_swap_direction(*, event: ScanEvent) -> Day:
 
 
 @transaction.atomic
+def day_verify_again(*, day: Day) -> Day:
+    """Verify a day again from its events and registrations (after an activity changed)."""
+    _refuse_billed(day)
+    return day_verify(day)
+
+
+@transaction.atomic
 def day_choose_activity(*, day: Day, choice_key: int, activity: Activity) -> Day:
     """Record the activity staff picked for an ambiguous interval and verify the day again."""
     _refuse_billed(day)
@@ -205,6 +212,25 @@ def registration_set_absent(*, registered: RegistrationDate, absent: bool) -> Da
     )
     _refuse_billed(day)
     RegistrationDate.objects.filter(pk=registered.pk).update(absent=absent)
+    return day_verify(day)
+
+
+@transaction.atomic
+def registration_date_cancel(*, registered: RegistrationDate, today: date) -> Day:
+    """Remove a registered date from today on and verify its day again.
+
+    A past date stays: the child was expected, so it is marked absent instead (the activity
+    says whether absences are billed).
+    """
+    if registered.date < today:
+        raise DomainError(
+            "registration.past_date",
+            gettext_noop("%(date)s is past: mark the child absent instead of cancelling."),
+            date=registered.date.strftime("%d/%m/%Y"),
+        )
+    day = _day_of(registered.child_id, registered.date)
+    _refuse_billed(day)
+    RegistrationDate.objects.filter(pk=registered.pk).delete()
     return day_verify(day)
 
 
