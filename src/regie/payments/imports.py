@@ -5,6 +5,12 @@ each movement has a key (account, statement, sequence, dates, amount, bank refer
 organisation, so an overlapping file only adds the movements not seen yet. Received amounts are
 matched by structured communication; the ones that cannot be are rejected with the cause,
 booked on the suspense account, and wait for a correction by hand.
+
+The work is set-based: whatever the number of movements, a file costs a few queries to find
+the keys already imported and what the communications designate, a few bulk inserts (movements,
+payments, allocations) and one :func:`entries_post`. Imports of one organisation run one after
+the other (a lock taken first), so two imports of the same file, or of overlapping files, never
+store a movement twice.
 """
 
 from __future__ import annotations
@@ -12,16 +18,22 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from regie.billing.models import Invoice, Kind
 from regie.billing.selectors import with_balance
 from regie.core.errors import DomainError, gettext_noop
-from regie.ledger.rules import suspense_entry, suspense_to_person_entry
+from regie.core.sequences import sequence_next
+from regie.core.tenancy import current_organisation
+from regie.ledger.rules import payment_entry, suspense_entry, suspense_to_person_entry
 from regie.ledger.services import entries_post
 from regie.payments import matching
 from regie.payments.models import (
+    Allocation,
     BankMovement,
     BankStatement,
     Mode,
@@ -31,11 +43,19 @@ from regie.payments.models import (
     StatementFile,
 )
 from regie.payments.parsers.statement import Movement, Statement
-from regie.payments.services import payment_create
+from regie.payments.services import (
+    allocation_drafts,
+    allocations_build,
+    chunked,
+    payment_create,
+    persons_lock,
+)
 from regie.payments.statement_check import FORMATS, check_data
 from regie.people.models import Person
 
 Progress = Callable[[int], None]
+#: The row of :class:`~regie.core.models.Sequence` whose lock serialises imports.
+IMPORT_LOCK = "payments/import"
 
 
 @dataclass
@@ -74,52 +94,75 @@ def statements_import(
     if checked.errors:
         raise checked.errors[0]
     digest = hashlib.sha256(data).hexdigest()
-    if StatementFile.objects.filter(sha256=digest).exists():
-        return ImportResult(StatementFile.objects.get(sha256=digest), already_imported=True)
+    if done := _imported(digest):
+        return done
     parsed = FORMATS[checked.format](data)[0]
     try:
         with transaction.atomic():
             return _import(parsed, checked.format, digest, name, user, progress)
-    except IntegrityError:  # the same file or movements imported concurrently
+    except IntegrityError:  # only if a writer bypassed the lock; the database still refused
         raise DomainError(
             "statements.concurrent_import",
             gettext_noop("This file is being imported by someone else; look at the result."),
         ) from None
 
 
+def _imported(digest: str) -> ImportResult | None:
+    file = StatementFile.objects.filter(sha256=digest).first()
+    return ImportResult(file, already_imported=True) if file else None
+
+
+class Incoming(NamedTuple):
+    """A movement of the file not imported yet, with its statement row and what it pays."""
+
+    statement: BankStatement
+    key: str
+    movement: Movement
+    decision: matching.Decision | None = None
+
+
 def _import(parsed, kind, digest, name, user, progress) -> ImportResult:
+    sequence_next(IMPORT_LOCK)  # held until commit: the next import sees all our keys
+    if done := _imported(digest):  # the same file, imported while we waited
+        return done
     result = ImportResult()
     result.file = StatementFile.objects.create(
         name=name[:200], sha256=digest, format=kind, imported_by=user
     )
+    incoming = _incoming(parsed, result)
+    if progress and result.known:
+        progress(result.known)
     targets = Targets()
-    for statement in parsed.statements:
-        record = _statement(result, statement)
-        for movement in statement.movements:
-            key = movement_key(statement, movement)
-            if BankMovement.objects.filter(key=key).exists():
-                result.known += 1
-                continue
-            stored = BankMovement.objects.create(
-                statement=record,
-                key=key,
-                sequence=movement.sequence,
-                entry_date=movement.entry_date,
-                value_date=movement.value_date,
-                amount_cents=movement.amount_cents,
-                reference=movement.structured_reference,
-                communication=movement.communication[:300],
-                counterparty_name=movement.counterparty_name[:200],
-                counterparty_account=movement.counterparty_account[:34],
-            )
-            result.new += 1
-            _match(stored, targets, result, user)
-            if progress:
-                progress(1)
+    targets.load(m.movement.structured_reference for m in incoming)
+    incoming = [m._replace(decision=_decide(m.movement, targets)) for m in incoming]
+    _store(incoming, targets, result, user)
+    if progress and incoming:
+        progress(len(incoming))
     StatementFile.objects.filter(pk=result.file.pk).update(
         movements_new=result.new, movements_known=result.known
     )
     return result
+
+
+def _incoming(parsed, result: ImportResult) -> list[Incoming]:
+    """Return the file's movements whose key is new (counting the others as known)."""
+    pending = []
+    for statement in parsed.statements:
+        record = _statement(result, statement)
+        for movement in statement.movements:
+            pending.append(Incoming(record, movement_key(statement, movement), movement))
+    seen: set[str] = set()
+    for chunk in chunked({m.key for m in pending}):
+        seen.update(BankMovement.objects.filter(key__in=chunk).values_list("key", flat=True))
+    incoming = []
+    for item in pending:
+        if item.key in seen:
+            result.known += 1
+        else:
+            seen.add(item.key)  # twice in the same file: the second one is known too
+            incoming.append(item)
+    result.new = len(incoming)
+    return incoming
 
 
 def _statement(result: ImportResult, statement: Statement) -> BankStatement:
@@ -144,78 +187,139 @@ def _statement(result: ImportResult, statement: Statement) -> BankStatement:
 
 
 class Targets(dict):
-    """Structured communications → what they designate, loaded on demand and kept current."""
+    """Structured communications → what they designate (None: nothing), kept current."""
 
-    def __missing__(self, reference: str) -> matching.Target | None:
-        invoice = (
-            with_balance(
-                Invoice.objects.filter(
-                    communication=reference, kind=Kind.INVOICE, posted_at__isnull=False
-                )
+    def load(self, references) -> None:
+        """Look up ``references`` in bulk; lock the persons (and invoices) they designate."""
+        missing = sorted({r for r in references if r and r not in self})
+        for chunk in chunked(missing):
+            invoices = Invoice.objects.filter(
+                communication__in=chunk, kind=Kind.INVOICE, posted_at__isnull=False
             )
-            .values_list("pk", "person_id", "open_cents")
-            .first()
-        )
-        if invoice:
-            target = matching.Target("invoice", invoice[0], invoice[1], invoice[2])
-        else:
-            person = (
-                PrepaymentReference.objects.filter(reference=reference)
-                .values_list("person_id", flat=True)
-                .first()
+            persons_lock(invoices.values("person_id"))
+            rows = with_balance(invoices).values_list(
+                "communication", "pk", "person_id", "open_cents"
             )
-            target = matching.Target("prepayment", 0, person, 0) if person else None
-        self[reference] = target
-        return target
+            for reference, pk, person_id, open_cents in rows:
+                self[reference] = matching.Target("invoice", pk, person_id, open_cents)
+            prepayments = PrepaymentReference.objects.filter(reference__in=chunk)
+            for reference, person_id in prepayments.values_list("reference", "person_id"):
+                self.setdefault(reference, matching.Target("prepayment", 0, person_id, 0))
+            for reference in chunk:
+                self.setdefault(reference, None)
 
-    def get(self, reference, default=None):
-        found = self[reference]
-        return default if found is None else found
 
-
-def _match(stored: BankMovement, targets: Targets, result: ImportResult, user) -> None:
-    decision = matching.decide(stored.amount_cents, stored.reference, targets)
-    if decision.outcome == matching.Outcome.REJECTED:
-        stored.status = MovementStatus.IGNORED if stored.amount_cents <= 0 else stored.status
-        stored.reject_code = decision.error.code
-        stored.reject_reason = decision.error.english()[:300]
-        stored.save(update_fields=["status", "reject_code", "reject_reason"])
-        if stored.amount_cents > 0:
-            result.rejected += 1
-            result.rejected_cents += stored.amount_cents
-            entries_post(
-                [
-                    suspense_entry(
-                        document=f"MVT{stored.pk}", day=_day(stored), amount=stored.amount_cents
-                    )
-                ]
-            )
-        return
+def _decide(movement: Movement, targets: Targets) -> matching.Decision:
+    """Decide what a movement pays, counting what the movements before it paid."""
+    decision = matching.decide(movement.amount_cents, movement.structured_reference, targets)
     target = decision.target
-    split = {target.id: decision.allocated_cents} if target.kind == "invoice" else {}
-    payment_create(
-        person=Person.objects.get(pk=target.person_id),
-        day=_day(stored),
-        amount_cents=stored.amount_cents,
-        mode=Mode.TRANSFER,
-        split=split,
-        reconciled_on=stored.entry_date,
-        comment=stored.communication[:300],
-        user=user,
-        movement=stored,
+    if target is not None and target.kind == "invoice":
+        paid = target.open_cents - decision.allocated_cents
+        targets[movement.structured_reference] = target._replace(open_cents=paid)
+    return decision
+
+
+def _store(incoming: list[Incoming], targets: Targets, result: ImportResult, user) -> None:
+    """Insert the movements, their payments and allocations; post all their entries at once."""
+    organisation = current_organisation()
+    movements = BankMovement.objects.bulk_create(
+        [_movement_row(organisation, item) for item in incoming], batch_size=1000
     )
-    stored.status = MovementStatus.ACCEPTED
-    stored.save(update_fields=["status"])
-    if target.kind == "invoice":
-        targets[stored.reference] = target._replace(
-            open_cents=target.open_cents - decision.allocated_cents
+    payments: dict[int, Payment] = {}
+    for row, item in zip(movements, incoming, strict=True):
+        if item.decision.outcome == matching.Outcome.REJECTED:
+            if row.amount_cents > 0:
+                result.rejected += 1
+                result.rejected_cents += row.amount_cents
+            continue
+        payments[row.pk] = _payment_row(organisation, row, item.decision.target, user)
+        result.accepted += 1
+        result.accepted_cents += row.amount_cents
+    Payment.objects.bulk_create(payments.values(), batch_size=1000)
+    allocations = []
+    for row, item in zip(movements, incoming, strict=True):
+        decision = item.decision
+        if row.pk in payments and decision.target.kind == "invoice":
+            split = {decision.target.id: decision.allocated_cents}
+            allocations += allocations_build(payments[row.pk], split, _day(row))
+    allocations = Allocation.objects.bulk_create(allocations, batch_size=1000)
+    entries_post(_drafts(movements, payments, allocations))
+
+
+def _movement_row(organisation, item: Incoming) -> BankMovement:
+    movement, decision = item.movement, item.decision
+    row = BankMovement(
+        organisation=organisation,
+        statement=item.statement,
+        key=item.key,
+        sequence=movement.sequence,
+        entry_date=movement.entry_date,
+        value_date=movement.value_date,
+        amount_cents=movement.amount_cents,
+        reference=movement.structured_reference,
+        communication=movement.communication[:300],
+        counterparty_name=movement.counterparty_name[:200],
+        counterparty_account=movement.counterparty_account[:34],
+        status=MovementStatus.ACCEPTED,
+    )
+    if decision.outcome == matching.Outcome.REJECTED:
+        row.status = MovementStatus.REJECTED if row.amount_cents > 0 else MovementStatus.IGNORED
+        row.reject_code = decision.error.code
+        row.reject_reason = decision.error.english()[:300]
+    return row
+
+
+def _payment_row(organisation, movement: BankMovement, target: matching.Target, user) -> Payment:
+    return Payment(
+        organisation=organisation,
+        person_id=target.person_id,
+        date=_day(movement),
+        reconciled_on=movement.entry_date,
+        amount_cents=movement.amount_cents,
+        mode=Mode.TRANSFER,
+        comment=movement.communication[:300],
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        movement=movement,
+    )
+
+
+def _drafts(movements, payments: dict[int, Payment], allocations: list[Allocation]):
+    """Return the entries of the new movements in file order: suspense, or payment and
+    allocation."""
+    allocated = dict(
+        zip((a.payment.pk for a in allocations), allocation_drafts(allocations), strict=True)
+    )
+    drafts = []
+    for row in movements:
+        payment = payments.get(row.pk)
+        if payment is None:
+            if row.amount_cents > 0:
+                drafts.append(
+                    suspense_entry(document=f"MVT{row.pk}", day=_day(row), amount=row.amount_cents)
+                )
+            continue
+        drafts.append(
+            payment_entry(
+                document=f"PAY{payment.pk}",
+                day=payment.date,
+                person_id=payment.person_id,
+                amount=payment.amount_cents,
+                via="bank",
+            )
         )
-    result.accepted += 1
-    result.accepted_cents += stored.amount_cents
+        if payment.pk in allocated:
+            drafts.append(allocated[payment.pk])
+    return drafts
 
 
-def _day(movement: BankMovement):
-    return movement.value_date or movement.entry_date
+def _day(movement: BankMovement) -> date:
+    """Return the day a movement counts from: value date, entry date, else its statement's."""
+    return (
+        movement.value_date
+        or movement.entry_date
+        or movement.statement.new_balance_date
+        or timezone.localdate()
+    )
 
 
 @transaction.atomic
@@ -234,6 +338,7 @@ def movement_correct(
             "statements.already_allocated",
             gettext_noop("This movement is already allocated."),
         )
+    persons_lock([person.pk])  # before the ledger's lock, as every payment does
     entries_post(
         [
             suspense_to_person_entry(

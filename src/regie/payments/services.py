@@ -3,27 +3,45 @@
 Every money movement writes balanced ledger entries through :func:`entries_post`. A payment
 puts money on the person's credit (bank or cash against "credits of persons"); allocations move
 it from that credit to the receivables of the invoices they pay.
+
+Locks, always taken in this order so that two writers never wait for each other in a circle:
+the payment or bank movement being changed, then the person (:func:`persons_lock`, which also
+locks their posted invoices against a concurrent write-off), then the ledger's chain (taken by
+:func:`entries_post`, last).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from regie.billing.models import Invoice, InvoiceLine
+from regie.billing.models import Invoice, InvoiceLine, Kind
 from regie.billing.selectors import open_items
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.money import format_cents, split_cents
 from regie.core.sequences import sequence_next
-from regie.ledger.rules import allocation_entry, payment_entry, refund_entry
+from regie.core.tenancy import current_organisation
+from regie.ledger.rules import EntryDraft, allocation_entry, payment_entry, refund_entry
 from regie.ledger.services import entries_post
 from regie.payments.allocation import OpenItem, Proposal, check_split, propose
 from regie.payments.models import Allocation, Mode, Payment, Refund
 from regie.people.models import Person
+
+#: Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's limits on parameters.
+CHUNK = 2000
+
+
+def chunked(values: Iterable, size: int = CHUNK) -> Iterator[list]:
+    """Yield ``values`` in lists of at most ``size``."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def person_credit(person_id: int) -> int:
@@ -57,42 +75,85 @@ def items_of(person_id: int, category_ids: list[int] | None = None) -> list[Open
     return [OpenItem(i.pk, i.due_date, i.open_cents) for i in invoices]
 
 
-def _category_split(invoice_id: int, amount: int) -> dict[int, int]:
-    """Spread an allocation over an invoice's categories in proportion to their amounts."""
-    rows = list(
-        InvoiceLine.objects.filter(invoice_id=invoice_id)
-        .values_list("category_id")
-        .annotate(total=Sum("amount_cents"))
-        .order_by("category_id")
-    )
-    if not rows:
-        return {}
-    shares = split_cents(amount, [max(total, 0) for _, total in rows])
-    return {category: share for (category, _), share in zip(rows, shares, strict=True) if share}
+def persons_lock(person_ids) -> None:
+    """Lock persons and their posted invoices until the transaction ends.
 
-
-def _allocate(payment: Payment, allocations: Mapping[int, int], day: date) -> None:
-    """Record allocations of a payment and their ledger entries (inside a transaction)."""
-    invoices = {i.pk: i for i in Invoice.objects.filter(pk__in=list(allocations))}
-    drafts = []
-    for invoice_id, cents in allocations.items():
-        Allocation.objects.create(
-            payment=payment, invoice_id=invoice_id, amount_cents=cents, date=day
+    Every payment of a person waits for the others, so allocations never exceed what is open;
+    a write-off (which locks its invoice) waits too. ``person_ids`` may be a subquery.
+    """
+    locked = Person.objects.select_for_update().filter(pk__in=person_ids).order_by("pk")
+    ids = list(locked.values_list("pk", flat=True))
+    for chunk in chunked(ids):
+        invoices = Invoice.objects.select_for_update().filter(
+            person_id__in=chunk, kind=Kind.INVOICE, posted_at__isnull=False
         )
-        drafts.append(
-            allocation_entry(
-                document=f"{invoices[invoice_id].number}/P{payment.pk}",
-                day=day,
-                person_id=payment.person_id,
-                amounts_by_category=_category_split(invoice_id, cents),
-            )
-        )
-    entries_post(drafts)
+        list(invoices.order_by("pk").values_list("pk", flat=True))
 
 
 def _lock_person(person_id: int) -> None:
-    # Serialises every payment of one person: allocations never exceed what is open.
-    Person.objects.select_for_update().filter(pk=person_id).first()
+    persons_lock([person_id])
+
+
+def _category_totals(invoice_ids: Iterable[int]) -> dict[int, list[tuple[int, int]]]:
+    """Return each invoice's (category, amount) totals, by category."""
+    totals: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for chunk in chunked(set(invoice_ids)):
+        rows = (
+            InvoiceLine.objects.filter(invoice_id__in=chunk)
+            .values_list("invoice_id", "category_id")
+            .annotate(total=Sum("amount_cents"))
+            .order_by("invoice_id", "category_id")
+        )
+        for invoice_id, category_id, total in rows:
+            totals[invoice_id].append((category_id, total))
+    return totals
+
+
+def _category_split(totals: Sequence[tuple[int, int]], amount: int) -> dict[int, int]:
+    """Spread an allocation over an invoice's categories in proportion to their amounts."""
+    if not totals:
+        return {}
+    shares = split_cents(amount, [max(total, 0) for _, total in totals])
+    return {category: share for (category, _), share in zip(totals, shares, strict=True) if share}
+
+
+def allocation_drafts(
+    allocations: Sequence[Allocation], day: date | None = None, *, reverse: bool = False
+) -> list[EntryDraft]:
+    """Return the ledger entries of allocations (or of their reversal), in their order.
+
+    An allocation's ``payment`` must be loaded: its person is the one whose credit pays.
+    """
+    invoice_ids = {a.invoice_id for a in allocations}
+    totals = _category_totals(invoice_ids)
+    numbers = {}
+    for chunk in chunked(invoice_ids):
+        numbers.update(Invoice.objects.filter(pk__in=chunk).values_list("pk", "number"))
+    suffix = "/X" if reverse else ""
+    return [
+        allocation_entry(
+            document=f"{numbers[a.invoice_id]}/P{a.payment.pk}{suffix}",
+            day=day or a.date,
+            person_id=a.payment.person_id,
+            amounts_by_category=_category_split(totals[a.invoice_id], a.amount_cents),
+            reverse=reverse,
+        )
+        for a in allocations
+    ]
+
+
+def allocations_build(payment: Payment, allocations: Mapping[int, int], day: date):
+    """Return unsaved allocations of ``payment`` (invoice id → cents), for ``bulk_create``."""
+    return [
+        Allocation(
+            organisation=current_organisation(),
+            payment=payment,
+            invoice_id=invoice_id,
+            amount_cents=cents,
+            date=day,
+        )
+        for invoice_id, cents in allocations.items()
+    ]
 
 
 @transaction.atomic
@@ -137,19 +198,19 @@ def payment_create(
         created_by=user if getattr(user, "is_authenticated", False) else None,
         movement=movement,
     )
+    drafts = []
     if not via_suspense:
-        entries_post(
-            [
-                payment_entry(
-                    document=receipt or f"PAY{payment.pk}",
-                    day=day,
-                    person_id=person.pk,
-                    amount=amount_cents,
-                    via="cash" if mode == Mode.CASH else "bank",
-                )
-            ]
+        drafts.append(
+            payment_entry(
+                document=receipt or f"PAY{payment.pk}",
+                day=day,
+                person_id=person.pk,
+                amount=amount_cents,
+                via="cash" if mode == Mode.CASH else "bank",
+            )
         )
-    _allocate(payment, proposal.allocations, day)
+    created = Allocation.objects.bulk_create(allocations_build(payment, proposal.allocations, day))
+    entries_post(drafts + allocation_drafts(created))
     return payment
 
 
@@ -160,18 +221,21 @@ def credit_allocate(*, person: Person, invoice: Invoice, amount_cents: int, day:
     available = person_credit(person.pk)
     items = [i for i in items_of(person.pk) if i.id == invoice.pk]
     check_split(min(available, amount_cents), items, {invoice.pk: amount_cents})
-    left = amount_cents
-    for payment in Payment.objects.filter(person=person, cancelled_at__isnull=True).order_by(
-        "date", "pk"
-    ):
-        used = payment.allocations.filter(cancelled=False).aggregate(t=Sum("amount_cents"))["t"]
-        free = payment.amount_cents - (used or 0)
-        take = min(free, left)
-        if take > 0:
-            _allocate(payment, {invoice.pk: take}, day)
-            left -= take
+    used = Coalesce(Sum("allocations__amount_cents", filter=Q(allocations__cancelled=False)), 0)
+    payments = (
+        Payment.objects.filter(person=person, cancelled_at__isnull=True)
+        .annotate(used_cents=used)
+        .order_by("date", "pk")
+    )
+    left, allocations = amount_cents, []
+    for payment in payments:
         if not left:
             break
+        take = min(payment.amount_cents - payment.used_cents, left)
+        if take > 0:
+            allocations += allocations_build(payment, {invoice.pk: take}, day)
+            left -= take
+    entries_post(allocation_drafts(Allocation.objects.bulk_create(allocations)))
 
 
 @transaction.atomic
@@ -184,9 +248,8 @@ def payment_cancel(*, payment: Payment, day: date | None = None) -> Payment:
         )
     _lock_person(payment.person_id)
     day = day or timezone.localdate()
-    credit_after = person_credit(payment.person_id) + sum(
-        a.amount_cents for a in payment.allocations.filter(cancelled=False)
-    )
+    active = list(payment.allocations.filter(cancelled=False).order_by("pk"))
+    credit_after = person_credit(payment.person_id) + sum(a.amount_cents for a in active)
     if credit_after < payment.amount_cents:
         raise DomainError(
             "payment.credit_refunded",
@@ -195,26 +258,15 @@ def payment_cancel(*, payment: Payment, day: date | None = None) -> Payment:
             ),
             missing=format_cents(payment.amount_cents - credit_after),
         )
-    drafts = []
-    for allocation in payment.allocations.filter(cancelled=False).select_related("invoice"):
-        drafts.append(
-            allocation_entry(
-                document=f"{allocation.invoice.number}/P{payment.pk}/X",
-                day=day,
-                person_id=payment.person_id,
-                amounts_by_category=_category_split(allocation.invoice_id, allocation.amount_cents),
-                reverse=True,
-            )
-        )
+    drafts = allocation_drafts(active, day, reverse=True)
     payment.allocations.update(cancelled=True)
-    via = "cash" if payment.mode == Mode.CASH else "bank"
     drafts.append(
         payment_entry(
             document=f"{payment.receipt_number or f'PAY{payment.pk}'}/X",
             day=day,
             person_id=payment.person_id,
             amount=payment.amount_cents,
-            via=via,
+            via="cash" if payment.mode == Mode.CASH else "bank",
             reverse=True,
         )
     )
