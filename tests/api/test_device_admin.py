@@ -98,6 +98,10 @@ def test_scan_history_lists_and_filters_events_read_only(org_a, org_b, login):
     filtered = client.get(url, {"direction__exact": "exit"}).content.decode()
     assert "Lambert" in filtered and "Thiry" not in filtered
     assert "Lambert" in client.get(url, {"q": "lambert"}).content.decode()
+    with scope(org_a):
+        tom_id = ScanEvent.objects.get(child=tom).client_event_id
+    by_id = client.get(url, {"q": str(tom_id)}).content.decode()
+    assert "Thiry" in by_id and "Lambert" not in by_id
     assert client.get(reverse("admin:attendance_scanevent_add")).status_code == 403
     with scope(org_a):
         event = ScanEvent.objects.get(child=lea)

@@ -12,7 +12,7 @@ from tests import factories as f
 from tests.api.conftest import Phone, new_device, scan
 
 from regie.attendance.models import Day, DayStatus, ScanEvent
-from regie.attendance.scans import MAX_BATCH
+from regie.attendance.scans import MAX_BATCH, _Lookup
 from regie.core.errors import DomainError
 from regie.core.tenancy import scope
 
@@ -291,3 +291,14 @@ def test_an_answer_is_json_with_the_documented_fields(in_a, evening, org_a):
         "message",
     }
     assert json.dumps(result)
+
+
+def test_a_twin_stored_during_the_batch_is_not_stored_twice(in_a, evening, phone, monkeypatch):
+    """Given a twin delivery stored between the duplicate check and the insert (a race), the
+    insert skips it: one event, and the answer names the event the twin stored."""
+    item = scan(f.child(), evening.place, "2025-10-01T16:30", "exit")
+    (first,) = phone.send(item)
+    monkeypatch.setattr(_Lookup, "read_stored", lambda self, client_ids: None)  # sees nothing
+    (second,) = phone.send(item)
+    assert second["event_id"] == first["event_id"]
+    assert ScanEvent.objects.count() == 1

@@ -117,11 +117,10 @@ def scan_events_record(
         if outcome is None:  # a new event: accepted (ids only come back after the insert)
             outcome = EventOutcome(str(client_id), ACCEPTED)
         if outcome.status != REJECTED:
-            fact = lookup.stored[client_id]
-            error = warnings.no_activity(fact[1])
-            outcome = replace(outcome, event_id=fact[0])
-            if error is not None:
-                outcome = replace(outcome, code=error.code, message=error.translated())
+            event_id, fact = lookup.stored[client_id]
+            outcome = replace(outcome, event_id=event_id)
+            if warning := warnings.no_activity(fact):
+                outcome = replace(outcome, code=warning.code, message=warning.translated())
         answers.append(outcome)
     return answers
 
