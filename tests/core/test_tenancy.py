@@ -81,3 +81,43 @@ def test_link_to_another_organisations_record_is_refused(org_a, org_b):
         child.site_id = site_b_id
         with pytest.raises(ScopeError):
             child.save()
+
+
+def test_queryset_built_in_one_organisation_is_rebound_in_another(org_a, org_b):
+    """A queryset made during A's request (a form field at import) shows B's rows in B."""
+    with scope(org_a):
+        SchoolSite.objects.create(name="Site A")
+        built_in_a = SchoolSite.objects.order_by("name")
+    with scope(org_b):
+        SchoolSite.objects.create(name="Site B")
+        assert [s.name for s in built_in_a.all()] == ["Site B"]
+        assert built_in_a.filter(name__startswith="Site").count() == 1
+        assert SchoolSite.objects.filter(pk__in=built_in_a).get().name == "Site B"
+    with scope(org_a):
+        assert [s.name for s in built_in_a.all()] == ["Site A"]
+
+
+def test_form_field_declared_in_one_organisation_offers_the_other_ones_choices(org_a, org_b):
+    """ModelChoiceField querysets declared at class level never leak another organisation."""
+    from django import forms
+
+    with scope(org_a):
+        site_a = SchoolSite.objects.create(name="Site A")
+
+        class SiteForm(forms.Form):
+            site = forms.ModelChoiceField(queryset=SchoolSite.objects.all())
+
+    with scope(org_b):
+        site_b = SchoolSite.objects.create(name="Site B")
+        form = SiteForm(data={"site": site_a.pk})
+        assert [c.pk for c in form.fields["site"].queryset] == [site_b.pk]
+        assert not form.is_valid()
+        assert SiteForm(data={"site": site_b.pk}).is_valid()
+
+
+def test_results_fetched_in_one_organisation_are_not_reused_in_another(org_a, org_b):
+    with scope(org_a):
+        fetched = SchoolSite.objects.all()
+        list(fetched)
+    with scope(org_b), pytest.raises(ScopeError):
+        fetched.count()

@@ -67,18 +67,41 @@ def active_scope() -> Any:
 
 
 class ScopedQuerySet(models.QuerySet):
-    """A queryset filtered on the active organisation, bound lazily when built unscoped."""
+    """A queryset filtered on the active organisation, bound lazily when built unscoped.
+
+    A queryset remembers the organisation it is bound to. Cloned or evaluated while another
+    organisation is active (a form field's queryset built at import time during some request,
+    reused in a request of another organisation), it is bound again to the active one: its
+    organisation filter is replaced, never added to, so it can neither leak nor come back empty.
+    """
 
     _unbound = False
+    _bound_org: Any = None
 
     def _bind(self) -> ScopedQuerySet:
         org = _current.get()
         if org is _UNSET:
             return self
-        self._unbound = False
-        if org is not ALL:
-            self.query.add_q(models.Q(organisation_id=org.pk))
+        if self._unbound or self._bound_org is ALL:
+            self._unbound = False
+            self._bound_org = ALL if org is ALL else org.pk
+            if org is not ALL:
+                self.query.add_q(models.Q(organisation_id=org.pk))
+        elif org is not ALL and self._bound_org != org.pk:
+            self._rebind(org.pk)
         return self
+
+    def _rebind(self, org_pk: int) -> None:
+        if self._result_cache is not None:
+            raise ScopeError(
+                f"{self.model.__name__} results fetched in one organisation reused in another"
+            )
+        field = self.model._meta.get_field("organisation")
+        where, found = _replace_organisation(self.query.where, field, org_pk)
+        if not found:
+            raise ScopeError(f"cannot move a {self.model.__name__} query to another organisation")
+        self.query.where = where
+        self._bound_org = org_pk
 
     def _require_scope(self) -> None:
         if self._unbound and self._bind()._unbound:
@@ -86,11 +109,14 @@ class ScopedQuerySet(models.QuerySet):
                 f"{self.model.__name__} queried outside an organisation scope; "
                 "wrap the work in regie.core.tenancy.scope(organisation)"
             )
+        if not self._unbound:
+            self._bind()
 
     def _clone(self):
         clone = super()._clone()
         clone._unbound = self._unbound
-        return clone._bind() if clone._unbound else clone
+        clone._bound_org = self._bound_org
+        return clone._bind()
 
     def _fetch_all(self):
         self._require_scope()
@@ -132,6 +158,24 @@ class ScopedQuerySet(models.QuerySet):
         # Used as a subquery: never embed an unscoped query in another one.
         self._require_scope()
         return super().resolve_expression(*args, **kwargs)
+
+
+def _replace_organisation(node, field, org_pk: int):
+    """Return a copy of a WHERE tree whose top-level organisation filter names ``org_pk``."""
+    from django.db.models.lookups import Exact
+    from django.db.models.sql.where import AND, WhereNode
+
+    children, found = [], False
+    for child in node.children:
+        if not found and isinstance(child, WhereNode):
+            if child.connector == AND and not child.negated:
+                child, found = _replace_organisation(child, field, org_pk)
+        elif not found and isinstance(child, Exact) and getattr(child.lhs, "target", None) is field:
+            child, found = Exact(child.lhs, org_pk), True
+        children.append(child)
+    copy = node.copy() if hasattr(node, "copy") else node.clone()
+    copy.children = children
+    return copy, found
 
 
 class ScopedManager(models.Manager.from_queryset(ScopedQuerySet)):

@@ -38,6 +38,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def _delete_demo(self):
         from django.apps import apps
+        from django.db.models import QuerySet
 
         from regie.core.models import OrgModel
 
@@ -46,8 +47,11 @@ class Command(BaseCommand):
         models = [m for m in apps.get_models() if issubclass(m, OrgModel)]
         for _ in range(len(models)):
             for model in models:
+                rows = model.unscoped_objects.filter(organisation__in=orgs)
                 try:
-                    model.unscoped_objects.filter(organisation__in=orgs).delete()
+                    # Django's own delete: a demo reset removes posted ledger rows and
+                    # invoices too, which their querysets refuse to delete.
+                    QuerySet.delete(rows)
                 except (ProtectedError, RestrictedError):  # noqa: S112 - retry after the others
                     continue
         Membership.objects.filter(organisation__in=orgs).delete()
