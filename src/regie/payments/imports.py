@@ -29,7 +29,7 @@ from regie.billing.selectors import with_balance
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.sequences import sequence_next
 from regie.core.tenancy import current_organisation
-from regie.ledger.rules import payment_entry, suspense_entry, suspense_to_person_entry
+from regie.ledger.rules import suspense_entry, suspense_to_person_entry
 from regie.ledger.services import entries_post
 from regie.payments import matching
 from regie.payments.models import (
@@ -48,6 +48,7 @@ from regie.payments.services import (
     allocations_build,
     chunked,
     payment_create,
+    payment_draft,
     persons_lock,
 )
 from regie.payments.statement_check import FORMATS, check_data
@@ -190,23 +191,32 @@ class Targets(dict):
     """Structured communications → what they designate (None: nothing), kept current."""
 
     def load(self, references) -> None:
-        """Look up ``references`` in bulk; lock the persons (and invoices) they designate."""
+        """Look up ``references`` in bulk; lock the invoices they designate.
+
+        Locked invoices are enough: a payment of their person, or a write-off, locks them
+        too before it reads what is open, so it waits for this import and then sees it.
+        Invoices are locked by increasing id, as a payment locks them: nobody waits in a circle.
+        """
         missing = sorted({r for r in references if r and r not in self})
+        ids = []
         for chunk in chunked(missing):
-            invoices = Invoice.objects.filter(
+            ids += Invoice.objects.filter(
                 communication__in=chunk, kind=Kind.INVOICE, posted_at__isnull=False
-            )
-            persons_lock(invoices.values("person_id"))
+            ).values_list("pk", flat=True)
+        for chunk in chunked(sorted(ids)):
+            invoices = Invoice.objects.filter(pk__in=chunk)
+            list(invoices.select_for_update().order_by("pk").values_list("pk", flat=True))
             rows = with_balance(invoices).values_list(
                 "communication", "pk", "person_id", "open_cents"
             )
             for reference, pk, person_id, open_cents in rows:
                 self[reference] = matching.Target("invoice", pk, person_id, open_cents)
+        for chunk in chunked(missing):
             prepayments = PrepaymentReference.objects.filter(reference__in=chunk)
             for reference, person_id in prepayments.values_list("reference", "person_id"):
                 self.setdefault(reference, matching.Target("prepayment", 0, person_id, 0))
-            for reference in chunk:
-                self.setdefault(reference, None)
+        for reference in missing:
+            self.setdefault(reference, None)
 
 
 def _decide(movement: Movement, targets: Targets) -> matching.Decision:
@@ -284,31 +294,22 @@ def _payment_row(organisation, movement: BankMovement, target: matching.Target, 
 
 
 def _drafts(movements, payments: dict[int, Payment], allocations: list[Allocation]):
-    """Return the entries of the new movements in file order: suspense, or payment and
-    allocation."""
+    """Return the entries of the new movements in file order: one each, on the suspense
+    account or paying the invoice (:func:`payment_draft`)."""
     allocated = dict(
         zip((a.payment.pk for a in allocations), allocation_drafts(allocations), strict=True)
     )
     drafts = []
     for row in movements:
         payment = payments.get(row.pk)
-        if payment is None:
-            if row.amount_cents > 0:
-                drafts.append(
-                    suspense_entry(document=f"MVT{row.pk}", day=_day(row), amount=row.amount_cents)
-                )
-            continue
-        drafts.append(
-            payment_entry(
-                document=f"PAY{payment.pk}",
-                day=payment.date,
-                person_id=payment.person_id,
-                amount=payment.amount_cents,
-                via="bank",
+        if payment is not None:
+            drafts.append(
+                payment_draft(payment, [allocated[payment.pk]] if payment.pk in allocated else [])
             )
-        )
-        if payment.pk in allocated:
-            drafts.append(allocated[payment.pk])
+        elif row.amount_cents > 0:
+            drafts.append(
+                suspense_entry(document=f"MVT{row.pk}", day=_day(row), amount=row.amount_cents)
+            )
     return drafts
 
 

@@ -27,7 +27,13 @@ from regie.core.errors import DomainError, gettext_noop
 from regie.core.money import format_cents, split_cents
 from regie.core.sequences import sequence_next
 from regie.core.tenancy import current_organisation
-from regie.ledger.rules import EntryDraft, allocation_entry, payment_entry, refund_entry
+from regie.ledger.rules import (
+    EntryDraft,
+    LineDraft,
+    allocation_entry,
+    payment_entry,
+    refund_entry,
+)
 from regie.ledger.services import entries_post
 from regie.payments.allocation import OpenItem, Proposal, check_split, propose
 from regie.payments.models import Allocation, Mode, Payment, Refund
@@ -142,6 +148,47 @@ def allocation_drafts(
     ]
 
 
+def entry_net(drafts: Sequence[EntryDraft]) -> EntryDraft:
+    """Return one entry adding ``drafts`` up (journal, day and document of the first one).
+
+    Each account's (and person's) debits and credits are netted, so money that only passes
+    through the person's credit (received, then allocated at once) leaves no line there.
+    """
+    net: dict[tuple, int] = defaultdict(int)
+    for draft in drafts:
+        for line in draft.lines:
+            net[(line.role, line.category_id, line.person_id)] += line.debit - line.credit
+    lines = tuple(
+        LineDraft(role, max(cents, 0), max(-cents, 0), category_id, person_id)
+        for (role, category_id, person_id), cents in net.items()
+        if cents
+    )
+    first = drafts[0]
+    return EntryDraft(first.journal, first.day, first.label, first.document, lines)
+
+
+def payment_draft(
+    payment: Payment,
+    allocated: Sequence[EntryDraft] = (),
+    day: date | None = None,
+    *,
+    reverse: bool = False,
+) -> EntryDraft:
+    """Return the one entry of a payment and of its ``allocated`` entries (or of their
+    reversal): the bank or the cash receives; the receivables of the invoices paid, and the
+    person's credit for the rest, are credited."""
+    document = payment.receipt_number or f"PAY{payment.pk}"
+    received = payment_entry(
+        document=f"{document}/X" if reverse else document,
+        day=day or payment.date,
+        person_id=payment.person_id,
+        amount=payment.amount_cents,
+        via="cash" if payment.mode == Mode.CASH else "bank",
+        reverse=reverse,
+    )
+    return entry_net([received, *allocated])
+
+
 def allocations_build(payment: Payment, allocations: Mapping[int, int], day: date):
     """Return unsaved allocations of ``payment`` (invoice id → cents), for ``bulk_create``."""
     return [
@@ -198,19 +245,10 @@ def payment_create(
         created_by=user if getattr(user, "is_authenticated", False) else None,
         movement=movement,
     )
-    drafts = []
-    if not via_suspense:
-        drafts.append(
-            payment_entry(
-                document=receipt or f"PAY{payment.pk}",
-                day=day,
-                person_id=person.pk,
-                amount=amount_cents,
-                via="cash" if mode == Mode.CASH else "bank",
-            )
-        )
     created = Allocation.objects.bulk_create(allocations_build(payment, proposal.allocations, day))
-    entries_post(drafts + allocation_drafts(created))
+    allocated = allocation_drafts(created)
+    # Through the suspense account the money already is the person's credit: only allocate.
+    entries_post(allocated if via_suspense else [payment_draft(payment, allocated)])
     return payment
 
 
@@ -258,19 +296,9 @@ def payment_cancel(*, payment: Payment, day: date | None = None) -> Payment:
             ),
             missing=format_cents(payment.amount_cents - credit_after),
         )
-    drafts = allocation_drafts(active, day, reverse=True)
     payment.allocations.update(cancelled=True)
-    drafts.append(
-        payment_entry(
-            document=f"{payment.receipt_number or f'PAY{payment.pk}'}/X",
-            day=day,
-            person_id=payment.person_id,
-            amount=payment.amount_cents,
-            via="cash" if payment.mode == Mode.CASH else "bank",
-            reverse=True,
-        )
-    )
-    entries_post(drafts)
+    undone = allocation_drafts(active, day, reverse=True)
+    entries_post([payment_draft(payment, undone, day, reverse=True)])
     payment.cancelled_at = timezone.now()
     payment.save(update_fields=["cancelled_at"])
     return payment
