@@ -33,6 +33,7 @@ from regie.billing.models import (
 from regie.core.admin_site import site as admin_site
 from regie.core.models import AuditLog, Job, OrgModel, Role, Sequence
 from regie.core.tenancy import ALL, scope
+from regie.documents.models import DocumentBatch, EmailTemplate, InvoiceDocument, Sending
 from regie.ledger.models import Account, Entry, EntryLine
 from regie.payments.models import (
     Allocation,
@@ -61,14 +62,18 @@ KWARG_MODELS = {
     ("attendance:child-", "child_pk"): Child,
     ("attendance:registration", "pk"): Registration,
     ("attendance:registered-", "pk"): RegistrationDate,
-    ("billing:run", "pk"): BillingRun,
-    ("billing:invoice", "pk"): Invoice,
-    ("billing:write-off-", "pk"): WriteOff,
-    ("billing:account", "pk"): Person,
     ("payments:payment-", "pk"): Payment,
     ("payments:movement-", "pk"): BankMovement,
     ("payments:file-", "pk"): StatementFile,
     ("payments:refund-", "pk"): Person,
+    ("billing:run", "pk"): BillingRun,
+    ("billing:invoice", "pk"): Invoice,
+    ("billing:write-off-", "pk"): WriteOff,
+    ("billing:account", "pk"): Person,
+    ("documents:run", "pk"): BillingRun,
+    ("documents:invoice-", "pk"): Invoice,
+    ("documents:batch", "pk"): DocumentBatch,
+    ("documents:sending-", "pk"): Sending,
 }
 
 
@@ -163,6 +168,10 @@ def populate(org, tag):
         write_off = WriteOff.objects.create(
             invoice=invoice, kind="error", date="2025-11-04", amount_cents=0
         )
+        document = InvoiceDocument.objects.create(invoice=invoice, snapshot={})
+        batch = DocumentBatch.objects.create(format="zip", invoice_ids=[invoice.pk], file="x")
+        sending = Sending.objects.create(invoice=invoice, person=person, channel="email")
+        mail_template = EmailTemplate.objects.create(language="fr", subject=tag, body=tag)
         return {
             "site": site,
             "class": klass,
@@ -189,6 +198,10 @@ def populate(org, tag):
             "run": run,
             "invoice": invoice,
             "write_off": write_off,
+            "document": document,
+            "batch": batch,
+            "sending": sending,
+            "mail_template": mail_template,
         }
 
 
@@ -336,6 +349,12 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         Refund,
         Allocation,
         PrepaymentReference,
+        # Documents: batches, sendings and the e-mail templates' admin walked with B's ids;
+        # a document's snapshot has no page of its own.
+        DocumentBatch,
+        Sending,
+        EmailTemplate,
+        InvoiceDocument,
     }
     business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
     assert business <= covered, f"add pages of {business - covered} to the isolation walk"

@@ -24,6 +24,7 @@ urlpatterns = [
     path("attendance/checks/", include("regie.attendance.checks_urls")),
     path("payments/", include("regie.payments.urls")),
     path("billing/", include("regie.billing.urls")),
+    path("documents/", include("regie.documents.urls")),
     path("ledger/", include("regie.ledger.urls")),
     path("api/", include("regie.api.urls")),
     path("config/", admin_site.urls),

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "regie.attendance",
     "regie.ledger",
     "regie.billing",
+    "regie.documents",
     "regie.payments",
 ]
 

@@ -1,0 +1,277 @@
+"""E-mailing invoices: templates per language, the queue of sendings and their delivery.
+
+Each sending is logged (:class:`~regie.documents.models.Sending`): queued when asked for,
+``sent`` only once the SMTP server accepted the message for its recipient, ``failed`` with the
+server's answer otherwise. Delivery runs in a background job, never in a web request.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regie.billing.models import Invoice, Kind
+from regie.core.errors import DomainError, gettext_noop
+from regie.documents import files
+from regie.documents.data import documents_data
+from regie.documents.models import (
+    Channel,
+    EmailTemplate,
+    Sending,
+    SendingStatus,
+)
+from regie.documents.rendering import renderer_for
+from regie.people.models import Delivery
+
+Advance = Callable[[int], None]
+PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+#: The e-mail of an organisation that wrote none of its own, per language.
+DEFAULT_TEMPLATES = {
+    "fr": (
+        "Facture {{ number }} – {{ organisation }}",
+        "Bonjour {{ person }},\n\n"
+        "Veuillez trouver en annexe la facture {{ number }} d'un montant de {{ total }}.\n"
+        "Solde à payer : {{ balance }}, avant le {{ due_date }}, sur le compte {{ iban }} "
+        "avec la communication structurée {{ communication }}.\n\n"
+        "Avec nos salutations distinguées,\n{{ organisation }}\n",
+    ),
+    "nl": (
+        "Factuur {{ number }} – {{ organisation }}",
+        "Beste {{ person }},\n\n"
+        "In bijlage vindt u factuur {{ number }} voor een bedrag van {{ total }}.\n"
+        "Te betalen saldo: {{ balance }}, vóór {{ due_date }}, op rekening {{ iban }} "
+        "met de gestructureerde mededeling {{ communication }}.\n\n"
+        "Met vriendelijke groeten,\n{{ organisation }}\n",
+    ),
+    "de": (
+        "Rechnung {{ number }} – {{ organisation }}",
+        "Guten Tag {{ person }},\n\n"
+        "im Anhang finden Sie die Rechnung {{ number }} über {{ total }}.\n"
+        "Zu zahlender Saldo: {{ balance }}, vor dem {{ due_date }}, auf das Konto {{ iban }} "
+        "mit der strukturierten Mitteilung {{ communication }}.\n\n"
+        "Mit freundlichen Grüßen,\n{{ organisation }}\n",
+    ),
+}
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """Replace ``{{ name }}`` placeholders; unknown ones stay as written.
+
+    >>> fill("Facture {{ number }} {{ nope }}", {"number": "FACT/2025/00001"})
+    'Facture FACT/2025/00001 {{ nope }}'
+    """
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def template_for(language: str) -> EmailTemplate:
+    """Return the organisation's e-mail template in a language (the default if it has none)."""
+    own = EmailTemplate.objects.filter(language=language).first()
+    if own is not None:
+        return own
+    subject, body = DEFAULT_TEMPLATES.get(language, DEFAULT_TEMPLATES["fr"])
+    return EmailTemplate(language=language, subject=subject, body=body)
+
+
+def addresses(text: str) -> list[str]:
+    """Split a list of addresses separated by commas or semicolons."""
+    return [a.strip() for a in re.split(r"[,;]", text or "") if a.strip()]
+
+
+def _open_email(invoice_ids) -> Q:
+    """Invoices already e-mailed, being e-mailed, or waiting for a retry of a failure."""
+    active = Sending.objects.filter(
+        Q(status__in=(SendingStatus.QUEUED, SendingStatus.SENDING, SendingStatus.SENT))
+        | Q(status=SendingStatus.FAILED, retried_by__isnull=True),
+        channel=Channel.EMAIL,
+        invoice_id__in=invoice_ids,
+    )
+    return Q(pk__in=active.values("invoice_id"))
+
+
+@transaction.atomic
+def sendings_queue(invoice_ids, *, user=None) -> tuple[list[Sending], int]:
+    """Queue the e-mail of each posted invoice whose person chose e-mail.
+
+    Invoices already sent (or queued, or failed and waiting for a retry) are left out.
+    Return the queued sendings and how many invoices go by post instead.
+    """
+    invoices = (
+        Invoice.objects.filter(pk__in=list(invoice_ids), kind=Kind.INVOICE)
+        .filter(posted_at__isnull=False)
+        .select_related("person")
+        .order_by("number")
+    )
+    by_post = invoices.filter(person__delivery=Delivery.POST).count()
+    queued = []
+    chosen = invoices.filter(person__delivery=Delivery.EMAIL).exclude(_open_email(invoice_ids))
+    for invoice in chosen:
+        queued.append(_new_sending(invoice, user=user))
+    return queued, by_post
+
+
+def _new_sending(invoice: Invoice, *, user=None, retry_of: Sending | None = None) -> Sending:
+    person = invoice.person
+    template = template_for(person.language)
+    sending = Sending(
+        invoice=invoice,
+        person=person,
+        channel=Channel.EMAIL,
+        recipient=person.email,
+        cc=template.cc,
+        bcc=template.bcc,
+        retry_of=retry_of,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    if not person.email:
+        sending.status = SendingStatus.FAILED
+        sending.answer = _("The person has no e-mail address.")
+        sending.finished_at = timezone.now()
+    sending.save()
+    return sending
+
+
+@transaction.atomic
+def sending_retry(sending: Sending, *, user=None) -> Sending:
+    """Queue a new attempt of a failed sending, to the person's current address."""
+    sending = Sending.objects.select_for_update().get(pk=sending.pk)
+    if sending.status != SendingStatus.FAILED or hasattr(sending, "retried_by"):
+        raise DomainError(
+            "documents.not_retryable",
+            gettext_noop("Only a failed sending not retried yet can be retried."),
+        )
+    return _new_sending(sending.invoice, user=user, retry_of=sending)
+
+
+def failed_sendings():
+    """Return the failed sendings not retried yet, newest first."""
+    return Sending.objects.filter(status=SendingStatus.FAILED, retried_by__isnull=True)
+
+
+def message_for(sending: Sending, document: dict[str, Any], pdf: bytes) -> EmailMessage:
+    """Return the e-mail of a sending: the template in the person's language, the PDF."""
+    template = template_for(document["language"])
+    values = {
+        "person": document["recipient"]["name"],
+        "number": document["number"],
+        "total": document["total"],
+        "balance": document["balance"],
+        "due_date": document["due_date"],
+        "communication": document["communication"],
+        "iban": document["organisation"]["iban"],
+        "organisation": document["organisation"]["name"],
+    }
+    message = EmailMessage(
+        subject=fill(template.subject, values).replace("\n", " "),
+        body=fill(template.body, values),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[sending.recipient],
+        cc=addresses(sending.cc),
+        bcc=addresses(sending.bcc),
+    )
+    message.attach(document["file_name"], pdf, "application/pdf")
+    return message
+
+
+class Refused(Exception):
+    """The SMTP server did not accept the message for its recipient."""
+
+
+def _answer(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"{to}: {_answer_of(reply)}" for to, reply in error.recipients.items())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return _answer_of((error.smtp_code, error.smtp_error))
+    return f"{type(error).__name__}: {error}"
+
+
+def _answer_of(reply: tuple[int, bytes | str]) -> str:
+    code, text = reply
+    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+
+
+def deliver(connection, message: EmailMessage) -> str:
+    """Hand a message to the mail server; return the refusals of copies, if any.
+
+    Raise :class:`Refused` or an SMTP error unless the server accepted the main recipient.
+    Through SMTP, the recipients are checked one by one: the server may accept the copies
+    and refuse the main address, which Django's backend would not report.
+    """
+    if not isinstance(connection, SmtpBackend):
+        connection.send_messages([message])
+        return ""
+    if connection.connection is None:
+        connection.open()
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    sender = sanitize_address(message.from_email, encoding)
+    recipients = [sanitize_address(a, encoding) for a in message.recipients()]
+    body = message.message().as_bytes(linesep="\r\n")
+    refused = connection.connection.sendmail(sender, recipients, body)
+    main = recipients[0]
+    if main in refused:
+        raise Refused(f"{main}: {_answer_of(refused[main])}")
+    return "; ".join(f"{to}: {_answer_of(reply)}" for to, reply in refused.items())
+
+
+def sendings_send(sending_ids: list[int], advance: Advance | None = None) -> dict[str, int]:
+    """Send queued sendings one by one through one connection; return the counts."""
+    counts = {"sent": 0, "failed": 0}
+    sendings = {
+        s.pk: s for s in Sending.objects.filter(pk__in=sending_ids, status=SendingStatus.QUEUED)
+    }
+    documents = {
+        d["key"]: d for d in documents_data(sorted({s.invoice_id for s in sendings.values()}))
+    }
+    connection = get_connection(fail_silently=False)
+    renderer = None
+    try:
+        for pk in sending_ids:
+            sending = sendings.get(pk)
+            claimed = Sending.objects.filter(pk=pk, status=SendingStatus.QUEUED).update(
+                status=SendingStatus.SENDING
+            )
+            if sending is None or not claimed:
+                continue  # sent by another job meanwhile, or not queued
+            if renderer is None:
+                renderer = renderer_for(
+                    files.template_for(sending.organisation_id), files.media_root()
+                )
+            outcome = _send_one(connection, renderer, sending, documents[sending.invoice_id])
+            counts[outcome] += 1
+            if advance:
+                advance(1)
+    finally:
+        connection.close()
+    return counts
+
+
+def _send_one(connection, renderer, sending: Sending, document: dict) -> str:
+    status = SendingStatus.FAILED
+    try:
+        pdf = renderer.render(document)
+    except Exception as error:  # noqa: BLE001 - a document that fails is logged, not raised
+        answer = _("The document could not be made: %(error)s") % {
+            "error": getattr(error, "message", "") or error
+        }
+    else:
+        try:
+            answer = deliver(connection, message_for(sending, document, pdf))
+            status = SendingStatus.SENT
+        except (Refused, smtplib.SMTPException, OSError) as error:
+            answer = str(error) if isinstance(error, Refused) else _answer(error)
+            connection.close()  # the next message starts on a fresh connection
+    Sending.objects.filter(pk=sending.pk).update(
+        status=status, answer=answer, finished_at=timezone.now()
+    )
+    return "sent" if status == SendingStatus.SENT else "failed"
