@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench import payments, scan_api
+from bench import documents, payments, scan_api
 
 LARGE_COMMUNE_CHILDREN = 18_000
 
@@ -70,6 +70,7 @@ OPERATIONS = {
     "registry: load large commune (children)": (registry_load_prepare, registry_load_measure),
     "registry: children list pages": (registry_search_prepare, registry_search_measure),
     "scans: API ingest, batches of 500 (scans)": (scan_api.prepare, scan_api.measure),
+    "documents: invoice PDFs with QR codes, ZIP (invoices)": (documents.prepare, documents.measure),
     "payments: import a CODA file of 10,000 movements (movements)": (
         payments.prepare,
         payments.measure,
