@@ -107,23 +107,28 @@ def sendings_queue(invoice_ids, *, user=None) -> tuple[list[Sending], int]:
     Invoices already sent (or queued, or failed and waiting for a retry) are left out.
     Return the queued sendings and how many invoices go by post instead.
     """
+    ids = list(invoice_ids)
     invoices = (
-        Invoice.objects.filter(pk__in=list(invoice_ids), kind=Kind.INVOICE)
+        Invoice.objects.filter(pk__in=ids, kind=Kind.INVOICE)
         .filter(posted_at__isnull=False)
         .select_related("person")
         .order_by("number")
     )
     by_post = invoices.filter(person__delivery=Delivery.POST).count()
-    queued = []
-    chosen = invoices.filter(person__delivery=Delivery.EMAIL).exclude(_open_email(invoice_ids))
-    for invoice in chosen:
-        queued.append(_new_sending(invoice, user=user))
+    chosen = invoices.filter(person__delivery=Delivery.EMAIL).exclude(_open_email(ids))
+    templates: dict[str, EmailTemplate] = {}
+    queued = [_new_sending(invoice, user=user, templates=templates) for invoice in chosen]
     return queued, by_post
 
 
-def _new_sending(invoice: Invoice, *, user=None, retry_of: Sending | None = None) -> Sending:
+def _new_sending(
+    invoice: Invoice, *, user=None, retry_of: Sending | None = None, templates=None
+) -> Sending:
     person = invoice.person
-    template = template_for(person.language)
+    templates = {} if templates is None else templates
+    if person.language not in templates:
+        templates[person.language] = template_for(person.language)
+    template = templates[person.language]
     sending = Sending(
         invoice=invoice,
         person=person,
