@@ -216,7 +216,8 @@ def test_a_credit_note_asks_for_no_payment(renderer):
 
 
 def test_detail_table_lists_every_day_and_flows_onto_more_pages(renderer):
-    """Given 80 days of detail, then the table per child and day follows on further pages."""
+    """Given 80 days of detail, then the table per child and day follows on further pages,
+    its header repeated on each."""
     rows = [
         {
             "child": "Léa Dupont",
@@ -232,6 +233,7 @@ def test_detail_table_lists_every_day_and_flows_onto_more_pages(renderer):
     assert pages >= 3
     assert "Détail par enfant et par jour" in text
     assert text.count("Accueil du soir") == 81  # the summary line and the 80 days
+    assert text.count("Quantité") == pages  # the summary's header, the detail's on each page
 
 
 def test_render_many_reports_a_failing_document_and_renders_the_others(tmp_path, renderer):
