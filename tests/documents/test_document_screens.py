@@ -145,3 +145,30 @@ def test_administrator_writes_the_dutch_email_template_in_the_configuration(org_
         template = EmailTemplate.objects.get()
     assert (template.language, template.cc) == ("nl", "a@commune-a.be, b@commune-a.be")
     assert login(org_a, Role.FINANCE).get(url).status_code == 302  # to the admin login
+
+
+def test_a_selection_typed_by_number_makes_its_own_batch(
+    families, org_a, login, django_capture_on_commit_callbacks
+):
+    """Given two invoice numbers typed on the batches page, the batch holds those two; an
+    unknown number is refused with its name and nothing is made."""
+    client = login(org_a, Role.FINANCE)
+    assert 'id="selection-form"' in client.get(reverse("documents:batch-list")).content.decode()
+    wanted = [families["nl"].invoice, families["de"].invoice]
+    refused = client.post(
+        reverse("documents:selection"), {"numbers": "FACT/2099/99999", "format": "pdf"}
+    )
+    assert refused.url == reverse("documents:batch-list")
+    assert "FACT/2099/99999" in client.get(refused.url).content.decode()
+    assert not DocumentBatch.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("documents:selection"),
+            {"numbers": f"{wanted[0].number}\n{wanted[1].number}", "format": "pdf"},
+        )
+    batch = DocumentBatch.objects.get()
+    assert (batch.run, sorted(batch.invoice_ids), batch.produced) == (
+        None,
+        sorted(i.pk for i in wanted),
+        2,
+    )

@@ -8,6 +8,7 @@ failed and why.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -45,6 +46,25 @@ def batch_invoices(*, run: BillingRun | None = None, invoice_ids=None) -> list[i
     else:
         invoices = invoices.filter(pk__in=list(invoice_ids or []))
     return list(invoices.order_by("number", "pk").values_list("pk", flat=True))
+
+
+def invoices_numbered(text: str) -> list[int]:
+    """Return the posted invoices whose numbers are typed in ``text`` (separated by spaces,
+    commas or new lines); refuse numbers that name no posted invoice, all at once."""
+    numbers = [n for n in re.split(r"[\s,;]+", text.strip()) if n]
+    found = dict(
+        Invoice.objects.filter(number__in=numbers, posted_at__isnull=False).values_list(
+            "number", "pk"
+        )
+    )
+    unknown = [n for n in numbers if n not in found]
+    if unknown:
+        raise DomainError(
+            "documents.unknown_numbers",
+            gettext_noop("No posted invoice has these numbers: %(numbers)s."),
+            numbers=", ".join(unknown),
+        )
+    return [found[n] for n in numbers]
 
 
 def batch_create(

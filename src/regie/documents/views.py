@@ -86,10 +86,12 @@ def run_generate(request, pk: int):
 
 @require_POST
 def selection_generate(request):
-    """Generate the documents of the invoices ticked in a list (``invoice`` values)."""
+    """Generate the documents of a selection: invoices ticked in a list (``invoice`` ids) or
+    typed by number (``numbers``)."""
     require_capability(request, "finance.edit")
     ids = [int(value) for value in request.POST.getlist("invoice") if value.isdigit()]
     try:
+        ids += batches.invoices_numbered(request.POST.get("numbers", ""))
         return _start_batch(request, invoice_ids=ids)
     except DomainError as error:
         messages.error(request, error.translated())
@@ -176,6 +178,9 @@ class BatchList(CapabilityRequiredMixin, generic.ListView):
 
     def get_queryset(self):
         return DocumentBatch.objects.select_related("run", "job", "created_by")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(formats=BatchFormat.choices, **kwargs)
 
 
 @require_GET
