@@ -1,0 +1,375 @@
+"""Properties of payments that hold whatever happens, checked on random files and histories.
+
+(a) Importing bank files is idempotent: the same file twice, or two files that overlap, store
+each movement and its payment once, and what is stored adds up to the movements of both files.
+(b) Whatever sequence of payments, credit allocations, cancellations, refunds, imports and
+corrections of rejected movements happens, the ledger balances and its chain holds, every
+invoice's open amount is what its rows say and never negative, no payment is allocated beyond
+its amount, each person's credit is what the ledger holds for them, and the bank, cash and
+suspense accounts hold what was received and paid out.
+
+Every example runs in a transaction rolled back at its end, so each starts from the same
+database. Raise the number of examples with REGIE_PROPERTY_EXAMPLES.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import date
+
+import pytest
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from tests import factories as f
+from tests.payments.payment_builders import coda_file, invoices_post, setup_create, statement
+
+from regie.billing.models import Invoice, Kind, WriteOff
+from regie.billing.numbering import communication
+from regie.billing.selectors import with_balance
+from regie.core.errors import DomainError
+from regie.ledger.models import EntryLine
+from regie.ledger.rules import AccountRole
+from regie.ledger.services import chain_verify
+from regie.payments.imports import movement_correct, statements_import
+from regie.payments.models import (
+    Allocation,
+    BankMovement,
+    Mode,
+    MovementStatus,
+    Payment,
+    PrepaymentReference,
+    Refund,
+)
+from regie.payments.parsers.coda_writer import write_coda
+from regie.payments.services import (
+    credit_allocate,
+    items_of,
+    payment_cancel,
+    payment_create,
+    person_credit,
+    refund_create,
+)
+
+EXAMPLES = int(os.environ.get("REGIE_PROPERTY_EXAMPLES", "20"))
+DAY = date(2025, 12, 1)
+IBAN = "BE71096123456769"
+UNKNOWN = communication("101", 9_999_999)  # valid, but no invoice has it
+PREPAYMENT = communication("104", 1)
+
+
+@contextmanager
+def rolled_back():
+    """Run the block in a transaction that is always rolled back."""
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def world(invoice_cents=((0, 250, 0), (0, 1000, 300), (1, 75, 0), (2, 400, 120)), setup=None):
+    """Create three persons (with an IBAN; the first has a prepayment reference) and their
+    posted invoices, ``(person index, cents in category 1, cents in category 2)`` each."""
+    persons = [f.person("Dupont", name) for name in ("Anne", "Marc", "Zoé")]
+    for person in persons:
+        person.iban = IBAN
+        person.save()
+    PrepaymentReference.objects.create(person=persons[0], reference=PREPAYMENT)
+    amounts = [(persons[who].pk, [one, two]) for who, one, two in invoice_cents]
+    invoices = invoices_post(setup or setup_create(), amounts)
+    return persons, invoices
+
+
+# -- (a) importing twice or overlapping files ---------------------------------------------
+
+
+def moves(references):
+    """Return lists of movements: (signed cents, a reference among ``references`` or none)."""
+    cents = st.integers(-3000, 3000).filter(bool)
+    return st.lists(st.tuples(cents, st.sampled_from([*references, UNKNOWN, PREPAYMENT, ""])))
+
+
+@st.composite
+def overlapping_files(draw, references):
+    """Return statements 1..n and two files, each a run of them whose last one may be cut
+    short (an intraday file), as ``(statements, [(first, last, kept movements)] * 2)``."""
+    statements = draw(st.lists(moves(references).map(lambda m: m[:6]), min_size=1, max_size=4))
+    files = []
+    for _ in range(2):
+        first = draw(st.integers(0, len(statements) - 1))
+        last = draw(st.integers(first, len(statements) - 1))
+        kept = draw(st.integers(0, len(statements[last])))
+        files.append((first, last, kept))
+    return statements, files
+
+
+def file_bytes(statements, first, last, kept) -> tuple[bytes, set]:
+    """Return a CODA file of ``statements[first:last+1]`` (the last one cut to ``kept``
+    movements) and the identities (statement, position) of its movements."""
+    chosen, identities = [], set()
+    for index in range(first, last + 1):
+        movements = statements[index][:kept] if index == last else statements[index]
+        chosen.append(statement(movements, number=index + 1, opening=1000 * index))
+        identities |= {(index, position) for position in range(len(movements))}
+    return write_coda(chosen), identities
+
+
+@pytest.fixture
+def invoices(in_a):
+    return world()[1]
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_overlapping_files_store_each_movement_and_payment_once(invoices, data):
+    """Given two files sharing some movements, imported in either order and the first one
+    twice, then every movement is stored once, the second import counts the shared ones as
+    known, and movements and payments add up to the union of both files."""
+    statements, files = data.draw(overlapping_files([i.communication for i in invoices]))
+    if data.draw(st.booleans(), label="second file first"):
+        files.reverse()
+    (first, first_ids), (second, second_ids) = (file_bytes(statements, *f) for f in files)
+    union = first_ids | second_ids
+    with rolled_back():
+        once = statements_import(data=first, name="a.cod")
+        again = statements_import(data=first, name="a-copy.cod")
+        other = statements_import(data=second, name="b.cod")
+
+        assert again.already_imported and again.file.pk == once.file.pk
+        assert other.already_imported == (second == first)
+        if not other.already_imported:
+            assert (other.new, other.known) == (
+                len(second_ids - first_ids),
+                len(second_ids & first_ids),
+            )
+        assert once.new == len(first_ids)
+        stored = BankMovement.objects.all()
+        cents = [statements[s][p][0] for s, p in union]
+        assert stored.count() == len(union) == len(set(stored.values_list("key", flat=True)))
+        assert total(stored) == sum(cents)
+        booked = [r.accepted_cents + r.rejected_cents for r in (once, other)]
+        assert sum(booked) == sum(c for c in cents if c > 0)
+        accepted = stored.filter(status=MovementStatus.ACCEPTED)
+        assert Payment.objects.count() == accepted.count() == once.accepted + other.accepted
+        assert total(Payment.objects.all()) == total(accepted)
+        assert ledger_problem() is None
+
+
+def total(queryset) -> int:
+    return queryset.aggregate(t=Sum("amount_cents"))["t"] or 0
+
+
+# -- invariants ---------------------------------------------------------------------------
+
+
+def ledger_problem() -> str | None:
+    """Return why the ledger does not balance (per entry, overall) or its chain is broken."""
+    unbalanced = (
+        EntryLine.objects.values("entry_id")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .exclude(debit=F("credit"))
+    )
+    if unbalanced.exists():
+        return f"unbalanced entries {list(unbalanced)}"
+    sums = EntryLine.objects.aggregate(d=Sum("debit"), c=Sum("credit"))
+    if sums["d"] != sums["c"]:
+        return f"the ledger does not balance: {sums}"
+    broken = chain_verify()
+    return f"chain broken: {broken}" if broken else None
+
+
+def open_recomputed(invoice: Invoice) -> int:
+    """Return an invoice's open amount from its rows: total − credit notes − write-offs −
+    allocations of payments not cancelled."""
+    credited = Invoice.objects.filter(credit_of=invoice, posted_at__isnull=False)
+    written_off = WriteOff.objects.filter(invoice=invoice).aggregate(t=Sum("amount_cents"))
+    allocated = Allocation.objects.filter(invoice=invoice, cancelled=False)
+    return (
+        invoice.total_cents
+        - (credited.aggregate(t=Sum("total_cents"))["t"] or 0)
+        - (written_off["t"] or 0)
+        - total(allocated)
+    )
+
+
+def account(role: AccountRole, **lines) -> int:
+    """Return the debit balance of the accounts of ``role`` (lines filtered by ``lines``)."""
+    rows = EntryLine.objects.filter(account__role=role.value, **lines)
+    sums = rows.aggregate(d=Sum("debit"), c=Sum("credit"))
+    return (sums["d"] or 0) - (sums["c"] or 0)
+
+
+class PaymentHistory(RuleBasedStateMachine):
+    """Random histories of one commune's payments, checked after every step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.transaction = transaction.atomic()
+        self.transaction.__enter__()
+        self.statements = 0
+
+    def teardown(self) -> None:
+        transaction.set_rollback(True)
+        self.transaction.__exit__(None, None, None)
+
+    @initialize(
+        invoice_cents=st.lists(
+            st.tuples(st.integers(0, 2), st.integers(1, 2000), st.integers(0, 800)),
+            min_size=1,
+            max_size=5,
+        )
+    )
+    def commune(self, invoice_cents):
+        self.setup = setup_create()
+        self.persons, self.invoices = world(invoice_cents, self.setup)
+
+    @rule(data=st.data(), cents=st.integers(1, 2000))
+    def later_invoice(self, data, cents):
+        person = self.person(data, with_credit=True)
+        self.invoices += invoices_post(self.setup, [(person.pk, [cents])])
+
+    def person(self, data, with_credit: bool = False):
+        """Draw a person (one who has a credit, if any has and ``with_credit``)."""
+        persons = [p for p in self.persons if person_credit(p.pk) > 0] if with_credit else []
+        return data.draw(st.sampled_from(persons or self.persons), label="person")
+
+    def split(self, data, person, cents) -> dict[int, int] | None:
+        """Return None (take the proposal) or a random valid split of ``cents``."""
+        if data.draw(st.booleans(), label="proposed"):
+            return None
+        split, left = {}, cents
+        for item in items_of(person.pk):
+            share = data.draw(st.integers(0, min(item.open_cents, left)), label="share")
+            split[item.id], left = share, left - share
+        return split
+
+    @rule(data=st.data(), cents=st.integers(1, 3000), mode=st.sampled_from(list(Mode)))
+    def pay(self, data, cents, mode):
+        person = self.person(data)
+        split = self.split(data, person, cents)
+        payment_create(person=person, day=DAY, amount_cents=cents, mode=mode, split=split)
+
+    @rule(data=st.data())
+    def use_credit(self, data):
+        person = self.person(data, with_credit=True)
+        open_cents = {i.id: i.open_cents for i in items_of(person.pk)}
+        invoices = [i for i in self.invoices if i.pk in open_cents] or self.invoices
+        invoice = data.draw(st.sampled_from(invoices), label="invoice")
+        most = min(open_cents.get(invoice.pk, 0), person_credit(person.pk))
+        cents = data.draw(st.integers(1, most + 10), label="cents")
+        with refused_unless(cents <= most, "use credit"):
+            credit_allocate(person=person, invoice=invoice, amount_cents=cents, day=DAY)
+
+    @precondition(lambda self: Payment.objects.filter(cancelled_at__isnull=True).exists())
+    @rule(data=st.data())
+    def cancel(self, data):
+        active = Payment.objects.filter(cancelled_at__isnull=True).order_by("pk")
+        payment = data.draw(st.sampled_from(list(active)), label="payment")
+        allocated = total(payment.allocations.filter(cancelled=False))
+        credit = person_credit(payment.person_id)
+        with refused_unless(credit + allocated >= payment.amount_cents, "cancel"):
+            payment_cancel(payment=payment, day=DAY)
+
+    @rule(data=st.data())
+    def refund(self, data):
+        person = self.person(data, with_credit=True)
+        credit = person_credit(person.pk)
+        cents = data.draw(st.integers(1, credit + 10), label="cents")
+        with refused_unless(cents <= credit, "refund"):
+            refund_create(person=person, amount_cents=cents, day=DAY)
+
+    @rule(data=st.data())
+    def bank_file(self, data):
+        references = [i.communication for i in self.invoices]
+        movements = data.draw(moves(references).map(lambda m: m[:4]).filter(bool))
+        self.statements += 1
+        result = statements_import(data=coda_file(movements, number=self.statements), name="x")
+        assert (result.new, result.known) == (len(movements), 0)
+
+    @precondition(lambda self: BankMovement.objects.filter(status="rejected").exists())
+    @rule(data=st.data())
+    def correct(self, data):
+        rejected = BankMovement.objects.filter(status=MovementStatus.REJECTED).order_by("pk")
+        movement = data.draw(st.sampled_from(list(rejected)), label="movement")
+        person = self.person(data)
+        split = self.split(data, person, movement.amount_cents)
+        movement_correct(movement=movement, person=person, split=split)
+        with refused_unless(False, "correct again"):  # a movement is corrected once
+            movement_correct(movement=movement, person=person)
+
+    @invariant()
+    def ledger_balances_and_chain_holds(self):
+        assert ledger_problem() is None
+
+    @invariant()
+    def open_amounts_are_what_the_rows_say(self):
+        for invoice in with_balance(Invoice.objects.filter(kind=Kind.INVOICE)):
+            assert invoice.open_cents == open_recomputed(invoice) >= 0, invoice.number
+
+    @invariant()
+    def no_payment_is_allocated_beyond_its_amount(self):
+        allocated = Sum("allocations__amount_cents", filter=Q(allocations__cancelled=False))
+        for payment in Payment.objects.annotate(allocated=allocated):
+            assert (payment.allocated or 0) <= payment.amount_cents
+            if payment.cancelled_at:
+                assert not payment.allocated
+
+    @invariant()
+    def credits_are_what_the_ledger_holds(self):
+        for person in self.persons:
+            credit = person_credit(person.pk)
+            assert credit == -account(AccountRole.PERSON_CREDIT, person=person) >= 0
+
+    @invariant()
+    def bank_cash_and_suspense_hold_what_was_received(self):
+        movements = BankMovement.objects.filter(amount_cents__gt=0)
+        bank = Payment.objects.exclude(mode=Mode.CASH)
+        cash = Payment.objects.filter(mode=Mode.CASH)
+        assert account(AccountRole.BANK) == (
+            total(movements)
+            + total(bank.filter(movement__isnull=True))
+            - total(bank.filter(cancelled_at__isnull=False))
+            - total(Refund.objects.all())
+        )
+        assert account(AccountRole.CASH) == total(cash.filter(cancelled_at__isnull=True))
+        rejected = movements.filter(status=MovementStatus.REJECTED)
+        assert -account(AccountRole.SUSPENSE) == total(rejected)
+
+
+@contextmanager
+def refused_unless(allowed: bool, step: str = ""):
+    """Expect the block to succeed when ``allowed``, else to raise a DomainError."""
+    event(f"{step}: {'done' if allowed else 'refused'}")
+    if allowed:
+        yield
+        return
+    with pytest.raises(DomainError):
+        yield
+
+
+def test_random_payment_histories_keep_the_books_right(in_a):
+    """Random sequences of manual payments (proposed or chosen split), credit allocations,
+    cancellations, refunds, bank files paying known, unknown or no communications and
+    corrections of rejected movements keep every invariant after every step."""
+    run_state_machine_as_test(
+        PaymentHistory,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
