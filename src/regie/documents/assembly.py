@@ -9,6 +9,7 @@ read back and compared with what was put in before anyone can download it.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import zipfile
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -41,12 +42,22 @@ class Inline:
         return None
 
 
+def _one_thread_each() -> None:
+    # Typst lays out with a thread per core; the processes already share the cores, and more
+    # threads than cores only make them wait for each other.
+    os.environ["RAYON_NUM_THREADS"] = "1"
+
+
 def pool(workers: int):
     """Return an executor of ``workers`` processes, started fresh (never forked from a process
     that holds database connections), or :class:`Inline` for one worker."""
     if workers <= 1:
         return Inline()
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_one_thread_each,
+    )
 
 
 def is_pdf(path: Path) -> bool:
