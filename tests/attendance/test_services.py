@@ -6,6 +6,7 @@ import uuid
 from datetime import date, datetime, time
 
 import pytest
+from django.utils import translation
 from tests import factories as f
 
 from regie.attendance.models import Attendance, Day, DayStatus, ScanEvent
@@ -184,4 +185,6 @@ def test_person_named_on_unbilled_attendances_must_stay_billable(in_a, evening):
     scan_events_record(items=[scan(child, evening.place, "17:00", "exit", person_id=parent.pk)])
     verify(child)
     link = child.links.get()
-    assert billable_blockers(link) == ["1 unbilled attendance"]
+    with translation.override("en"):
+        assert billable_blockers(link) == ["1 unbilled attendance"]
+    assert billable_blockers(link) == ["1 présence non facturée"]
