@@ -152,3 +152,23 @@ def test_demo_gets_its_templates_a_zip_and_the_post(families, run, in_a):
     assert sorted(EmailTemplate.objects.values_list("language", flat=True)) == ["de", "fr", "nl"]
     assert {fmt: b.produced for fmt, b in made["batches"].items()} == {"zip": 4, "post": 2}
     assert made["languages"] == {"fr": 2, "nl": 1, "de": 1}
+
+
+def test_a_refreshing_batch_prints_the_new_address_and_a_plain_one_the_old(
+    families, run, in_a, django_capture_on_commit_callbacks
+):
+    """Given Lena's post PDF printed once, when she moves, then the next post PDF still shows
+    the address of issue, and one built with "refresh" shows the new one."""
+    capture = django_capture_on_commit_callbacks
+    build(run, format="post", capture=capture, org=in_a)
+    lena = families["de"].person
+    lena.street, lena.postcode, lena.city = "Neustraße 1", "4780", "Sankt Vith"
+    lena.save()
+    plain, _job = build(run, format="post", capture=capture, org=in_a)
+    assert "4700 Eupen" in text_of(files.absolute(plain.file).read_bytes())
+    with capture(execute=True):
+        batch = batch_create(format="post", run=run, refresh=True)
+        batch_start(batch, organisation=in_a, user=None)
+    batch.refresh_from_db()
+    text = text_of(files.absolute(batch.file).read_bytes())
+    assert "4780 Sankt Vith" in text and "4700 Eupen" not in text

@@ -76,7 +76,10 @@ def batch_create(
     refresh: bool = False,
     user=None,
 ) -> DocumentBatch:
-    """Record a batch of documents to generate; refuse one with nothing in it."""
+    """Record a batch of documents to generate; refuse one with nothing in it.
+
+    With ``refresh``, the build first takes the administrative data of the documents again.
+    """
     ids = batch_invoices(run=run, invoice_ids=invoice_ids)
     if format == BatchFormat.POST:
         by_post = Invoice.objects.filter(pk__in=ids, person__delivery=Delivery.POST)
@@ -88,13 +91,12 @@ def batch_create(
             if format != BatchFormat.POST
             else gettext_noop("No invoice here goes to a person who chose the post."),
         )
-    if refresh:
-        documents_refresh(ids)
     return DocumentBatch.objects.create(
         run=run,
         invoice_ids=ids,
         format=format,
         detail=detail,
+        refresh=refresh,
         expected=len(ids),
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
@@ -138,6 +140,8 @@ def batch_build(
 ) -> DocumentBatch:
     """Render a batch's documents, assemble and check its file, record what failed."""
     DocumentBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
+    if batch.refresh:
+        documents_refresh(batch.invoice_ids)
     if total:
         total(batch.expected)
     folder = files.batch_folder(batch.organisation_id, batch.pk)

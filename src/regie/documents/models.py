@@ -58,6 +58,7 @@ class DocumentBatch(OrgModel):
     invoice_ids = models.JSONField(_("invoices"), default=list, blank=True)
     format = models.CharField(_("format"), max_length=10, choices=BatchFormat.choices)
     detail = models.BooleanField(_("with the detail per child and day"), default=False)
+    refresh = models.BooleanField(_("administrative data taken again first"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
     )
