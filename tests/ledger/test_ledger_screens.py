@@ -22,7 +22,13 @@ from regie.core.tenancy import scope
 from regie.exports import xlsx
 from regie.ledger.chart import chart_complete
 from regie.ledger.models import Account, Entry, EntryLine
-from regie.ledger.rules import credit_note_entry, invoice_entry, write_off_entry
+from regie.ledger.rules import (
+    allocation_entry,
+    credit_note_entry,
+    invoice_entry,
+    payment_entry,
+    write_off_entry,
+)
 from regie.ledger.selectors import receivables, trial_balance
 from regie.ledger.services import entries_post
 
@@ -132,6 +138,35 @@ def test_receivables_by_category_and_month(ledger):
     receivable_accounts = Account.objects.filter(role="receivable")
     in_year = EntryLine.objects.filter(account__in=receivable_accounts, date__gte=YEAR[0])
     assert total.balance == sum(x.debit - x.credit for x in in_year)
+
+
+def test_payments_allocated_to_invoices_are_received_not_written_off(ledger):
+    """A payment allocated to an invoice credits the receivable outside the sales journal, like
+    a write-off; it counts as received, and its cancellation as received back."""
+    march, april = date(2026, 3, 5), date(2026, 4, 2)
+    accueil, parent = ledger["accueil"].pk, ledger["parent"].pk
+    entries_post(
+        [
+            payment_entry(document="PAY1", day=march, person_id=parent, amount=800, via="bank"),
+            allocation_entry(
+                document="PAY1/A", day=march, person_id=parent, amounts_by_category={accueil: 800}
+            ),
+            allocation_entry(
+                document="PAY1/A/R",
+                day=april,
+                person_id=parent,
+                amounts_by_category={accueil: 300},
+                reverse=True,
+            ),
+        ]
+    )
+    report = receivables(*YEAR)
+    months = {r.month: r for r in report.categories[0].months}
+    in_march, in_april = months[date(2026, 3, 1)], months[date(2026, 4, 1)]
+    assert (in_march.received, in_march.written_off) == (800, 0)
+    assert in_april.received == -300
+    assert (report.total.written_off, report.total.received) == (150, 500)
+    assert report.total.balance == 1100 - 500
 
 
 @pytest.fixture

@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import BigIntegerField, Case, DateField, F, Q, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    DateField,
+    F,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 
 from regie.activities.models import ActivityCategory
@@ -98,13 +107,12 @@ def trial_balance(date_from: date, date_to: date) -> TrialBalance:
 
 # -- Receivables by category and month ("droits constatés") -----------------------------------
 
-# How a receivable line is classified, by the journal of its entry: sales entries are invoices
-# (debit) and credit notes (credit); miscellaneous entries are write-offs and their reversals;
-# bank and cash entries are what was received. Every line falls in exactly one class, so
+# How a receivable line is classified, by the entry it belongs to: sales entries are invoices
+# (debit) and credit notes (credit); entries that use the write-off account are write-offs and
+# their reversals; every other entry settles receivables with money (a person's payment
+# allocated, or its cancellation). Every line falls in exactly one class, so
 # invoiced − credited − written off − received is the change of the receivable balance.
 _SALES = Q(entry__journal=Journal.SALES.value)
-_MISC = Q(entry__journal=Journal.MISC.value)
-_RECEIVED = Q(entry__journal__in=[Journal.BANK.value, Journal.CASH.value])
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,14 @@ def receivables(date_from: date, date_to: date, no_category: str = "—") -> Rec
     Read from the ledger lines of the receivable accounts, by the line's activity category and
     date; ``no_category`` names lines without a category.
     """
+    # One uncorrelated subquery, run once (a correlated EXISTS per line is quadratic on SQLite).
+    write_offs = EntryLine.objects.filter(  # an entry's lines share its date
+        account__role=AccountRole.WRITE_OFF.value, date__range=(date_from, date_to)
+    ).values("entry_id")
+    written_off, received = (
+        ~_SALES & Q(entry_id__in=write_offs),
+        ~_SALES & ~Q(entry_id__in=write_offs),
+    )
     rows = (
         EntryLine.objects.filter(
             account__role=AccountRole.RECEIVABLE.value, date__range=(date_from, date_to)
@@ -164,8 +180,8 @@ def receivables(date_from: date, date_to: date, no_category: str = "—") -> Rec
         .annotate(
             invoiced=_sum(F("debit"), _SALES),
             credited=_sum(F("credit"), _SALES),
-            written_off=_sum(F("credit") - F("debit"), _MISC),
-            received=_sum(F("credit") - F("debit"), _RECEIVED),
+            written_off=_sum(F("credit") - F("debit"), written_off),
+            received=_sum(F("credit") - F("debit"), received),
         )
         .values_list("category_id", "month", "invoiced", "credited", "written_off", "received")
     )
