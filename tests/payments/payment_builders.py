@@ -18,15 +18,18 @@ from tests import factories as f
 
 from regie.activities.models import Activity, ActivityCategory
 from regie.billing.models import Invoice, InvoiceLine
-from regie.billing.numbering import communications_next, invoice_numbers_next
+from regie.billing.numbering import communication, communications_next, invoice_numbers_next
 from regie.core.tenancy import current_organisation
 from regie.ledger.rules import invoice_entry
 from regie.ledger.services import entries_post
+from regie.payments.models import PrepaymentReference
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.parsers.statement import Movement, Statement
 from regie.people.models import Child
 
 ACCOUNT = "BE68539007547034"
+IBAN = "BE71096123456769"
+PREPAYMENT = communication("104", 1)  # the first person's own reference
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,19 @@ def setup_create() -> Setup:
     categories = (f.category("accueil", "Accueil"), f.category("repas", "Repas"))
     activity = f.activity("Accueil du soir", "16:00", "18:00", kind=categories[0])
     return Setup(f.child("Léa"), activity, categories)
+
+
+def world(invoice_cents=((0, 250, 0), (0, 1000, 300), (1, 75, 0), (2, 400, 120)), setup=None):
+    """Create three persons (with an IBAN; the first has a prepayment reference) and their
+    posted invoices, ``(person index, cents in category 1, cents in category 2)`` each."""
+    persons = [f.person("Dupont", name) for name in ("Anne", "Marc", "Zoé")]
+    for person in persons:
+        person.iban = IBAN
+        person.save()
+    PrepaymentReference.objects.create(person=persons[0], reference=PREPAYMENT)
+    amounts = [(persons[who].pk, [one, two]) for who, one, two in invoice_cents]
+    invoices = invoices_post(setup or setup_create(), amounts)
+    return persons, invoices
 
 
 @transaction.atomic
@@ -118,18 +134,9 @@ def _invoice_draft(invoice: Invoice, setup: Setup, cents: Sequence[int]):
     )
 
 
-def coda_file(
-    movements: Sequence[tuple[int, str]],
-    *,
-    number: int = 1,
-    day: date = date(2025, 12, 1),
-    opening: int = 100_000,
-    account: str = ACCOUNT,
-) -> bytes:
-    """Return a CODA file of one statement of ``(cents, structured reference or "")``."""
-    return write_coda(
-        [statement(movements, number=number, day=day, opening=opening, account=account)]
-    )
+def coda_file(movements: Sequence[tuple[int, str]], **options) -> bytes:
+    """Return a CODA file of one :func:`statement` of ``movements``."""
+    return write_coda([statement(movements, **options)])
 
 
 def statement(

@@ -31,8 +31,14 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from tests import factories as f
-from tests.payments.payment_builders import coda_file, invoices_post, setup_create, statement
+from tests.payments.payment_builders import (
+    PREPAYMENT,
+    coda_file,
+    invoices_post,
+    setup_create,
+    statement,
+    world,
+)
 
 from regie.billing.models import Invoice, Kind, WriteOff
 from regie.billing.numbering import communication
@@ -48,7 +54,6 @@ from regie.payments.models import (
     Mode,
     MovementStatus,
     Payment,
-    PrepaymentReference,
     Refund,
 )
 from regie.payments.parsers.coda_writer import write_coda
@@ -63,9 +68,7 @@ from regie.payments.services import (
 
 EXAMPLES = int(os.environ.get("REGIE_PROPERTY_EXAMPLES", "20"))
 DAY = date(2025, 12, 1)
-IBAN = "BE71096123456769"
 UNKNOWN = communication("101", 9_999_999)  # valid, but no invoice has it
-PREPAYMENT = communication("104", 1)
 
 
 @contextmanager
@@ -74,19 +77,6 @@ def rolled_back():
     with transaction.atomic():
         yield
         transaction.set_rollback(True)
-
-
-def world(invoice_cents=((0, 250, 0), (0, 1000, 300), (1, 75, 0), (2, 400, 120)), setup=None):
-    """Create three persons (with an IBAN; the first has a prepayment reference) and their
-    posted invoices, ``(person index, cents in category 1, cents in category 2)`` each."""
-    persons = [f.person("Dupont", name) for name in ("Anne", "Marc", "Zoé")]
-    for person in persons:
-        person.iban = IBAN
-        person.save()
-    PrepaymentReference.objects.create(person=persons[0], reference=PREPAYMENT)
-    amounts = [(persons[who].pk, [one, two]) for who, one, two in invoice_cents]
-    invoices = invoices_post(setup or setup_create(), amounts)
-    return persons, invoices
 
 
 # -- (a) importing twice or overlapping files ---------------------------------------------
