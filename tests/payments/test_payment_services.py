@@ -200,3 +200,21 @@ def test_credit_is_refunded_up_to_its_amount(invoices):
     with pytest.raises(DomainError):
         refund_create(person=mum, amount_cents=51, day=date(2025, 12, 8))
     assert ledger_balances()
+
+
+def test_releasing_a_partly_paid_invoice_gives_the_payment_back_as_credit(invoices):
+    """The credit note cancels the debt; what was paid becomes the person's credit."""
+    from regie.billing.corrections import invoice_release
+
+    mum, (october, november) = invoices
+    payment_create(
+        person=mum,
+        day=date(2025, 12, 5),
+        amount_cents=100,
+        mode="transfer",
+        split={october.pk: 100},
+    )
+    invoice_release(invoice=october, day=date(2025, 12, 6))
+    assert open_of(october) == 0
+    assert person_credit(mum.pk) == 100
+    assert ledger_balances()

@@ -57,9 +57,13 @@ def invoice_release(*, invoice: Invoice, day: date | None = None) -> Invoice:
     The credit note repeats the invoice's lines; what was written off is credited too (the
     write-offs stay on record), so the invoice ends at zero.
     """
+    from regie.payments.services import invoice_allocations_undo  # payments build on billing
+
     invoice = _locked(invoice)
     _refuse_unless_open(invoice)
     day = day or timezone.localdate()
+    # What was paid goes back to the person's credit: later invoices can use it, or a refund.
+    invoice_allocations_undo(invoice=invoice, day=day)
     number = invoice_numbers_next("NC", day.year, 1)[0]
     credit = Invoice.objects.create(
         kind=Kind.CREDIT_NOTE,

@@ -331,3 +331,20 @@ def refund_create(*, person: Person, amount_cents: int, day: date, iban: str = "
         ]
     )
     return refund
+
+
+def invoice_allocations_undo(*, invoice: Invoice, day: date) -> int:
+    """Give back to the person's credit what payments allocated to an invoice being credited.
+
+    Runs inside the caller's transaction (the invoice is locked); returns the cents given back.
+    """
+    active = list(
+        Allocation.objects.filter(invoice=invoice, cancelled=False)
+        .select_related("payment")
+        .order_by("pk")
+    )
+    if not active:
+        return 0
+    Allocation.objects.filter(pk__in=[a.pk for a in active]).update(cancelled=True)
+    entries_post(allocation_drafts(active, day, reverse=True))
+    return sum(a.amount_cents for a in active)
