@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -102,7 +102,7 @@ class LineInline(NoWrites, admin.TabularInline):
     def debit_euros(self, line):
         return format_cents(line.debit) if line.debit else ""
 
-    @admin.display(description=_("credit"))
+    @admin.display(description=pgettext_lazy("ledger column", "credit"))
     def credit_euros(self, line):
         return format_cents(line.credit) if line.credit else ""
 

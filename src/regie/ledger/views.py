@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views import generic
 
 from regie.core.models import AuditLog
@@ -83,7 +84,7 @@ class TrialBalanceExport(ExportMixin, generic.View):
             Column(_("Name"), width=40),
             Column(_("Opening balance"), MONEY),
             Column(_("Debit"), MONEY),
-            Column(_("Credit"), MONEY),
+            Column(pgettext("ledger column", "Credit"), MONEY),
             Column(_("Closing balance"), MONEY),
         ]
         total = report.total
