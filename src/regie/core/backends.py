@@ -11,6 +11,7 @@ REGIE_APPS = (
     "activities",
     "attendance",
     "billing",
+    "documents",
     "payments",
     "dunning",
     "ledger",

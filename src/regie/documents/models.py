@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regie.billing.models import BillingRun, Invoice
 from regie.core.models import Job, Language, OrgModel
@@ -115,7 +116,9 @@ class Sending(OrgModel):
     status = models.CharField(
         _("status"), max_length=10, choices=SendingStatus.choices, default=SendingStatus.QUEUED
     )
-    recipient = models.CharField(_("to"), max_length=254, blank=True)
+    recipient = models.CharField(
+        pgettext_lazy("e-mail recipient", "to"), max_length=254, blank=True
+    )
     cc = models.CharField(_("CC"), max_length=500, blank=True)
     bcc = models.CharField(_("BCC"), max_length=500, blank=True)
     answer = models.TextField(_("server's answer"), blank=True)
