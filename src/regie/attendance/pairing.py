@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
@@ -42,14 +42,21 @@ class ScanEvent:
     source: Source = Source.PHONE
     person_id: int | None = None
 
-    @property
-    def minute(self) -> int:
-        """Return the minutes since midnight of the scan."""
-        return self.at.hour * 60 + self.at.minute
+    #: Minutes since midnight of the scan, and its moment with the seconds dropped: computed
+    #: once, since verifying a day reads them again and again.
+    minute: int = field(init=False, repr=False, compare=False)
+    at_minute: datetime = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "minute", self.at.hour * 60 + self.at.minute)
+        at = self.at
+        if at.second or at.microsecond:
+            at = at.replace(second=0, microsecond=0)
+        object.__setattr__(self, "at_minute", at)
 
     def sort_key(self) -> tuple[datetime, int, Direction, int]:
         """Order by time, then place, entries before exits within a minute, then id."""
-        return (self.at.replace(second=0, microsecond=0), self.place_id, self.direction, self.id)
+        return (self.at_minute, self.place_id, self.direction, self.id)
 
 
 def time_order(events: Iterable[ScanEvent]) -> list[ScanEvent]:
@@ -65,8 +72,7 @@ def duplicate_groups(events: Iterable[ScanEvent]) -> list[tuple[ScanEvent, ...]]
     groups: dict[tuple[int, int, Direction, datetime], list[ScanEvent]] = defaultdict(list)
     for event in time_order(events):
         if event.active:
-            minute = event.at.replace(second=0, microsecond=0)
-            groups[event.child_id, event.place_id, event.direction, minute].append(event)
+            groups[event.child_id, event.place_id, event.direction, event.at_minute].append(event)
     return [tuple(group) for group in groups.values() if len(group) > 1]
 
 
@@ -78,7 +84,10 @@ class Pairing(NamedTuple):
 
     @property
     def events(self) -> tuple[ScanEvent, ...]:
-        return tuple(event for event in (self.entry, self.exit) if event is not None)
+        entry, exit_ = self
+        if entry is None:
+            return () if exit_ is None else (exit_,)
+        return (entry,) if exit_ is None else (entry, exit_)
 
     @property
     def key(self) -> int:

@@ -61,6 +61,7 @@ __all__ = [
     "Source",
     "check_compatibility",
     "likely_swaps",
+    "place_chains",
     "verify_day",
 ]
 
@@ -122,11 +123,14 @@ def verify_day(
     choices: Mapping[int, int] | None = None,
     place_names: Mapping[int, str] | None = None,
     suggest_swaps: bool = True,
+    chains_by_place: Mapping[int, Sequence[Chain]] | None = None,
 ) -> DayResult:
     """Return the attendances and errors of one child's day from its scan events.
 
     Only active events count, in time order whatever order they are given in; only
     scan-encoded activities take part. ``place_names`` only improves the messages.
+    ``chains_by_place``, when given, must be :func:`place_chains` of the same activities, day
+    and level: verifying many days, a caller computes it once per day and level.
     """
     active = [event for event in events if event.active]
     if not active:
@@ -135,22 +139,18 @@ def verify_day(
     if len(days) > 1:
         raise ValueError(f"events of several days given: {sorted(days)}")
     context = _Context(days.pop(), choices or {}, place_names or {})
-    duplicates = duplicate_groups(active)
+    duplicates = duplicate_groups(active) if len(active) > 1 else []
     if duplicates:
         problems = tuple(_duplicate_error(group, context) for group in duplicates)
         return DayResult(context.day, DayStatus.ERROR, (), problems)
+    if chains_by_place is None:
+        chains_by_place = place_chains(activities, context.day, child_level)
     attendances: list[Attendance] = []
     errors: list[DomainError] = []
     for place_id, place_events in sorted(by_place(active).items()):
-        candidates = [
-            activity
-            for activity in activities
-            if activity.encoding is Encoding.SCAN
-            and activity.place_id == place_id
-            and activity.is_open(context.day)
-            and activity.accepts(child_level)
-        ]
-        found, place_errors = _verify_place(place_events, chains(candidates), context)
+        found, place_errors = _verify_place(
+            place_events, chains_by_place.get(place_id, ()), context
+        )
         attendances += found
         errors += place_errors
     attendances.sort(key=lambda a: (a.start, a.place_id, a.activity_id))
@@ -160,13 +160,28 @@ def verify_day(
     return DayResult(context.day, DayStatus.ERROR, tuple(attendances), tuple(errors), tuple(swaps))
 
 
+def place_chains(
+    activities: Iterable[Activity], day: date, child_level: str | None
+) -> dict[int, list[Chain]]:
+    """Return, by place, the chains of the scan activities open on ``day`` for ``child_level``."""
+    by_place: dict[int, list[Activity]] = {}
+    for activity in activities:
+        if (
+            activity.encoding is Encoding.SCAN
+            and activity.is_open(day)
+            and activity.accepts(child_level)
+        ):
+            by_place.setdefault(activity.place_id, []).append(activity)
+    return {place_id: chains(candidates) for place_id, candidates in by_place.items()}
+
+
 def _verify_place(
-    events: Sequence[ScanEvent], place_chains: Sequence[Chain], context: _Context
+    events: Sequence[ScanEvent], candidates: Sequence[Chain], context: _Context
 ) -> tuple[list[Attendance], list[DomainError]]:
     intervals: list[_Interval] = []
     errors: list[DomainError] = []
     for pairing in pair_events(events):
-        resolved = _resolve(pairing, place_chains, context)
+        resolved = _resolve(pairing, candidates, context)
         if isinstance(resolved, DomainError):
             errors.append(resolved)
         else:
@@ -191,19 +206,19 @@ def _overlaps(start: int, end: int, window_start: int, window_end: int) -> bool:
 
 
 def _resolve(
-    pairing: Pairing, place_chains: Sequence[Chain], context: _Context
+    pairing: Pairing, candidates: Sequence[Chain], context: _Context
 ) -> _Interval | DomainError:
     entry, exit_ = pairing
     if entry is not None and exit_ is not None:
         start, end = entry.minute, exit_.minute
-        matches = [c for c in place_chains if _overlaps(start, end, c.start, c.end)]
+        matches = [c for c in candidates if _overlaps(start, end, c.start, c.end)]
     elif exit_ is not None:
         start = end = exit_.minute
-        matches = [c for c in place_chains if c.start <= end <= c.end]
+        matches = [c for c in candidates if c.start <= end <= c.end]
     else:
         assert entry is not None  # noqa: S101 - a pairing has at least one event
         start = end = entry.minute
-        matches = [c for c in place_chains if c.start <= start < c.end]
+        matches = [c for c in candidates if c.start <= start < c.end]
     if not matches:
         return _no_activity_error(pairing, context)
     if len(matches) > 1:

@@ -6,7 +6,7 @@ Pure values and functions (DOMAIN §2–3); times of day are handled as minutes 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from enum import StrEnum
 
@@ -25,10 +25,12 @@ def minute_of(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 
 
+_CLOCK = tuple(time(minute // 60, minute % 60) for minute in range(24 * 60))
+
+
 def clock(minute: int) -> time:
     """Return the time of day of a number of minutes since midnight (1440 gives 23:59)."""
-    minute = min(minute, 24 * 60 - 1)
-    return time(minute // 60, minute % 60)
+    return _CLOCK[min(minute, 24 * 60 - 1)]
 
 
 def hhmm(minute: int) -> str:
@@ -58,8 +60,13 @@ class Activity:
     encoding: Encoding = Encoding.SCAN
     next_activity_id: int | None = None
     name: str = ""
+    # Minutes since midnight of the window, computed once (read for every interval of every day).
+    start_minute: int = field(init=False, repr=False, compare=False)
+    end_minute: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "start_minute", minute_of(self.start))
+        object.__setattr__(self, "end_minute", minute_of(self.end))
         if self.end <= self.start:
             raise DomainError(
                 "activity.invalid_window",
@@ -71,14 +78,6 @@ class Activity:
     def label(self) -> str:
         """Return the name and id that messages use to point at this activity."""
         return f"“{self.name}” (#{self.id})" if self.name else f"#{self.id}"
-
-    @property
-    def start_minute(self) -> int:
-        return minute_of(self.start)
-
-    @property
-    def end_minute(self) -> int:
-        return minute_of(self.end)
 
     def is_open(self, day: date) -> bool:
         """Return whether the activity takes place on ``day`` (dates, weekday, exclusions)."""
@@ -106,13 +105,14 @@ class Chain:
 
     activities: tuple[Activity, ...]
 
-    @property
-    def start(self) -> int:
-        return self.activities[0].start_minute
+    # Minutes since midnight of the chain's window, computed once: verification reads them for
+    # every interval of every day.
+    start: int = field(init=False, repr=False, compare=False)
+    end: int = field(init=False, repr=False, compare=False)
 
-    @property
-    def end(self) -> int:
-        return self.activities[-1].end_minute
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start", self.activities[0].start_minute)
+        object.__setattr__(self, "end", self.activities[-1].end_minute)
 
     def ids(self) -> tuple[int, ...]:
         return tuple(activity.id for activity in self.activities)
