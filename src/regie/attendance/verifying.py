@@ -3,22 +3,36 @@
 One code path serves a single day fixed on screen and the month of a large commune: days are
 processed in chunks, each chunk reading its events and registrations with one query each and
 writing its attendances with one bulk insert, in one transaction. Billed days are never touched.
+
+What makes a month of a large commune fast (``docs/benchmarks.md`` has the figures):
+
+- chunks follow the date, and every query names the chunk's dates, so the indexes on
+  (organisation, date, ...) serve it even with stale statistics (right after a month of scans
+  was loaded, or while the run itself adds attendances); no query carries a default ordering
+  (the day's joins the children);
+- id lists go as one array (:class:`~regie.attendance.bulk.AnyOf`), attendances are written by
+  ``COPY`` from plain tuples, and the engine gets each day's chains computed once per date and
+  level;
+- on PostgreSQL, outside a caller's transaction, two threads verify chunks side by side.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db import connection, transaction
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from regie.activities.models import Activity as ActivityModel
 from regie.activities.models import Place
 from regie.attendance import verification
+from regie.attendance.bulk import AnyOf, JsonText, insert_rows, run_chunks, update_rows
 from regie.attendance.models import (
     Attendance,
     Day,
@@ -27,11 +41,14 @@ from regie.attendance.models import (
     ScanEvent,
     Source,
 )
-from regie.attendance.windows import Activity, Encoding, minute_of
+from regie.attendance.windows import Activity, Chain, Encoding
 from regie.core.tenancy import current_organisation
 from regie.people.models import Child
 
 CHUNK = 2000
+#: Threads verifying chunks side by side on PostgreSQL, each with its own connection: the
+#: Python work of one chunk overlaps the database work of the other (two cores, measured).
+WORKERS = 2
 OPEN_STATUSES = (DayStatus.NOT_PROCESSED, DayStatus.ERROR, DayStatus.VERIFIED)
 
 
@@ -46,15 +63,33 @@ class VerifyCounts:
     skipped_billed: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
 
+    def add(self, other: VerifyCounts) -> None:
+        """Add the counts of another part of the same verification."""
+        for name in ("days", "verified", "errors", "attendances", "skipped_billed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 class _Setup:
     """The organisation's activities and places, read once per verification."""
 
     def __init__(self) -> None:
+        self.org_id = current_organisation().pk
         self.activities = [a.as_window() for a in ActivityModel.objects.all()]
         self.by_id = {a.id: a for a in self.activities}
         self.place_names = dict(Place.objects.values_list("pk", "name"))
         self._open: dict[date, list[Activity]] = {}
+        self._chains: dict[tuple[date, str | None], dict[int, list[Chain]]] = {}
+        self._levels: dict[int, str] | None = None
+
+    def read_all_levels(self) -> None:
+        """Read every child's level at once (one query), for a verification of many days."""
+        self._levels = dict(Child.objects.order_by().values_list("pk", "level"))
+
+    def levels(self, child_ids: set[int]) -> dict[int, str]:
+        if self._levels is not None:
+            return self._levels
+        children = Child.objects.filter(AnyOf(F("pk"), child_ids)).order_by()
+        return dict(children.values_list("pk", "level"))
 
     def scan_activities_open(self, day: date) -> list[Activity]:
         if day not in self._open:
@@ -62,6 +97,28 @@ class _Setup:
                 a for a in self.activities if a.encoding is Encoding.SCAN and a.is_open(day)
             ]
         return self._open[day]
+
+    def chains(self, day: date, level: str | None) -> dict[int, list[Chain]]:
+        """Return the chains of each place for a day and a level, computed once."""
+        if (day, level) not in self._chains:
+            activities = self.scan_activities_open(day)
+            self._chains[day, level] = verification.place_chains(activities, day, level)
+        return self._chains[day, level]
+
+    def registered(self, activity_id: int, absent: bool, person_id: int | None) -> tuple:
+        """Return the attendance piece of a registered date: the activity's whole window."""
+        activity = self.by_id[activity_id]
+        return (
+            activity_id,
+            activity.place_id,
+            activity.start,
+            activity.end,
+            activity.end_minute - activity.start_minute,
+            person_id,
+            absent,
+            Source.REGISTRATION.value,
+            JsonText("[]"),
+        )
 
 
 def days_touch(keys: Iterable[tuple[int, date]]) -> None:
@@ -86,18 +143,12 @@ def days_touch(keys: Iterable[tuple[int, date]]) -> None:
 
 def days_create_missing(date_from: date, date_to: date) -> None:
     """Create the days of a period that have events or registrations but no row yet."""
-    keys = set(
-        ScanEvent.objects.filter(date__range=(date_from, date_to)).values_list("child_id", "date")
-    )
-    keys |= set(
-        RegistrationDate.objects.filter(date__range=(date_from, date_to)).values_list(
-            "child_id", "date"
-        )
-    )
-    existing = set(
-        Day.objects.filter(date__range=(date_from, date_to)).values_list("child_id", "date")
-    )
-    missing = keys - existing
+
+    def keys(model) -> set[tuple[int, date]]:  # no ordering: Day's default one joins children
+        rows = model.objects.filter(date__range=(date_from, date_to)).order_by()
+        return set(rows.values_list("child_id", "date").distinct())
+
+    missing = (keys(ScanEvent) | keys(RegistrationDate)) - keys(Day)
     if missing:
         org = current_organisation()
         Day.objects.bulk_create(
@@ -118,13 +169,29 @@ def days_verify(
     With ``reset_only`` the attendances are removed and the days left "not processed".
     """
     setup = _Setup()
+    if len(days) > CHUNK:
+        setup.read_all_levels()
     counts = VerifyCounts()
-    ordered = sorted(days, key=lambda d: (d[1], d[2]))
-    for start in range(0, len(ordered), CHUNK):
-        chunk = ordered[start : start + CHUNK]
-        _verify_chunk(chunk, setup, counts, reset_only)
+    ordered = sorted(days, key=lambda d: (d[2], d[1]))  # by date: each chunk reads few dates
+    chunks = [ordered[start : start + CHUNK] for start in range(0, len(ordered), CHUNK)]
+
+    def work(chunk: Sequence[tuple[int, int, date]]) -> VerifyCounts:
+        part = VerifyCounts()
+        _verify_chunk(chunk, setup, part, reset_only)
+        return part
+
+    def done(chunk: Sequence[tuple[int, int, date]], part: VerifyCounts) -> None:
+        counts.add(part)
         if progress:
             progress(len(chunk))
+
+    # Threads use connections of their own, which would not see a caller's transaction.
+    threads = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if threads and WORKERS > 1 and len(chunks) > 1:
+        run_chunks(chunks, work, done, workers=WORKERS)
+        return counts
+    for chunk in chunks:
+        done(chunk, work(chunk))
     return counts
 
 
@@ -137,176 +204,194 @@ def day_verify(day: Day) -> Day:
 def _verify_chunk(
     chunk: Sequence[tuple[int, int, date]], setup: _Setup, counts: VerifyCounts, reset_only: bool
 ) -> None:
-    org = current_organisation()
     day_ids = [d[0] for d in chunk]
     child_ids = {d[1] for d in chunk}
-    first, last = min(d[2] for d in chunk), max(d[2] for d in chunk)
+    # Every query also names the chunk's dates (a chunk holds one or two): the indexes on
+    # (organisation, date, ...) then serve it even when the table statistics are stale, as they
+    # are right after the scans of a month were loaded or while this run adds attendances.
+    dates = sorted({d[2] for d in chunk})
     with transaction.atomic():
         locked = dict(
-            Day.objects.select_for_update()
-            .filter(pk__in=day_ids)
+            Day.objects.select_for_update(of=("self",))
+            .filter(AnyOf(F("pk"), day_ids), date__in=dates)
             .exclude(status=DayStatus.BILLED)
-            .values_list("pk", "choices")
+            .order_by("pk")  # not the default ordering, which joins the children
+            .values_list("pk", Cast("choices", TextField()))  # decoded only when not empty
         )
         counts.skipped_billed += len(day_ids) - len(locked)
-        kept = _clear_attendances(locked)
+        kept = _clear_attendances(locked, dates)
         if reset_only:
-            Day.objects.filter(pk__in=locked).update(
+            Day.objects.filter(AnyOf(F("pk"), locked), date__in=dates).update(
                 status=DayStatus.NOT_PROCESSED, errors=[], swaps=[], verified_at=None
             )
             counts.days += len(locked)
             return
-        events = _events_by_day(child_ids, first, last)
-        registrations = _registrations_by_day(child_ids, first, last)
-        levels = dict(Child.objects.filter(pk__in=child_ids).values_list("pk", "level"))
+        events = _events_by_day(child_ids, dates)
+        registrations = _registrations_by_day(child_ids, dates)
+        levels = setup.levels(child_ids)
         now = timezone.now()
-        new_attendances: list[Attendance] = []
+        rows: list[tuple] = []
         verified_ids: list[int] = []
-        in_error: list[Day] = []
+        in_error: list[tuple] = []
         for day_id, child_id, day in chunk:
             if day_id not in locked:
                 continue
             key = (child_id, day)
-            choices = {int(k): v for k, v in (locked[day_id] or {}).items()}
+            level = levels.get(child_id) or None
             result = verification.verify_day(
-                levels.get(child_id) or None,
+                level,
                 events.get(key, ()),
                 setup.scan_activities_open(day),
-                choices=choices,
+                choices=_choices(locked[day_id]),
                 place_names=setup.place_names,
+                chains_by_place=setup.chains(day, level),
             )
-            status = DayStatus(result.status.value)
-            made_from = len(new_attendances)
-            for found in result.attendances:
-                new_attendances.append(
-                    Attendance(
-                        organisation=org,
-                        day_id=day_id,
-                        child_id=child_id,
-                        date=day,
-                        activity_id=found.activity_id,
-                        place_id=found.place_id,
-                        start=found.start,
-                        end=found.end,
-                        minutes=found.minutes,
-                        person_id=found.person_id,
-                        status=status,
-                        source=Source.PHONE,
-                        event_ids=list(found.event_ids),
-                    )
-                )
-            for registered in registrations.get(key, ()):
-                new_attendances.append(_registered(registered, setup, org, day_id, key, status))
+            status = result.status.value
+            pieces = [_scanned(found) for found in result.attendances]
+            pieces += [setup.registered(*registered) for registered in registrations.get(key, ())]
             if kept.get(day_id):
-                new_attendances[made_from:] = [
-                    a for a in new_attendances[made_from:] if not _overlaps(a, kept[day_id])
-                ]
+                pieces = [piece for piece in pieces if not _overlaps(piece, kept[day_id])]
+            rows += [(setup.org_id, day_id, child_id, day, *piece, status) for piece in pieces]
             counts.days += 1
             if status == DayStatus.VERIFIED:
                 verified_ids.append(day_id)
                 counts.verified += 1
             else:
                 counts.errors += 1
-                in_error.append(
-                    Day(
-                        pk=day_id,
-                        status=status,
-                        errors=[error.to_dict() for error in result.errors],
-                        swaps=[list(s) for s in result.swaps],
-                        verified_at=now,
-                    )
-                )
-        Attendance.objects.bulk_create(new_attendances, batch_size=2000)
-        counts.attendances += len(new_attendances)
-        Day.objects.filter(pk__in=verified_ids).update(
-            status=DayStatus.VERIFIED, errors=[], swaps=[], verified_at=now
-        )
-        Day.objects.bulk_update(in_error, ["status", "errors", "swaps", "verified_at"], 500)
+                errors = [error.to_dict() for error in result.errors]
+                in_error.append((status, errors, [list(s) for s in result.swaps], now, day_id))
+        insert_rows(Attendance, ATTENDANCE_FIELDS, rows)
+        counts.attendances += len(rows)
+        if verified_ids:
+            Day.objects.filter(AnyOf(F("pk"), verified_ids), date__in=dates).update(
+                status=DayStatus.VERIFIED, errors=[], swaps=[], verified_at=now
+            )
+        update_rows(Day, ("status", "errors", "swaps", "verified_at"), in_error)
 
 
-def _clear_attendances(day_ids) -> dict[int, list[tuple[int, time, time]]]:
+def _choices(text: str | None) -> dict[int, int]:
+    """Return a day's choices (interval key → activity id) from their JSON text."""
+    if not text or text == "{}":
+        return {}
+    return {int(key): value for key, value in json.loads(text).items()}
+
+
+#: The attendance fields :func:`_verify_chunk` writes, in the order of its rows: the day's
+#: organisation, day, child and date, a piece (see :func:`_scanned`), then the status.
+ATTENDANCE_FIELDS = (
+    "organisation",
+    "day",
+    "child",
+    "date",
+    "activity",
+    "place",
+    "start",
+    "end",
+    "minutes",
+    "person",
+    "absent",
+    "source",
+    "event_ids",
+    "status",
+)
+
+
+def _scanned(found: verification.Attendance) -> tuple:
+    """Return the piece of an attendance row that the engine found from scans."""
+    return (
+        found.activity_id,
+        found.place_id,
+        found.start,
+        found.end,
+        found.minutes,
+        found.person_id,
+        False,
+        Source.PHONE.value,
+        JsonText("[" + ", ".join(map(str, found.event_ids)) + "]"),
+    )
+
+
+def _clear_attendances(day_ids, dates) -> dict[int, list[tuple[int, time, time]]]:
     """Delete the days' attendances that no invoice holds; return the others by day.
 
     An attendance on an invoice — posted, or a draft of a run — stays as it was billed, and
     the rebuilt attendances of its activity that overlap it are dropped, so a stretch of a day
     is never billed twice. Links to credited invoices are history the credit note keeps: they
-    go with their attendance.
+    go with their attendance. Days verified for the first time cost one query.
     """
     from regie.billing.models import BilledAttendance  # billing builds on attendance
 
     on_invoice = BilledAttendance.objects.filter(attendance=OuterRef("pk"), released=False)
-    attendances = Attendance.objects.filter(day_id__in=day_ids)
-    held = Q(status=DayStatus.BILLED) | Exists(on_invoice)
+    held = ExpressionWrapper(
+        Q(status=DayStatus.BILLED) | Exists(on_invoice), output_field=BooleanField()
+    )
+    rows = (
+        Attendance.objects.filter(AnyOf(F("day_id"), day_ids), date__in=dates)
+        .annotate(held=held)
+        .order_by()
+        .values_list("pk", "day_id", "activity_id", "start", "end", "held")
+    )
     kept: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
-    rows = attendances.filter(held).values_list("day_id", "activity_id", "start", "end")
-    for day_id, activity_id, start, end in rows:
-        kept[day_id].append((activity_id, start, end))
-    stale = attendances.exclude(held)
-    BilledAttendance.objects.filter(attendance__in=stale, released=True).delete()
-    stale.delete()
+    stale = []
+    for pk, day_id, activity_id, start, end, is_held in rows:
+        if is_held:
+            kept[day_id].append((activity_id, start, end))
+        else:
+            stale.append(pk)
+    if stale:
+        BilledAttendance.objects.filter(AnyOf(F("attendance_id"), stale), released=True).delete()
+        Attendance.objects.filter(AnyOf(F("pk"), stale)).delete()
     return kept
 
 
-def _overlaps(attendance: Attendance, kept: list[tuple[int, time, time]]) -> bool:
+def _overlaps(piece: tuple, kept: list[tuple[int, time, time]]) -> bool:
+    activity, start, end = piece[0], piece[2], piece[3]
     return any(
-        attendance.activity_id == activity_id and attendance.start < end and start < attendance.end
-        for activity_id, start, end in kept
+        activity == activity_id and start < kept_end and kept_start < end
+        for activity_id, kept_start, kept_end in kept
     )
 
 
+_DIRECTIONS = {direction.value: direction for direction in verification.Direction}
+_SOURCES = {source.value: source for source in verification.Source}
+
+
 def _events_by_day(
-    child_ids: set[int], first: date, last: date
+    child_ids: set[int], dates: Sequence[date]
 ) -> dict[tuple[int, date], list[verification.ScanEvent]]:
-    rows = ScanEvent.objects.filter(
-        child_id__in=child_ids, date__range=(first, last), active=True
-    ).values_list("pk", "child_id", "place_id", "date", "time", "direction", "source", "person_id")
+    events = ScanEvent.objects.filter(AnyOf(F("child_id"), child_ids), date__in=dates, active=True)
+    rows = events.order_by().values_list(
+        "pk", "child_id", "place_id", "date", "time", "direction", "source", "person_id"
+    )
     found: dict[tuple[int, date], list[verification.ScanEvent]] = defaultdict(list)
+    combine, event = datetime.combine, verification.ScanEvent
     for pk, child_id, place_id, day, moment, direction, source, person_id in rows:
         found[(child_id, day)].append(
-            verification.ScanEvent(
-                id=pk,
-                child_id=child_id,
-                place_id=place_id,
-                at=datetime.combine(day, moment),
-                direction=verification.Direction(direction),
-                source=verification.Source(source),
-                person_id=person_id,
+            event(
+                pk,
+                child_id,
+                place_id,
+                combine(day, moment),
+                _DIRECTIONS[direction],
+                True,
+                _SOURCES[source],
+                person_id,
             )
         )
     return found
 
 
 def _registrations_by_day(
-    child_ids: set[int], first: date, last: date
+    child_ids: set[int], dates: Sequence[date]
 ) -> dict[tuple[int, date], list[tuple]]:
-    rows = RegistrationDate.objects.filter(
-        child_id__in=child_ids, date__range=(first, last)
-    ).values_list(
-        "child_id", "date", "absent", "registration__activity_id", "registration__person_id"
+    rows = (
+        RegistrationDate.objects.filter(AnyOf(F("child_id"), child_ids), date__in=dates)
+        .order_by()
+        .values_list(
+            "child_id", "date", "registration__activity_id", "absent", "registration__person_id"
+        )
     )
     found: dict[tuple[int, date], list[tuple]] = defaultdict(list)
-    for child_id, day, absent, activity_id, person_id in rows:
+    for child_id, day, activity_id, absent, person_id in rows:
         found[(child_id, day)].append((activity_id, absent, person_id))
     return found
-
-
-def _registered(
-    registered: tuple, setup: _Setup, org, day_id: int, key: tuple[int, date], status: DayStatus
-) -> Attendance:
-    activity_id, absent, person_id = registered
-    activity = setup.by_id[activity_id]
-    return Attendance(
-        organisation=org,
-        day_id=day_id,
-        child_id=key[0],
-        date=key[1],
-        activity_id=activity_id,
-        place_id=activity.place_id,
-        start=activity.start,
-        end=activity.end,
-        minutes=minute_of(activity.end) - minute_of(activity.start),
-        person_id=person_id,
-        absent=absent,
-        status=status,
-        source=Source.REGISTRATION,
-    )

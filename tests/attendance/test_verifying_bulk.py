@@ -1,0 +1,142 @@
+"""Specification of the bulk machinery of day verification: array filters, raw row writes and
+chunks verified side by side in threads (PostgreSQL), which must change nothing of the outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from tests import factories as f
+from tests.conftest import make_organisation
+
+from regie.attendance import verifying
+from regie.attendance.bulk import AnyOf, JsonText, insert_rows, update_rows
+from regie.attendance.models import Attendance, Day, DayStatus, ScanEvent
+from regie.attendance.verifying import days_verify
+from regie.core.tenancy import scope
+
+DAYS = (dt.date(2025, 10, 1), dt.date(2025, 10, 2))
+
+
+def _scans(children, place, moments):
+    """Store scans: ``moments`` maps a child's index to (day, "HH:MM", direction) triples."""
+    ScanEvent.objects.bulk_create(
+        ScanEvent(
+            organisation=place.organisation,
+            child=children[index],
+            place=place,
+            date=day,
+            time=dt.time.fromisoformat(hhmm),
+            direction=direction,
+            client_event_id=uuid.uuid4(),
+        )
+        for index, triples in moments.items()
+        for day, hhmm, direction in triples
+    )
+
+
+def _month(children_count=7):
+    """Evening care, children scanned on two days (one day with a duplicate); return the days."""
+    evening = f.activity("Accueil du soir", "16:00", "18:00")
+    children = [f.child(f"Enfant{n}", "Bulk") for n in range(children_count)]
+    moments = {n: [(day, f"16:{10 + n:02d}", "exit") for day in DAYS] for n in range(len(children))}
+    moments[0].append((DAYS[0], "16:10", "exit"))  # a double scan: that day is in error
+    _scans(children, evening.place, moments)
+    for child in children:
+        for day in DAYS:
+            Day.objects.create(child=child, date=day)
+    return list(Day.objects.order_by("pk").values_list("pk", "child_id", "date"))
+
+
+def _outcome():
+    days = sorted(Day.objects.values_list("child__first_name", "date", "status"))
+    attendances = sorted(
+        Attendance.objects.values_list("child__first_name", "date", "start", "end", "minutes")
+    )
+    return days, attendances
+
+
+def test_any_of_filters_like_in_and_an_empty_list_matches_nothing(in_a):
+    """``AnyOf(F("pk"), ids)`` selects what ``pk__in=ids`` selects; no id selects no row."""
+    children = [f.child(f"Enfant{n}", "Filtre") for n in range(4)]
+    wanted = [children[1].pk, children[3].pk, children[3].pk]
+    chosen = type(children[0]).objects.filter(AnyOf(F("pk"), wanted))
+    assert sorted(chosen.values_list("pk", flat=True)) == [children[1].pk, children[3].pk]
+    assert not type(children[0]).objects.filter(AnyOf(F("pk"), [])).exists()
+
+
+def test_rows_written_in_bulk_read_back_like_the_orm_writes_them(in_a):
+    """Dates, times, JSON (as values or as text) and booleans survive ``COPY``/executemany."""
+    evening = f.activity("Accueil du soir", "16:00", "18:00")
+    child = f.child()
+    day = Day.objects.create(child=child, date=DAYS[0])
+    fields = ("organisation", "day", "child", "date", "activity", "place", "start", "end")
+    fields += ("minutes", "absent", "source", "event_ids", "status")
+    base = (in_a.pk, day.pk, child.pk, DAYS[0], evening.pk, evening.place_id)
+    insert_rows(
+        Attendance,
+        fields,
+        [
+            (*base, dt.time(16), dt.time(16, 4), 4, False, "phone", [7, 8], "verified"),
+            (*base, dt.time(17), dt.time(18), 60, True, "phone", JsonText("[9]"), "error"),
+        ],
+    )
+    stored = list(
+        Attendance.objects.order_by("start").values_list(
+            "date", "start", "end", "minutes", "absent", "event_ids", "status"
+        )
+    )
+    assert stored == [
+        (DAYS[0], dt.time(16), dt.time(16, 4), 4, False, [7, 8], "verified"),
+        (DAYS[0], dt.time(17), dt.time(18), 60, True, [9], "error"),
+    ]
+    moment = dt.datetime(2025, 10, 1, 18, 30, tzinfo=dt.UTC)
+    errors = [{"code": "verification.no_activity", "params": {"time": "18:30"}}]
+    update_rows(Day, ("status", "errors", "verified_at"), [("error", errors, moment, day.pk)])
+    day.refresh_from_db()
+    assert (day.status, day.errors, day.verified_at) == ("error", errors, moment)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads need PostgreSQL")
+def test_chunks_verified_in_threads_give_what_one_thread_gives(transactional_db, monkeypatch):
+    """Small chunks on two threads verify the days exactly as one thread does."""
+    org = make_organisation("Commune des fils")
+    progress: list[int] = []
+    with scope(org):
+        days = _month()
+        monkeypatch.setattr(verifying, "CHUNK", 3)
+        counts = days_verify(days, progress=progress.append)
+        in_threads = _outcome()
+        days_verify(days, reset_only=True)
+        monkeypatch.setattr(verifying, "WORKERS", 1)
+        days_verify(days)
+        assert _outcome() == in_threads
+    assert (counts.days, counts.verified, counts.errors) == (14, 13, 1)
+    assert counts.attendances == 13 and sum(progress) == 14 and len(progress) == 5
+    assert [status for _, _, status in in_threads[0]].count(DayStatus.ERROR) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="threads need PostgreSQL")
+def test_an_error_in_a_thread_is_raised_once_the_threads_stopped(transactional_db, monkeypatch):
+    """A chunk that fails stops the verification with its error; nothing hangs."""
+    org = make_organisation("Commune en panne")
+    verify_chunk = verifying._verify_chunk
+
+    def failing(chunk, *args):
+        if any(day == DAYS[1] for _, _, day in chunk):
+            raise RuntimeError("disk full")
+        verify_chunk(chunk, *args)
+
+    with scope(org):
+        days = _month()
+        monkeypatch.setattr(verifying, "CHUNK", 2)
+        monkeypatch.setattr(verifying, "_verify_chunk", failing)
+        with pytest.raises(RuntimeError, match="disk full"):
+            days_verify(days)
+        assert Day.objects.filter(date=DAYS[1], status=DayStatus.NOT_PROCESSED).count() == 7
