@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bench import documents, payments, scan_api
+from bench.attendance import verify_month_measure, verify_month_prepare
 
 LARGE_COMMUNE_CHILDREN = 18_000
 
@@ -69,6 +70,10 @@ def registry_search_measure(org) -> int:
 OPERATIONS = {
     "registry: load large commune (children)": (registry_load_prepare, registry_load_measure),
     "registry: children list pages": (registry_search_prepare, registry_search_measure),
+    "attendance: verify a month of the large commune (days)": (
+        verify_month_prepare,
+        verify_month_measure,
+    ),
     "scans: API ingest, batches of 500 (scans)": (scan_api.prepare, scan_api.measure),
     "documents: invoice PDFs with QR codes, ZIP (invoices)": (documents.prepare, documents.measure),
     "payments: import a CODA file of 10,000 movements (movements)": (
