@@ -6,6 +6,7 @@ import datetime as dt
 
 from bench import documents, payments, scan_api
 from bench.attendance import verify_month_measure, verify_month_prepare
+from bench.billing import bill_month_measure, bill_month_prepare
 
 LARGE_COMMUNE_CHILDREN = 18_000
 
@@ -79,5 +80,9 @@ OPERATIONS = {
     "payments: import a CODA file of 10,000 movements (movements)": (
         payments.prepare,
         payments.measure,
+    ),
+    "billing: run of the large commune, preview to posted (invoices)": (
+        bill_month_prepare,
+        bill_month_measure,
     ),
 }

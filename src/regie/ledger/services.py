@@ -2,7 +2,8 @@
 
 :func:`entries_post` writes drafts from :mod:`regie.ledger.rules` in bulk: it locks the
 organisation's chain (a row of :class:`~regie.core.models.Sequence`), numbers the entries,
-chains their hashes and inserts entries and lines with two queries.
+chains their hashes and writes entries and lines as plain rows (``COPY`` on PostgreSQL,
+:mod:`regie.core.rows`): a billing run posts 13,000 entries and 65,000 lines at once.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from regie.activities.models import ActivityCategory
 from regie.core.models import Sequence as Counter
+from regie.core.rows import ids_reserve, rows_insert
 from regie.core.sequences import sequence_next
 from regie.core.tenancy import current_organisation
 from regie.ledger.models import Account, Entry, EntryLine
@@ -96,6 +99,7 @@ def entries_post(drafts: Sequence[EntryDraft]) -> list[Entry]:
     previous = last.hash if last else GENESIS
     chart = Chart()
     entries, lines_of = [], []
+    ids = ids_reserve(Entry, len(drafts))
     for offset, draft in enumerate(drafts):
         sequence = first + offset
         payloads = [
@@ -114,6 +118,7 @@ def entries_post(drafts: Sequence[EntryDraft]) -> list[Entry]:
         digest = entry_digest(previous, header, payloads)
         entries.append(
             Entry(
+                pk=ids[offset],
                 organisation=org,
                 journal=str(draft.journal),
                 sequence=sequence,
@@ -126,26 +131,36 @@ def entries_post(drafts: Sequence[EntryDraft]) -> list[Entry]:
         )
         lines_of.append(payloads)
         previous = digest
-    Entry.objects.bulk_create(entries, batch_size=1000)
-    EntryLine.objects.bulk_create(
-        [
-            EntryLine(
-                organisation=org,
-                entry_id=entry.pk,
-                account_id=p["account"],
-                debit=p["debit"],
-                credit=p["credit"],
-                person_id=p["person"],
-                category_id=p["category"],
-                date=entry.date,
-                label=p["label"],
-            )
+    _insert(entries, lines_of)
+    return entries
+
+
+def _insert(entries: list[Entry], lines_of: list[list[dict]]) -> None:
+    """Insert the entries and their lines as rows (tens of thousands for a billing run)."""
+    now = timezone.now()
+    for entry in entries:
+        entry.created_at, entry._state.adding = now, False
+    rows_insert(
+        Entry,
+        ("id", "organisation", "journal", "sequence", "date", "label", "document")
+        + ("previous_hash", "hash", "created_at"),
+        (
+            (e.pk, e.organisation_id, e.journal, e.sequence, e.date, e.label, e.document)
+            + (e.previous_hash, e.hash, now)
+            for e in entries
+        ),
+    )
+    rows_insert(
+        EntryLine,
+        ("organisation", "entry", "account", "debit", "credit", "person", "category", "date")
+        + ("label",),
+        (
+            (entry.organisation_id, entry.pk, p["account"], p["debit"], p["credit"])
+            + (p["person"], p["category"], entry.date, p["label"])
             for entry, payloads in zip(entries, lines_of, strict=True)
             for p in payloads
-        ],
-        batch_size=2000,
+        ),
     )
-    return entries
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,142 @@
+"""Write many rows at once without building a model instance per row.
+
+``bulk_create`` and ``bulk_update`` build a model instance per row and prepare every value
+through its field, and ``bulk_update`` writes one ``CASE WHEN`` per column: for a billing run
+of a large commune (13,000 invoices, 330,000 lines and billed attendances, 65,000 ledger lines)
+that preparation cost several times the database's own work. These helpers take plain tuples:
+
+- :func:`ids_reserve` hands out primary keys first, so that rows pointing to new rows can be
+  built before anything is written;
+- :func:`rows_insert` writes tuples with ``COPY`` on PostgreSQL and ``executemany`` elsewhere;
+- :func:`rows_update` sets some columns of rows known by their primary key;
+- :func:`statistics_refresh` tells PostgreSQL's planner about them.
+
+They bypass the organisation scope, ``save()`` and the querysets' guards: callers put
+``organisation_id`` in the rows themselves, and write only rows of the active organisation
+they have just read or created, inside their transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection, models
+
+CHUNK = 5000
+
+
+def ids_reserve(model: type[models.Model], count: int) -> list[int]:
+    """Return ``count`` new primary keys of ``model``'s table, insert them before committing.
+
+    PostgreSQL draws them from the table's sequence. SQLite has a single writer: inside the
+    caller's transaction nobody else inserts, and the keys follow the largest one ever used
+    (``sqlite_sequence`` remembers deleted rows' keys), as ``AUTOINCREMENT`` would give them.
+    Insert the rows before any other insert into the same table on SQLite.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(
+            f"SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608
+            f"COALESCE((SELECT MAX({connection.ops.quote_name(column)}) FROM {quoted}), 0))",
+            [table],
+        )
+        last = cursor.fetchone()[0]
+    return list(range(last + 1, last + 1 + count))
+
+
+def rows_insert(model: type[models.Model], names: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert ``rows``, the values of the fields ``names`` in that order; return how many."""
+    table, columns, adapt = _columns(model, names)
+    written = 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The cursor's copy() is psycopg's own: map its errors to Django's (IntegrityError).
+            copying = cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN")
+            with connection.wrap_database_errors, copying as copy:
+                for row in rows:
+                    copy.write_row(adapt(row))
+                    written += 1
+            return written
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        for chunk in _chunks(map(adapt, rows)):
+            cursor.executemany(sql, chunk)
+            written += len(chunk)
+    return written
+
+
+def rows_update(model: type[models.Model], names: Sequence[str], rows: Iterable[tuple]) -> None:
+    """Set the fields ``names`` of each row whose primary key is the row's last value."""
+    table, columns, adapt = _columns(model, [*names, model._meta.pk.name])
+    assignments = ", ".join(f"{column} = %s" for column in columns[:-1])
+    sql = f"UPDATE {table} SET {assignments} WHERE {columns[-1]} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        for chunk in _chunks(map(adapt, rows)):
+            cursor.executemany(sql, chunk)
+
+
+def statistics_refresh(*models: type[models.Model]) -> None:
+    """Let PostgreSQL's planner see the rows just written (``ANALYZE``; elsewhere nothing).
+
+    Autovacuum refreshes a table's statistics a while after many rows changed; a query on
+    those rows before then is planned as if the table were still small, with nested loops
+    over hundreds of thousands of rows. Sampling a table takes a fraction of a second.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
+
+
+def _chunks(rows: Iterable[tuple]) -> Iterable[list[tuple]]:
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _columns(model, names) -> tuple[str, list[str], Callable[[tuple], tuple]]:
+    """Return the quoted table and columns, and a function adapting a row's values."""
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    adapters = [(i, adapter) for i, f in enumerate(fields) if (adapter := _adapter(f))]
+
+    def adapt(row: tuple) -> tuple:
+        if not adapters:
+            return row
+        values = list(row)
+        for index, adapter in adapters:
+            values[index] = adapter(values[index])
+        return tuple(values)
+
+    return quote(model._meta.db_table), [quote(f.column) for f in fields], adapt
+
+
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
+    """Return the backend's adapter of a field's values, when plain values need one."""
+    ops = connection.ops
+    if connection.vendor == "postgresql":  # psycopg adapts dates, times and datetimes itself
+        return None
+    if isinstance(field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, models.DateField):
+        return ops.adapt_datefield_value
+    if isinstance(field, models.TimeField):
+        return ops.adapt_timefield_value
+    return None
