@@ -51,7 +51,12 @@ from regie.payments.services import (
     payment_draft,
     persons_lock,
 )
-from regie.payments.statement_check import FORMATS, check_data
+from regie.payments.statement_check import (
+    FORMATS,
+    StatementFigures,
+    check_data,
+    detect_format,
+)
 from regie.people.models import Person
 
 Progress = Callable[[int], None]
@@ -91,21 +96,32 @@ def statements_import(
     *, data: bytes, name: str, user=None, progress: Progress | None = None
 ) -> ImportResult:
     """Import a CODA or camt.053 file and match its new movements."""
-    checked = check_data(data, name)
-    if checked.errors:
-        raise checked.errors[0]
+    kind, parsed = _read(data, name)
     digest = hashlib.sha256(data).hexdigest()
     if done := _imported(digest):
         return done
-    parsed = FORMATS[checked.format](data)[0]
     try:
         with transaction.atomic():
-            return _import(parsed, checked.format, digest, name, user, progress)
+            return _import(parsed, kind, digest, name, user, progress)
     except IntegrityError:  # only if a writer bypassed the lock; the database still refused
         raise DomainError(
             "statements.concurrent_import",
             gettext_noop("This file is being imported by someone else; look at the result."),
         ) from None
+
+
+def _read(data: bytes, name: str):
+    """Return the format and statements of a file, or raise why the file check refuses it.
+
+    The file is parsed once; only a refused file is checked again, for the check's reason.
+    """
+    kind = detect_format(data)
+    parsed, errors = FORMATS[kind](data)
+    if errors or parsed is None or not parsed.statements:
+        raise check_data(data, name).errors[0]
+    for statement in parsed.statements:
+        StatementFigures.of(statement)  # refuses a fraction of a cent, as the check does
+    return kind, parsed
 
 
 def _imported(digest: str) -> ImportResult | None:
