@@ -2,9 +2,11 @@
 
 import datetime as dt
 
+import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Max, Min
+from stdnum.be import ogm_vcs
 
 from regie.activities.coverage import coverage_gaps
 from regie.activities.models import Activity, Place, Price
@@ -12,11 +14,25 @@ from regie.activities.pricing import NONE_CATEGORY, applicable_price, overlappin
 from regie.activities.selectors import coverage_check
 from regie.attendance.models import Attendance, Day, DayStatus, ScanEvent
 from regie.attendance.windows import check_compatibility, open_dates
+from regie.billing.models import BillingRun, Invoice, RunStatus
+from regie.billing.selectors import with_balance
 from regie.core.models import Organisation, User
 from regie.core.tenancy import scope
 from regie.demo.activities import POSITIONS
 from regie.demo.commune import DEMO_NAME, build_demo
+from regie.demo.payments import bank_file_path
+from regie.ledger.services import chain_verify
+from regie.payments.imports import statements_import
+from regie.payments.models import Payment, StatementFile
+from regie.payments.parsers import coda
 from regie.people.models import Child, ChildPerson, Person, TariffCategory
+
+
+@pytest.fixture(autouse=True)
+def demo_var_dir(settings, tmp_path):
+    """The demo writes its bank file under VAR_DIR: a temporary one here."""
+    settings.VAR_DIR = tmp_path
+    return tmp_path
 
 
 def test_demo_builds_a_commune_with_families_and_is_idempotent(db, capsys):
@@ -171,3 +187,87 @@ def test_demo_scans_are_deterministic(db):
     first = scans(5)
     assert first and scans(5) == first
     assert scans(6) != first
+
+
+# -- Billing and payments --------------------------------------------------------------------
+
+
+def test_demo_posts_last_month_after_a_run_in_error_and_drafts_this_month(db):
+    """Given the demo, last month's first run stopped on parents not attestable; once they
+    were ticked, the month was billed and posted with gapless numbers and valid structured
+    communications; this month's run holds draft invoices, unnumbered."""
+    commune, stats = _demo_in_scope()
+    with scope(commune):
+        runs = list(BillingRun.objects.order_by("pk"))
+        assert [(r.status, r.date_from, r.date_to) for r in runs] == [
+            (RunStatus.ERROR, dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+            (RunStatus.POSTED, dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
+            (RunStatus.DRAFT, dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
+        ]
+        error, posted, draft = runs
+        assert {p["code"] for p in error.problems} == {"billing.no_attestable"}
+        assert stats.billing.attestable_fixed >= len(error.problems)
+        assert {c.code for c in posted.categories.all()} == {"accueil", "repas"}
+        invoices = posted.invoices.order_by("number")
+        numbers = list(invoices.values_list("number", flat=True))
+        assert numbers == [f"FACT/2026/{n:05d}" for n in range(1, len(numbers) + 1)]
+        assert len(numbers) == stats.billing.posted > 10
+        assert all(ogm_vcs.is_valid(c) for c in invoices.values_list("communication", flat=True))
+        assert (posted.invoice_date, posted.due_date) == (
+            dt.date(2026, 11, 1),
+            dt.date(2026, 12, 1),
+        )
+        assert Attendance.objects.filter(status=DayStatus.BILLED, date__month=10).exists()
+        assert not Attendance.objects.filter(status=DayStatus.BILLED, date__month=11).exists()
+        assert set(draft.invoices.values_list("number", "posted_at")) == {("", None)}
+        assert draft.invoices.count() == stats.billing.drafts > 10
+        assert chain_verify() is None
+
+
+def test_demo_bank_file_pays_most_of_last_months_invoices_by_their_communication(db):
+    """Given the demo, an early statement is imported and the next one waits in VAR_DIR/demo:
+    it pays most of the other invoices by their structured communication (some in part, some
+    too much), names three communications nobody issued and has two free-text transfers;
+    importing it accepts the payments and rejects those five; a second import adds nothing."""
+    commune, stats = _demo_in_scope()
+    payments = stats.payments
+    assert payments.path == bank_file_path() and payments.path.parent.name == "demo"
+    movements = coda.parse(payments.path.read_bytes()).movements
+    references = [m.structured_reference for m in movements]
+    with scope(commune):
+        assert Payment.objects.count() == payments.early_paid > 0
+        issued = set(
+            Invoice.objects.exclude(communication="").values_list("communication", flat=True)
+        )
+        paying = [r for r in references if r in issued]
+        assert sorted(paying) == sorted(payments.pays)
+        assert len(paying) > 0.6 * stats.billing.posted
+        assert len([r for r in references if r and r not in issued]) == 3
+        assert references.count("") == 2
+        assert payments.by_kind["partial"] > 0 and payments.by_kind["excess"] > 0
+        result = statements_import(data=payments.path.read_bytes(), name=payments.path.name)
+        assert (result.accepted, result.rejected, result.gaps) == (len(paying), 5, [])
+        paid = with_balance(Invoice.objects.filter(communication__in=paying))
+        assert paid.filter(open_cents=0).count() >= payments.by_kind["exact"]
+        again = statements_import(data=payments.path.read_bytes(), name="again.cod")
+        assert again.already_imported
+
+
+def test_demo_command_prints_the_bank_file_and_stays_idempotent(db, capsys, demo_var_dir):
+    """`regie demo` ends with the path of the bank file; run again it adds no run, invoice or
+    statement, and still points at the file; a reset with the same seed writes the same file."""
+    call_command("demo", "--children", "40")
+    path = demo_var_dir / "demo" / "coda-val-de-mehaigne.cod"
+    assert f"Bank file ready to import: {path}" in capsys.readouterr().out
+    org = Organisation.objects.get(name=DEMO_NAME)
+
+    def counts():
+        with scope(org):
+            return [m.objects.count() for m in (BillingRun, Invoice, StatementFile, Payment)]
+
+    first, content = counts(), path.read_bytes()
+    call_command("demo", "--children", "40")
+    assert f"Bank file ready to import: {path}" in capsys.readouterr().out
+    assert counts() == first and first[1] > 0
+    call_command("demo", "--reset", "--children", "40")
+    assert path.read_bytes() == content

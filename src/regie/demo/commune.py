@@ -9,8 +9,11 @@ from django.db import transaction
 from schwifty import IBAN
 
 from regie.core.models import Language, Membership, Organisation, OrganisationKind, Role, User
+from regie.core.money import format_cents
 from regie.core.tenancy import scope
+from regie.demo.billing import BillingStats, build_billing
 from regie.demo.identifiers import belgian_iban, enterprise_number
+from regie.demo.payments import PaymentStats, build_payments
 from regie.demo.registry import RegistryStats, build_registry
 from regie.demo.scans import ScanStats, build_attendance
 
@@ -27,9 +30,12 @@ DEMO_USERS = (
 
 @dataclass
 class DemoStats(RegistryStats):
-    """The registry's figures and the attendance's (scans, meals, days verified)."""
+    """The registry's figures, the attendance's (scans, meals, days verified), the billing's
+    and the bank's."""
 
     attendance: ScanStats | None = None
+    billing: BillingStats | None = None
+    payments: PaymentStats | None = None
 
 
 def demo_organisation() -> Organisation | None:
@@ -41,7 +47,9 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
     """Create the demo commune, a second organisation (its CPAS) and one user per role.
 
     The commune also gets its childcare (places, activities, prices) and the scans and meals of
-    last month and this month up to yesterday, verified.
+    last month and this month up to yesterday, verified; last month billed and posted, this
+    month's invoices in draft; an early bank statement imported and the next one written to
+    ``var/demo/``, ready to import.
     """
     today = today or dt.date.today()
     iban = belgian_iban(1234567, "091")
@@ -70,7 +78,7 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
     )
     cpas.full_clean()
     cpas.save()
-    staff_id = None
+    staff_id = finance = None
     for username, role, first, last in DEMO_USERS:
         user = User.objects.create_user(
             username, password=DEMO_PASSWORD, first_name=first, last_name=last
@@ -78,12 +86,16 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
         Membership.objects.create(user=user, organisation=commune, role=role)
         if role == Role.STAFF:
             staff_id = user.pk
+        if role == Role.FINANCE:
+            finance = user
         if role == Role.ADMINISTRATOR:
             Membership.objects.create(user=user, organisation=cpas, role=role)
     with scope(commune):
         registry = build_registry(commune, children=children, seed=seed, today=today)
         _, attendance = build_attendance(commune, seed=seed, today=today, staff_id=staff_id)
-    stats = DemoStats(**asdict(registry), attendance=attendance)
+        billing = build_billing(today=today, user=finance)
+        payments = build_payments(commune, seed=seed, today=today, user=finance)
+    stats = DemoStats(**asdict(registry), attendance=attendance, billing=billing, payments=payments)
     with scope(cpas):
         build_registry(cpas, children=max(10, children // 20), seed=seed + 1, today=today)
     return commune, stats
@@ -100,5 +112,19 @@ def describe(stats: RegistryStats) -> str:
             f"; {scans.events} scans and {scans.registered} meal registrations "
             f"({scans.absences} absent) since the start of last month, {scans.days} days "
             f"verified, {scans.errors} in error"
+        )
+    billing = getattr(stats, "billing", None)
+    if billing is not None and billing.posted_run is not None:
+        text += (
+            f"; last month billed: {billing.posted} invoices posted "
+            f"({format_cents(billing.posted_cents)}) after a first run in error "
+            f"({billing.attestable_fixed} attestable parents ticked since), this month: "
+            f"{billing.drafts} draft invoices"
+        )
+    payments = getattr(stats, "payments", None)
+    if payments is not None and payments.movements:
+        text += (
+            f"; {payments.early_paid} invoices paid by an imported bank statement, "
+            f"{payments.movements} movements in the bank file ready to import"
         )
     return text

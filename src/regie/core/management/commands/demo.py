@@ -6,6 +6,7 @@ from django.db.models import ProtectedError, RestrictedError
 
 from regie.core.models import Membership, Organisation, User
 from regie.demo import commune
+from regie.demo.payments import bank_file_path
 
 
 class Command(BaseCommand):
@@ -34,6 +35,8 @@ class Command(BaseCommand):
                 f"“{commune.DEMO_PASSWORD}” (also: coordination, finances, accueil, audit)."
             )
         )
+        if (bank_file := bank_file_path()).exists():
+            self.stdout.write(f"Bank file ready to import: {bank_file}")
 
     @transaction.atomic
     def _delete_demo(self):
