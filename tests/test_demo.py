@@ -271,3 +271,18 @@ def test_demo_command_prints_the_bank_file_and_stays_idempotent(db, capsys, demo
     assert counts() == first and first[1] > 0
     call_command("demo", "--reset", "--children", "40")
     assert path.read_bytes() == content
+
+
+def test_demo_has_invoice_documents_in_french_dutch_and_german(db):
+    """Given the demo, last month's invoices exist as PDFs (one ZIP) for parents speaking
+    French, Dutch and German, with the e-mail templates of the three languages."""
+    from regie.documents.models import DocumentBatch, EmailTemplate
+
+    commune, stats = _demo_in_scope()
+    languages = stats.billing.documents["languages"]
+    assert {"fr", "nl", "de"} <= set(languages)
+    with scope(commune):
+        assert set(EmailTemplate.objects.values_list("language", flat=True)) == {"fr", "nl", "de"}
+        zipped = DocumentBatch.objects.get(format="zip")
+        assert zipped.status == "done"
+        assert zipped.produced == zipped.expected == sum(languages.values())

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from regie.activities.models import ActivityCategory
 from regie.billing.models import BillingRun, Invoice, RunStatus
@@ -40,6 +40,7 @@ class BillingStats:
     posted_cents: int = 0
     drafts: int = 0
     attestable_fixed: int = 0
+    documents: dict = field(default_factory=dict)  # batches and invoices per language
 
 
 def next_month_start(day: dt.date) -> dt.date:

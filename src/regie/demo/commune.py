@@ -94,6 +94,11 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
         registry = build_registry(commune, children=children, seed=seed, today=today)
         _, attendance = build_attendance(commune, seed=seed, today=today, staff_id=staff_id)
         billing = build_billing(today=today, user=finance)
+        if billing.posted_run is not None:
+            from regie.documents.demo import documents_for_demo
+
+            # The posted run's PDFs (fr, nl, de), its ZIP, the post PDF and e-mail templates.
+            billing.documents = documents_for_demo(billing.posted_run)
         payments = build_payments(commune, seed=seed, today=today, user=finance)
     stats = DemoStats(**asdict(registry), attendance=attendance, billing=billing, payments=payments)
     with scope(cpas):
@@ -121,6 +126,11 @@ def describe(stats: RegistryStats) -> str:
             f"({billing.attestable_fixed} attestable parents ticked since), this month: "
             f"{billing.drafts} draft invoices"
         )
+        languages = billing.documents.get("languages", {})
+        if languages:
+            text += "; invoice PDFs by language: " + ", ".join(
+                f"{code} {count}" for code, count in sorted(languages.items())
+            )
     payments = getattr(stats, "payments", None)
     if payments is not None and payments.movements:
         text += (

@@ -96,6 +96,9 @@ def _family(rng, org, start, classes, categories, serial):
     surname = rng.choice(names.SURNAMES)
     shape = rng.random()
     language = rng.choices([Language.FR, Language.NL, Language.DE], [88, 9, 3])[0]
+    household = serial // 10  # even a small demo has Dutch- and German-speaking families
+    if household % 12 == 3:
+        language = Language.DE if household % 24 == 3 else Language.NL
     village = rng.choice(names.VILLAGES)
     street = f"{rng.choice(names.STREETS)} {rng.randint(1, 180)}"
     parents = []
