@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, time
 
 import pytest
+from django.utils import translation
 from stdnum.be import ogm_vcs
 from tests import factories as f
 
@@ -166,7 +167,8 @@ def test_write_off_is_spread_over_lines_and_can_be_reversed(family, evening):
 def test_open_invoices_keep_the_person_billable(family, evening):
     mum, lea, tom = family
     run_post(run_create(new_run(evening)))
-    assert billable_blockers(lea.links.get()) == ["open invoices FACT/2025/00001"]
+    with translation.override("en"):
+        assert billable_blockers(lea.links.get()) == ["open invoices FACT/2025/00001"]
 
 
 def test_unbilled_attendances_move_to_another_billable_person(family, evening):
