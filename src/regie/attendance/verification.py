@@ -156,7 +156,13 @@ def verify_day(
     attendances.sort(key=lambda a: (a.start, a.place_id, a.activity_id))
     if not errors:
         return DayResult(context.day, DayStatus.VERIFIED, tuple(attendances), ())
-    swaps = likely_swaps(child_level, active, activities, choices=choices) if suggest_swaps else []
+    swaps = (
+        likely_swaps(
+            child_level, active, activities, choices=choices, chains_by_place=chains_by_place
+        )
+        if suggest_swaps
+        else []
+    )
     return DayResult(context.day, DayStatus.ERROR, tuple(attendances), tuple(errors), tuple(swaps))
 
 
@@ -291,12 +297,13 @@ def likely_swaps(
     activities: Sequence[Activity],
     *,
     choices: Mapping[int, int] | None = None,
+    chains_by_place: Mapping[int, Sequence[Chain]] | None = None,
 ) -> list[tuple[int, ...]]:
     """Return the smallest sets of events whose swapped direction makes the day verify.
 
     Single events are tried first, then two events at the same place (an exit then an entry
     with nothing else: both were pressed the wrong way). Duplicates are no direction problem,
-    so a day with duplicates gets no suggestion.
+    so a day with duplicates gets no suggestion. ``chains_by_place`` as for :func:`verify_day`.
     """
     active = sorted((event for event in events if event.active), key=ScanEvent.sort_key)
     if not active or duplicate_groups(active):
@@ -308,7 +315,14 @@ def likely_swaps(
             replace(event, direction=event.direction.swapped()) if event.id in ids else event
             for event in active
         ]
-        result = verify_day(child_level, trial, activities, choices=choices, suggest_swaps=False)
+        result = verify_day(
+            child_level,
+            trial,
+            activities,
+            choices=choices,
+            suggest_swaps=False,
+            chains_by_place=chains_by_place,
+        )
         return result.status is DayStatus.VERIFIED
 
     for size in (1, 2):

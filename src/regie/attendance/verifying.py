@@ -6,14 +6,16 @@ writing its attendances with one bulk insert, in one transaction. Billed days ar
 
 What makes a month of a large commune fast (``docs/benchmarks.md`` has the figures):
 
-- chunks follow the date, and every query names the chunk's dates, so the indexes on
+- chunks follow the date, and every query names the chunk's dates (scans and registrations:
+  each date's range of children, :mod:`regie.attendance.day_inputs`), so the indexes on
   (organisation, date, ...) serve it even with stale statistics (right after a month of scans
   was loaded, or while the run itself adds attendances); no query carries a default ordering
   (the day's joins the children);
 - id lists go as one array (:class:`~regie.attendance.bulk.AnyOf`), attendances are written by
   ``COPY`` from plain tuples, and the engine gets each day's chains computed once per date and
   level;
-- on PostgreSQL, outside a caller's transaction, two threads verify chunks side by side.
+- on PostgreSQL, outside a caller's transaction, two threads verify chunks side by side, and
+  each chunk commits without waiting for the disk.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, time
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, TextField
@@ -33,6 +35,7 @@ from regie.activities.models import Activity as ActivityModel
 from regie.activities.models import Place
 from regie.attendance import verification
 from regie.attendance.bulk import AnyOf, JsonText, insert_rows, run_chunks, update_rows
+from regie.attendance.day_inputs import child_ranges, events_by_day, registrations_by_day
 from regie.attendance.models import (
     Attendance,
     Day,
@@ -211,6 +214,7 @@ def _verify_chunk(
     # are right after the scans of a month were loaded or while this run adds attendances.
     dates = sorted({d[2] for d in chunk})
     with transaction.atomic():
+        _commit_without_waiting()
         locked = dict(
             Day.objects.select_for_update(of=("self",))
             .filter(AnyOf(F("pk"), day_ids), date__in=dates)
@@ -226,8 +230,9 @@ def _verify_chunk(
             )
             counts.days += len(locked)
             return
-        events = _events_by_day(child_ids, dates)
-        registrations = _registrations_by_day(child_ids, dates)
+        pairs = child_ranges(chunk) & Q(AnyOf(F("child_id"), child_ids))
+        events = events_by_day(pairs)
+        registrations = registrations_by_day(pairs)
         levels = setup.levels(child_ids)
         now = timezone.now()
         rows: list[tuple] = []
@@ -267,6 +272,17 @@ def _verify_chunk(
                 status=DayStatus.VERIFIED, errors=[], swaps=[], verified_at=now
             )
         update_rows(Day, ("status", "errors", "swaps", "verified_at"), in_error)
+
+
+def _commit_without_waiting() -> None:
+    """Let PostgreSQL commit this chunk without waiting for the disk (asynchronous commit).
+
+    A crash may then lose the last chunks committed, never a part of one: their days stay as
+    they were before, and verifying again redoes them. Elsewhere nothing changes.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _choices(text: str | None) -> dict[int, int]:
@@ -350,48 +366,3 @@ def _overlaps(piece: tuple, kept: list[tuple[int, time, time]]) -> bool:
         activity == activity_id and start < kept_end and kept_start < end
         for activity_id, kept_start, kept_end in kept
     )
-
-
-_DIRECTIONS = {direction.value: direction for direction in verification.Direction}
-_SOURCES = {source.value: source for source in verification.Source}
-
-
-def _events_by_day(
-    child_ids: set[int], dates: Sequence[date]
-) -> dict[tuple[int, date], list[verification.ScanEvent]]:
-    events = ScanEvent.objects.filter(AnyOf(F("child_id"), child_ids), date__in=dates, active=True)
-    rows = events.order_by().values_list(
-        "pk", "child_id", "place_id", "date", "time", "direction", "source", "person_id"
-    )
-    found: dict[tuple[int, date], list[verification.ScanEvent]] = defaultdict(list)
-    combine, event = datetime.combine, verification.ScanEvent
-    for pk, child_id, place_id, day, moment, direction, source, person_id in rows:
-        found[(child_id, day)].append(
-            event(
-                pk,
-                child_id,
-                place_id,
-                combine(day, moment),
-                _DIRECTIONS[direction],
-                True,
-                _SOURCES[source],
-                person_id,
-            )
-        )
-    return found
-
-
-def _registrations_by_day(
-    child_ids: set[int], dates: Sequence[date]
-) -> dict[tuple[int, date], list[tuple]]:
-    rows = (
-        RegistrationDate.objects.filter(AnyOf(F("child_id"), child_ids), date__in=dates)
-        .order_by()
-        .values_list(
-            "child_id", "date", "registration__activity_id", "absent", "registration__person_id"
-        )
-    )
-    found: dict[tuple[int, date], list[tuple]] = defaultdict(list)
-    for child_id, day, activity_id, absent, person_id in rows:
-        found[(child_id, day)].append((activity_id, absent, person_id))
-    return found
