@@ -14,7 +14,7 @@ from tests import factories as f
 from tests.conftest import make_organisation
 
 from regie.attendance import verifying
-from regie.attendance.bulk import AnyOf, JsonText, insert_rows, update_rows
+from regie.attendance.bulk import AnyOf, JsonText, delete_rows, insert_rows, update_rows
 from regie.attendance.models import Attendance, Day, DayStatus, ScanEvent
 from regie.attendance.verifying import days_verify
 from regie.core.tenancy import scope
@@ -70,7 +70,8 @@ def test_any_of_filters_like_in_and_an_empty_list_matches_nothing(in_a):
 
 
 def test_rows_written_in_bulk_read_back_like_the_orm_writes_them(in_a):
-    """Dates, times, JSON (as values or as text) and booleans survive ``COPY``/executemany."""
+    """Dates, times, JSON (as values or as text) and booleans survive ``COPY``/executemany;
+    rows are deleted and updated by primary key."""
     evening = f.activity("Accueil du soir", "16:00", "18:00")
     child = f.child()
     day = Day.objects.create(child=child, date=DAYS[0])
@@ -94,6 +95,9 @@ def test_rows_written_in_bulk_read_back_like_the_orm_writes_them(in_a):
         (DAYS[0], dt.time(16), dt.time(16, 4), 4, False, [7, 8], "verified"),
         (DAYS[0], dt.time(17), dt.time(18), 60, True, [9], "error"),
     ]
+    first = Attendance.objects.order_by("start").first()
+    delete_rows(Attendance, [first.pk])
+    assert list(Attendance.objects.values_list("minutes", flat=True)) == [60]
     moment = dt.datetime(2025, 10, 1, 18, 30, tzinfo=dt.UTC)
     errors = [{"code": "verification.no_activity", "params": {"time": "18:30"}}]
     update_rows(Day, ("status", "errors", "verified_at"), [("error", errors, moment, day.pk)])

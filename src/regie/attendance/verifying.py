@@ -34,7 +34,14 @@ from django.utils import timezone
 from regie.activities.models import Activity as ActivityModel
 from regie.activities.models import Place
 from regie.attendance import verification
-from regie.attendance.bulk import AnyOf, JsonText, insert_rows, run_chunks, update_rows
+from regie.attendance.bulk import (
+    AnyOf,
+    JsonText,
+    delete_rows,
+    insert_rows,
+    run_chunks,
+    update_rows,
+)
 from regie.attendance.day_inputs import child_ranges, events_by_day, registrations_by_day
 from regie.attendance.models import (
     Attendance,
@@ -356,7 +363,7 @@ def _clear_attendances(day_ids, dates) -> dict[int, list[tuple[int, time, time]]
             stale.append(pk)
     if stale:
         BilledAttendance.objects.filter(AnyOf(F("attendance_id"), stale), released=True).delete()
-        Attendance.objects.filter(AnyOf(F("pk"), stale)).delete()
+        delete_rows(Attendance, stale)  # nothing points to them any more
     return kept
 
 
