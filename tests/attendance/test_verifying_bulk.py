@@ -5,6 +5,7 @@ chunks verified side by side in threads (PostgreSQL), which must change nothing 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 import pytest
@@ -14,9 +15,10 @@ from tests import factories as f
 from tests.conftest import make_organisation
 
 from regie.attendance import verifying
-from regie.attendance.bulk import AnyOf, JsonText, delete_rows, insert_rows, update_rows
+from regie.attendance.bulk import AnyOf, delete_rows
 from regie.attendance.models import Attendance, Day, DayStatus, ScanEvent
 from regie.attendance.verifying import days_verify
+from regie.core.rows import rows_insert, rows_update
 from regie.core.tenancy import scope
 
 DAYS = (dt.date(2025, 10, 1), dt.date(2025, 10, 2))
@@ -70,20 +72,20 @@ def test_any_of_filters_like_in_and_an_empty_list_matches_nothing(in_a):
 
 
 def test_rows_written_in_bulk_read_back_like_the_orm_writes_them(in_a):
-    """Dates, times, JSON (as values or as text) and booleans survive ``COPY``/executemany;
-    rows are deleted and updated by primary key."""
+    """Attendances and days as verification writes them (tuples, JSON as text) read back as
+    the ORM writes them; rows are deleted and updated by primary key."""
     evening = f.activity("Accueil du soir", "16:00", "18:00")
     child = f.child()
     day = Day.objects.create(child=child, date=DAYS[0])
     fields = ("organisation", "day", "child", "date", "activity", "place", "start", "end")
     fields += ("minutes", "absent", "source", "event_ids", "status")
     base = (in_a.pk, day.pk, child.pk, DAYS[0], evening.pk, evening.place_id)
-    insert_rows(
+    rows_insert(
         Attendance,
         fields,
         [
-            (*base, dt.time(16), dt.time(16, 4), 4, False, "phone", [7, 8], "verified"),
-            (*base, dt.time(17), dt.time(18), 60, True, "phone", JsonText("[9]"), "error"),
+            (*base, dt.time(16), dt.time(16, 4), 4, False, "phone", "[7, 8]", "verified"),
+            (*base, dt.time(17), dt.time(18), 60, True, "phone", "[9]", "error"),
         ],
     )
     stored = list(
@@ -100,7 +102,8 @@ def test_rows_written_in_bulk_read_back_like_the_orm_writes_them(in_a):
     assert list(Attendance.objects.values_list("minutes", flat=True)) == [60]
     moment = dt.datetime(2025, 10, 1, 18, 30, tzinfo=dt.UTC)
     errors = [{"code": "verification.no_activity", "params": {"time": "18:30"}}]
-    update_rows(Day, ("status", "errors", "verified_at"), [("error", errors, moment, day.pk)])
+    written = [("error", json.dumps(errors), moment, day.pk)]
+    rows_update(Day, ("status", "errors", "verified_at"), written)
     day.refresh_from_db()
     assert (day.status, day.errors, day.verified_at) == ("error", errors, moment)
 

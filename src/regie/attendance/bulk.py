@@ -1,21 +1,14 @@
-"""Bulk database helpers for verifying a month of a large commune.
+"""Bulk database helpers for verifying a month of a large commune (rows are written with
+:mod:`regie.core.rows`).
 
-Verifying a month reads the days, events and registrations of chunks of 2,000 days and writes
-hundreds of thousands of attendances. Two ORM costs outweighed the database's own work there:
-
-- an ``IN`` list of 2,000 ids is 2,000 parameters the ORM prepares and the driver splices into
-  the query one by one; :class:`AnyOf` sends one array parameter on PostgreSQL instead;
-- ``bulk_create`` builds a model instance per row and prepares every value; :func:`insert_rows`
-  takes tuples, adapts them with the backend's own adapters and writes them with ``COPY`` on
-  PostgreSQL (``executemany`` elsewhere); :func:`update_rows` does the same for updates. A
-  JSON value may come as :class:`JsonText`, already encoded.
-
-The row writers bypass the organisation scope: callers put ``organisation_id`` in the rows
-themselves and only touch rows they have read within the scope.
-
-:func:`run_chunks` spreads chunks over threads with their own database connections, so that
-the Python work of one chunk overlaps the database work of another (PostgreSQL only: SQLite
-has a single writer).
+- An ``IN`` list of 2,000 ids is 2,000 parameters the ORM prepares and the driver splices into
+  the query one by one; :class:`AnyOf` sends one array parameter on PostgreSQL instead.
+- :func:`delete_rows` deletes by primary key in one statement, without the ORM's collector,
+  which reads every row first. It bypasses the organisation scope: callers delete only rows
+  they have read within it.
+- :func:`run_chunks` spreads chunks over threads with their own database connections, so that
+  the Python work of one chunk overlaps the database work of another (PostgreSQL only: SQLite
+  has a single writer).
 """
 
 from __future__ import annotations
@@ -24,7 +17,7 @@ import contextvars
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections, models
@@ -74,80 +67,6 @@ def delete_rows(model: type[models.Model], pks: Sequence[int]) -> None:
     where, params = _among(quote(pk.column), pk, sorted(set(pks)))
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {quote(model._meta.db_table)} WHERE {where}", params)  # noqa: S608
-
-
-class JsonText(str):
-    """A value already written as JSON text, for a JSON field: it is stored as it is."""
-
-
-def _adapter(field: models.Field) -> Callable[[Any], Any] | None:
-    ops = connection.ops
-    if isinstance(field, models.JSONField):
-
-        def adapt_json(value: Any) -> Any:
-            if isinstance(value, JsonText):
-                return str(value)
-            return ops.adapt_json_value(value, field.encoder)
-
-        return adapt_json
-    if connection.vendor == "postgresql":
-        return None  # the driver takes dates and times as they are
-    if isinstance(field, models.DateTimeField):
-        return ops.adapt_datetimefield_value
-    if isinstance(field, models.DateField):
-        return ops.adapt_datefield_value
-    if isinstance(field, models.TimeField):
-        return ops.adapt_timefield_value
-    return None
-
-
-def _prepare(
-    model: type[models.Model], names: Sequence[str], rows: Sequence[tuple]
-) -> tuple[str, list[str], list[tuple]]:
-    fields = [model._meta.get_field(name) for name in names]
-    adapters = [(i, a) for i, f in enumerate(fields) if (a := _adapter(f)) is not None]
-    if connection.vendor == "postgresql":  # COPY takes JSON text as it is
-        adapters = [(i, a) for i, a in adapters if any(type(r[i]) is not JsonText for r in rows)]
-    if adapters:
-        adapted = []
-        for row in rows:
-            values = list(row)
-            for index, adapt in adapters:
-                values[index] = adapt(values[index])
-            adapted.append(tuple(values))
-        rows = adapted
-    quote = connection.ops.quote_name
-    return quote(model._meta.db_table), [quote(f.column) for f in fields], list(rows)
-
-
-def insert_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[tuple]) -> None:
-    """Insert ``rows`` (values of the fields ``names``, in that order) into ``model``'s table.
-
-    The model's field defaults are not applied: give every column the database requires.
-    """
-    if not rows:
-        return
-    table, columns, values = _prepare(model, names, rows)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in values:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-            cursor.executemany(sql, values)
-
-
-def update_rows(model: type[models.Model], names: Sequence[str], rows: Sequence[tuple]) -> None:
-    """Set the fields ``names`` of each row's primary key (the row's last value), one by one."""
-    if not rows:
-        return
-    table, columns, values = _prepare(model, [*names, model._meta.pk.name], rows)
-    assignments = ", ".join(f"{column} = %s" for column in columns[:-1])
-    with connection.cursor() as cursor:
-        sql = f"UPDATE {table} SET {assignments} WHERE {columns[-1]} = %s"  # noqa: S608
-        cursor.executemany(sql, values)
 
 
 T = TypeVar("T")

@@ -34,14 +34,7 @@ from django.utils import timezone
 from regie.activities.models import Activity as ActivityModel
 from regie.activities.models import Place
 from regie.attendance import verification
-from regie.attendance.bulk import (
-    AnyOf,
-    JsonText,
-    delete_rows,
-    insert_rows,
-    run_chunks,
-    update_rows,
-)
+from regie.attendance.bulk import AnyOf, delete_rows, run_chunks
 from regie.attendance.day_inputs import child_ranges, events_by_day, registrations_by_day
 from regie.attendance.models import (
     Attendance,
@@ -52,6 +45,7 @@ from regie.attendance.models import (
     Source,
 )
 from regie.attendance.windows import Activity, Chain, Encoding
+from regie.core.rows import rows_insert, rows_update
 from regie.core.tenancy import current_organisation
 from regie.people.models import Child
 
@@ -127,7 +121,7 @@ class _Setup:
             person_id,
             absent,
             Source.REGISTRATION.value,
-            JsonText("[]"),
+            "[]",
         )
 
 
@@ -270,15 +264,16 @@ def _verify_chunk(
                 counts.verified += 1
             else:
                 counts.errors += 1
-                errors = [error.to_dict() for error in result.errors]
-                in_error.append((status, errors, [list(s) for s in result.swaps], now, day_id))
-        insert_rows(Attendance, ATTENDANCE_FIELDS, rows)
+                errors = json.dumps([error.to_dict() for error in result.errors])
+                swaps = json.dumps([list(s) for s in result.swaps])
+                in_error.append((status, errors, swaps, now, day_id))
+        rows_insert(Attendance, ATTENDANCE_FIELDS, rows)
         counts.attendances += len(rows)
         if verified_ids:
             Day.objects.filter(AnyOf(F("pk"), verified_ids), date__in=dates).update(
                 status=DayStatus.VERIFIED, errors=[], swaps=[], verified_at=now
             )
-        update_rows(Day, ("status", "errors", "swaps", "verified_at"), in_error)
+        rows_update(Day, ("status", "errors", "swaps", "verified_at"), in_error)
 
 
 def _commit_without_waiting() -> None:
@@ -330,7 +325,7 @@ def _scanned(found: verification.Attendance) -> tuple:
         found.person_id,
         False,
         Source.PHONE.value,
-        JsonText("[" + ", ".join(map(str, found.event_ids)) + "]"),
+        "[" + ", ".join(map(str, found.event_ids)) + "]",  # JSON text, as COPY takes it
     )
 
 
