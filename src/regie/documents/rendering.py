@@ -1,4 +1,4 @@
-"""Render invoice documents from plain data: Typst for the page, segno for the EPC QR code.
+"""Render invoice documents from plain data: Typst for the page, zxing-cpp for the EPC QR code.
 
 This module never touches the ORM nor Django's settings, so that worker processes import it
 cheaply and render thousands of documents from the plain dictionaries that
@@ -22,12 +22,11 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-import segno
 import typst
+import zxingcpp
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "typst" / "invoice.typ"
 _UNSAFE = re.compile(r'[\\"\x00-\x1f\x7f]')
-_GREY = bytes([255, 0]) + bytes(254)  # module value → grey level: 0 → white, 1 → black
 
 
 def epc_payload(*, name: str, iban: str, bic: str, amount_cents: int, reference: str) -> bytes:
@@ -43,25 +42,32 @@ def epc_payload(*, name: str, iban: str, bic: str, amount_cents: int, reference:
     return "\n".join(fields).encode("utf-8")
 
 
-def epc_qr(payment: dict[str, Any]) -> segno.QRCode:
-    """Return the EPC QR code of a payment (error correction M, as the guideline demands).
+def epc_qr(payment: dict[str, Any], border: int = 4) -> tuple[int, bytes]:
+    """Return the EPC QR code of a payment as grey pixels, one per module, row after row
+    (0 dark, 255 light), with the quiet zone of four modules that readers need; and its side.
 
-    The mask is fixed: letting segno try all eight costs 20 ms a code, more than the whole
-    page, and any mask is valid for every reader.
+    Error correction M, as the guideline demands; the payload goes in byte mode as it is, with
+    no ECI header. zxing-cpp's encoder (C++) takes 0.05 ms a code where segno, pure Python,
+    took 1.6 ms even with a fixed mask: a fifth of a whole page's rendering time.
     """
-    return segno.make_qr(epc_payload(**payment), error="m", boost_error=False, mask=2)
-
-
-def qr_png(qr: segno.QRCode, border: int = 4) -> bytes:
-    """Return the code as an 8-bit grey PNG, one pixel per module (the page scales it up),
-    with the quiet zone of four modules that readers need."""
-    matrix = qr.matrix  # rows of 0 (light) and 1 (dark)
-    size = len(matrix) + 2 * border
-    light = b"\0" + b"\xff" * size
+    code = zxingcpp.create_barcode(
+        epc_payload(**payment), zxingcpp.BarcodeFormat.QRCode, ec_level="M"
+    )
+    image = code.to_image(scale=1, add_quiet_zones=False)
+    side = image.shape[0]
+    modules = bytes(memoryview(image))
+    light_row = b"\xff" * (side + 2 * border)
     margin = b"\xff" * border
-    rows = [light] * border
-    rows += [b"\0" + margin + bytes(row).translate(_GREY) + margin for row in matrix]
-    rows += [light] * border
+    rows = [light_row] * border
+    rows += [margin + modules[i : i + side] + margin for i in range(0, side * side, side)]
+    rows += [light_row] * border
+    return side + 2 * border, b"".join(rows)
+
+
+def qr_png(code: tuple[int, bytes]) -> bytes:
+    """Return a code from :func:`epc_qr` as an 8-bit grey PNG (the page scales it up)."""
+    size, pixels = code
+    scanlines = b"".join(b"\0" + pixels[i : i + size] for i in range(0, size * size, size))
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         checksum = struct.pack(">I", zlib.crc32(kind + body))
@@ -71,7 +77,7 @@ def qr_png(qr: segno.QRCode, border: int = 4) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"".join(rows)))
+        + chunk(b"IDAT", zlib.compress(scanlines))
         + chunk(b"IEND", b"")
     )
 
