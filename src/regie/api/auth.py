@@ -1,9 +1,11 @@
-"""Who calls the API: a scanning device (Bearer token) or a staff member's session.
+"""Who calls the API: a scanning device or a user's API token (Bearer), or a staff session.
 
-Either way the organisation comes from the credentials (the device's, or the membership the
-session has active), never from the request, and every operation runs inside that
-organisation's scope (:func:`in_caller_scope`), so it can only read and write that
-organisation's rows.
+Either way the organisation comes from the credentials (the device's, the token's, or the
+membership the session has active), never from the request, and every operation runs inside
+that organisation's scope (:func:`in_caller_scope`), so it can only read and write that
+organisation's rows. What a caller may do is checked by each operation
+(:func:`caller_require`): a device only records scans; a user (token or session) may do what
+their current role in the organisation allows.
 """
 
 from __future__ import annotations
@@ -21,17 +23,22 @@ from regie.api.errors import (
     BAD_TOKEN,
     CSRF_FAILED,
     DEVICE_INACTIVE,
+    DEVICE_REFUSED,
     NO_ORGANISATION,
-    ROLE_REFUSED,
+    TOKEN_OWNER_INACTIVE,
+    TOKEN_REVOKED,
+    UNKNOWN_API_TOKEN,
     ApiError,
 )
 from regie.attendance.models import Device
+from regie.core.api_tokens import TokenOwner, api_token_owner
 from regie.core.errors import DomainError
-from regie.core.models import Organisation, User
+from regie.core.models import ApiToken, Organisation, User
 from regie.core.permissions import role_can
 from regie.core.tenancy import scope
 
-CAPABILITY = "scan.record"
+#: What a scanning device may do, whatever the roles of the organisation's users.
+DEVICE_CAPABILITIES = frozenset({"scan.record"})
 
 
 @dataclass(frozen=True)
@@ -42,12 +49,43 @@ class Caller:
     device: Device | None = None
     user: User | None = None
     role: str | None = None
+    token: ApiToken | None = None
+
+    def can(self, capability: str) -> bool:
+        """Return whether the caller may do what ``capability`` names."""
+        if self.device is not None:
+            return capability in DEVICE_CAPABILITIES
+        return role_can(self.role, capability)
+
+    @property
+    def language(self) -> str | None:
+        """The language of a Bearer caller that states no ``Accept-Language`` (None: a
+        session, whose language the back-office already chose)."""
+        if self.device is not None:
+            return self.organisation.language
+        if self.token is not None:
+            return self.user.language or self.organisation.language
+        return None
 
 
-class DeviceToken(HttpBearer):
-    """A phone or tablet sending ``Authorization: Bearer <token>``; only its hash is stored."""
+def caller_require(request, capability: str, refusal: DomainError) -> Caller:
+    """Return the caller, or refuse the request (403) unless it may ``capability``: a device
+    with ``api.device_refused``, a user with ``refusal``."""
+    caller: Caller = request.auth
+    if not caller.can(capability):
+        raise ApiError(403, DEVICE_REFUSED if caller.device is not None else refusal)
+    return caller
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer <token>``: a device's token, or a user's API token (``api_…``).
+
+    Only the hashes of tokens are stored.
+    """
 
     def authenticate(self, request, token: str) -> Caller:
+        if token.startswith(ApiToken.PREFIX):
+            return self._user(token)
         device = (
             Device.unscoped_objects.select_related("organisation")
             .filter(token_hash=Device.hash_token(token))
@@ -59,9 +97,18 @@ class DeviceToken(HttpBearer):
             raise ApiError(403, DEVICE_INACTIVE)
         return Caller(device.organisation, device=device)
 
+    @staticmethod
+    def _user(secret: str) -> Caller:
+        owner = api_token_owner(secret)
+        if owner is None:
+            raise ApiError(401, UNKNOWN_API_TOKEN)
+        if not isinstance(owner, TokenOwner):
+            raise ApiError(401, TOKEN_REVOKED if owner.revoked_at else TOKEN_OWNER_INACTIVE)
+        return Caller(owner.organisation, user=owner.user, role=owner.role, token=owner.token)
+
 
 class StaffSession(APIKeyCookie):
-    """A logged-in member whose role grants ``scan.record`` in the session's organisation.
+    """A logged-in member of the session's organisation (whatever their role).
 
     CSRF is checked for unsafe methods, as for any form of the back-office.
     """
@@ -82,23 +129,22 @@ class StaffSession(APIKeyCookie):
     def authenticate(self, request, key: str | None) -> Caller:
         if getattr(request, "organisation", None) is None:
             raise ApiError(403, NO_ORGANISATION)
-        if not role_can(request.role, CAPABILITY):
-            raise ApiError(403, ROLE_REFUSED)
         return Caller(request.organisation, user=request.user, role=request.role)
 
 
 def in_caller_scope(view):
     """Run an operation inside the caller's organisation; turn domain errors into 400s.
 
-    A device that states no ``Accept-Language`` gets its organisation's language.
+    A device that states no ``Accept-Language`` gets its organisation's language, a user's
+    API token its user's language.
     """
 
     @functools.wraps(view)
     def scoped(request, *args, **kwargs):
         caller: Caller = request.auth
         language = (
-            translation.override(caller.organisation.language)
-            if caller.device is not None and "HTTP_ACCEPT_LANGUAGE" not in request.META
+            translation.override(caller.language)
+            if caller.language and "HTTP_ACCEPT_LANGUAGE" not in request.META
             else nullcontext()
         )
         with scope(caller.organisation), language:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ninja import Router, Schema
 
 from regie.activities.models import Place
+from regie.api.auth import caller_require
+from regie.api.errors import ROLE_REFUSED, ErrorOut
 
 router = Router(tags=["phone setup"])
 
@@ -40,9 +42,12 @@ class PlaceOut(Schema):
     site: str | None = None
 
 
-@router.get("/me", response=MeOut, summary="Who am I")
+@router.get("/me", response={200: MeOut, 401: ErrorOut, 403: ErrorOut}, summary="Who am I")
 def me(request):
-    """Return the organisation the credentials belong to, and the device or the user."""
+    """Return the organisation the credentials belong to, and the device or the user.
+
+    Any caller may ask, whatever its role: an integration checks its token with it.
+    """
     caller = request.auth
     org, device, user = caller.organisation, caller.device, caller.user
     return {
@@ -61,9 +66,14 @@ def me(request):
     }
 
 
-@router.get("/places", response=list[PlaceOut], summary="Places of the organisation")
+@router.get(
+    "/places",
+    response={200: list[PlaceOut], 401: ErrorOut, 403: ErrorOut},
+    summary="Places of the organisation",
+)
 def places(request):
     """Return the places of the caller's organisation, by name, with their school site."""
+    caller_require(request, "scan.record", ROLE_REFUSED)
     return [
         {"id": place.pk, "name": place.name, "site": place.site.name if place.site else None}
         for place in Place.objects.select_related("site").order_by("name", "pk")

@@ -33,8 +33,8 @@ class ApiError(Exception):
 UNAUTHENTICATED = DomainError(
     "api.unauthenticated",
     gettext_noop(
-        "Authenticate with a device token (header “Authorization: Bearer <token>”) or log in "
-        "with a staff account."
+        "Authenticate with a device token or an API token (header “Authorization: Bearer "
+        "<token>”) or log in with a staff account."
     ),
 )
 BAD_TOKEN = DomainError(
@@ -44,9 +44,33 @@ BAD_TOKEN = DomainError(
         "administrator for the device's current token."
     ),
 )
+UNKNOWN_API_TOKEN = DomainError(
+    "api.bad_token",
+    gettext_noop(
+        "Unknown API token: it is mistyped or was deleted. Create a new one on your page "
+        "“API tokens” in Regie."
+    ),
+)
+TOKEN_REVOKED = DomainError(
+    "api.token_revoked",
+    gettext_noop("This API token was revoked. Create a new one on your page “API tokens”."),
+)
+TOKEN_OWNER_INACTIVE = DomainError(
+    "api.token_owner_inactive",
+    gettext_noop(
+        "The owner of this API token is no longer an active member of its organisation."
+    ),
+)
 DEVICE_INACTIVE = DomainError(
     "api.device_inactive",
     gettext_noop("This device is deactivated; an administrator can reactivate it."),
+)
+DEVICE_REFUSED = DomainError(
+    "api.device_refused",
+    gettext_noop(
+        "A scanning device may only send scans and read its places; this needs a user's API "
+        "token."
+    ),
 )
 NO_ORGANISATION = DomainError(
     "api.no_organisation",

@@ -17,7 +17,8 @@ import pydantic
 from ninja import Router
 from pydantic import Field, StrictInt, StrictStr
 
-from regie.api.errors import BAD_BATCH, BAD_JSON, ApiError, ErrorOut
+from regie.api.auth import caller_require
+from regie.api.errors import BAD_BATCH, BAD_JSON, ROLE_REFUSED, ApiError, ErrorOut
 from regie.attendance.scans import (
     MAX_BATCH,
     REJECTED,
@@ -123,10 +124,10 @@ def scans_post(request):
     Sending a batch again (or its scans in another order) changes nothing: the client event id
     identifies a scan. An accepted scan that no activity covers is kept with a warning.
     """
+    caller = caller_require(request, "scan.record", ROLE_REFUSED)
     raw_events = _events(request.body)
     batch_size_check(len(raw_events))
     parsed = [parse_item(raw) for raw in raw_events]
-    caller = request.auth
     outcomes = iter(
         scan_events_record(
             items=[item for item in parsed if isinstance(item, EventInput)],

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from regie.core import token_views
 from regie.core import views as core_views
 from regie.core.admin_site import site as admin_site
 
@@ -16,6 +17,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("organisation/", core_views.switch_organisation, name="switch-organisation"),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("account/api-tokens/", token_views.api_tokens, name="api-tokens"),
+    path(
+        "account/api-tokens/<int:pk>/revoke/",
+        token_views.api_token_revoke_view,
+        name="api-token-revoke",
+    ),
     path("jobs/<int:pk>/", core_views.job_detail, name="job"),
     path("jobs/<int:pk>/status/", core_views.job_status, name="job-status"),
     path("registry/", include("regie.people.urls")),

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from regie.core.admin_site import OrgAdmin, site
-from regie.core.models import AuditLog, Membership, Organisation, User
+from regie.core.api_tokens import api_token_revoke
+from regie.core.models import ApiToken, AuditLog, Membership, Organisation, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -45,3 +48,28 @@ class AuditLogAdmin(OrgAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiToken, site=site)
+class ApiTokenAdmin(OrgAdmin):
+    """The organisation's API tokens, never their secrets: users create their own on their page
+    "API tokens"; an administrator may revoke any (a leaked token, a departed integration)."""
+
+    list_display = ("name", "user", "hint", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("name", "user__username")
+    list_select_related = ("user",)
+    readonly_fields = ("user", "name", "hint", "created_at", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        for token in queryset.filter(revoked_at=None):
+            api_token_revoke(token)
+        self.message_user(request, gettext("The selected tokens are revoked."))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -272,3 +275,47 @@ class Sequence(OrgModel):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last}"
+
+
+class ApiToken(OrgModel):
+    """A user's secret for the HTTP API (an accounting system, a bank connector...).
+
+    It acts as its user in its organisation: the user's current role there decides what it may
+    do, so a token stops working when the membership ends. Only the SHA-256 of the secret is
+    stored; the secret is shown once, when the token is created. A revoked token stays listed.
+    """
+
+    PREFIX = "api_"
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("beginning of the token"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def new_secret(self) -> str:
+        """Give the token a new secret and return it (only its hash is stored)."""
+        secret = self.PREFIX + secrets.token_urlsafe(32)
+        self.token_hash = self.hash_token(secret)
+        self.hint = secret[:10]
+        return secret
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
