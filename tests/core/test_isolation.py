@@ -31,7 +31,8 @@ from regie.billing.models import (
     WriteOff,
 )
 from regie.core.admin_site import site as admin_site
-from regie.core.models import AuditLog, Job, OrgModel, Role, Sequence
+from regie.core.api_tokens import api_token_create
+from regie.core.models import ApiToken, AuditLog, Job, Membership, OrgModel, Role, Sequence, User
 from regie.core.tenancy import ALL, scope
 from regie.documents.models import DocumentBatch, EmailTemplate, InvoiceDocument, Sending
 from regie.ledger.models import Account, Entry, EntryLine
@@ -56,6 +57,8 @@ KWARG_MODELS = {
     ("people:link-", "pk"): ChildPerson,
     ("people:link-", "child_pk"): Child,
     ("job", "pk"): Job,
+    ("api-v1:job_get", "job_id"): Job,
+    ("api-token-revoke", "pk"): ApiToken,
     ("activities:price-", "pk"): Price,
     ("attendance:day", "pk"): Day,
     ("attendance:event-", "pk"): ScanEvent,
@@ -172,6 +175,9 @@ def populate(org, tag):
         batch = DocumentBatch.objects.create(format="zip", invoice_ids=[invoice.pk], file="x")
         sending = Sending.objects.create(invoice=invoice, person=person, channel="email")
         mail_template = EmailTemplate.objects.create(language="fr", subject=tag, body=tag)
+        integration = User.objects.create_user(f"compta-{tag}")
+        Membership.objects.create(user=integration, organisation=org, role=Role.FINANCE)
+        api_token, _secret = api_token_create(user=integration, organisation=org, name=tag)
         return {
             "site": site,
             "class": klass,
@@ -202,6 +208,7 @@ def populate(org, tag):
             "batch": batch,
             "sending": sending,
             "mail_template": mail_template,
+            "api_token": api_token,
         }
 
 
@@ -355,6 +362,8 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         Sending,
         EmailTemplate,
         InvoiceDocument,
+        # API tokens: the revoke URL and the admin pages walked with B's ids.
+        ApiToken,
     }
     business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
     assert business <= covered, f"add pages of {business - covered} to the isolation walk"

@@ -1,9 +1,10 @@
 """The HTTP API, version 1 (django-ninja): authentication, error answers, operations.
 
-Every operation needs a device token or a staff session (:mod:`regie.api.auth`) and runs in
-the caller's organisation. Errors answer ``{"code": ..., "message": ...}`` with a stable code
-and a message in the caller's language. The OpenAPI schema is at ``/api/v1/openapi.json`` and
-the interactive documentation at ``/api/v1/docs``.
+Every operation needs a device token, a user's API token or a staff session
+(:mod:`regie.api.auth`) and runs in the caller's organisation. Errors answer
+``{"code": ..., "message": ...}`` with a stable code and a message in the caller's language.
+The OpenAPI schema is at ``/api/v1/openapi.json`` and the interactive documentation at
+``/api/v1/docs``.
 """
 
 from __future__ import annotations
@@ -11,21 +12,25 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
-from regie.api import context, scans
-from regie.api.auth import DeviceToken, StaffSession, in_caller_scope
+from regie.api import context, scans, statements
+from regie.api.auth import BearerToken, StaffSession, in_caller_scope
 from regie.api.errors import INVALID_REQUEST, UNAUTHENTICATED, ApiError
 
 api = NinjaAPI(
     title="Regie API",
     version="1",
-    description="Scans from phones, and what a phone needs to configure itself (docs/api.md).",
+    description=(
+        "Scans from phones and what a phone needs to configure itself; bank statement "
+        "imports for finance integrations (docs/api.md)."
+    ),
     urls_namespace="api-v1",
-    auth=[DeviceToken(), StaffSession()],
+    auth=[BearerToken(), StaffSession()],
     docs_url="/docs",
 )
 api.add_decorator(in_caller_scope)
 api.add_router("/", scans.router)
 api.add_router("/", context.router)
+api.add_router("/", statements.router)
 
 
 @api.exception_handler(ApiError)

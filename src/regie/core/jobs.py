@@ -80,9 +80,11 @@ def job_run(job_id: int, work: Callable[[Job, Progress], dict[str, Any]]) -> Non
     try:
         with scope(job.organisation), translation.override(language):
             result = work(job, Progress(job))
-    except DomainError as error:
+    except DomainError as error:  # its code and template are kept, to translate it again
         with translation.override(language):
-            _finish(job, Job.Status.FAILED, error=error.translated())
+            _finish(
+                job, Job.Status.FAILED, error=error.translated(), result={"error": error.to_dict()}
+            )
     except Exception as error:  # a job must never stay "running" forever
         logger.exception("job %s failed", job.pk)
         _finish(job, Job.Status.FAILED, error=f"{type(error).__name__}: {error}")
@@ -94,6 +96,6 @@ def _finish(job: Job, status: str, *, result: dict | None = None, error: str = "
     fields = {"status": status, "error": error, "finished_at": timezone.now(), "done": job.done}
     if result is not None:
         fields["result"] = result
-        if job.total:
+        if job.total and status == Job.Status.DONE:
             fields["done"] = job.total
     Job.unscoped_objects.filter(pk=job.pk).update(**fields)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks import task
 
-from regie.core.jobs import Progress, job_run
+from regie.core.jobs import Progress, job_run, job_start
 from regie.core.models import Job
 from regie.core.money import format_cents
 from regie.payments.imports import ImportResult, statements_import
@@ -28,6 +28,18 @@ KIND_IMPORT = "payments.statements_import"
 def import_parameters(name: str, data: bytes) -> dict[str, str]:
     """Return the job parameters carrying an uploaded file."""
     return {"name": name, "data": base64.b64encode(data).decode("ascii")}
+
+
+def import_job_start(*, organisation, user, name: str, data: bytes) -> Job:
+    """Start the background import of an uploaded bank file (back-office and API alike)."""
+    return job_start(
+        organisation=organisation,
+        user=user,
+        kind=KIND_IMPORT,
+        title=_("Import of the bank file %(name)s") % {"name": name},
+        task=statements_import_task,
+        parameters=import_parameters(name, data),
+    )
 
 
 @task()
@@ -61,6 +73,7 @@ def _import_work(job: Job, progress: Progress) -> dict[str, Any]:
             "gaps": result.gaps,
             "already_imported": result.already_imported,
         },
+        "file_id": result.file.pk,
         "next_url": reverse("payments:file-detail", args=[result.file.pk]),
     }
 

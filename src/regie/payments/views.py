@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from regie.core.errors import DomainError
-from regie.core.jobs import job_start
 from regie.core.models import Job
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.payments import selectors
@@ -19,7 +18,7 @@ from regie.payments.forms import ImportForm, MovementFilter, SplitForm, split_in
 from regie.payments.imports import movement_correct
 from regie.payments.models import BankMovement, MovementStatus, StatementFile
 from regie.payments.refunds import with_credit
-from regie.payments.tasks import KIND_IMPORT, import_parameters, statements_import_task
+from regie.payments.tasks import KIND_IMPORT, import_job_start
 from regie.people.models import Person
 from regie.people.selectors import search_persons
 
@@ -72,13 +71,11 @@ class StatementImport(CapabilityRequiredMixin, generic.FormView):
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
-        job = job_start(
+        job = import_job_start(
             organisation=self.request.organisation,
             user=self.request.user,
-            kind=KIND_IMPORT,
-            title=_("Import of the bank file %(name)s") % {"name": upload.name},
-            task=statements_import_task,
-            parameters=import_parameters(upload.name, upload.read()),
+            name=upload.name,
+            data=upload.read(),
         )
         return redirect("job", pk=job.pk)
 
