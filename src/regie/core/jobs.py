@@ -81,9 +81,14 @@ def job_run(job_id: int, work: Callable[[Job, Progress], dict[str, Any]]) -> Non
         with scope(job.organisation), translation.override(language):
             result = work(job, Progress(job))
     except DomainError as error:  # its code and template are kept, to translate it again
+        # What the work recorded before failing (a link to what it produced) is kept.
+        recorded = Job.unscoped_objects.filter(pk=job.pk).values_list("result", flat=True)[0]
         with translation.override(language):
             _finish(
-                job, Job.Status.FAILED, error=error.translated(), result={"error": error.to_dict()}
+                job,
+                Job.Status.FAILED,
+                error=error.translated(),
+                result={**(recorded or {}), "error": error.to_dict()},
             )
     except Exception as error:  # a job must never stay "running" forever
         logger.exception("job %s failed", job.pk)
