@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regie.activities.models import Activity, Place
 from regie.core.errors import DomainError
-from regie.core.models import OrgModel
+from regie.core.models import OrgModel, organisation_key
 from regie.people.models import Child, Person
 
 
@@ -121,8 +121,15 @@ class DayStatus(models.TextChoices):
 class Day(OrgModel):
     """All of one child's attendances on one date, and the outcome of their verification."""
 
+    # The indexes (organisation, date, status) and (child, date) serve the queries by
+    # organisation and by child: single-column indexes would only slow every write down.
+    organisation = organisation_key(db_index=False)
     child = models.ForeignKey(
-        Child, on_delete=models.PROTECT, related_name="days", verbose_name=_("child")
+        Child,
+        on_delete=models.PROTECT,
+        related_name="days",
+        verbose_name=_("child"),
+        db_index=False,
     )
     date = models.DateField(_("date"))
     status = models.CharField(
@@ -209,6 +216,10 @@ class RegistrationDate(OrgModel):
 class Attendance(OrgModel):
     """A completed attendance: what billing prices and bills."""
 
+    # (organisation, date, status) serves the queries by organisation. The organisation is
+    # the day's, written with it by verification: 355,000 rows a month in a large commune,
+    # each key check left out is a lookup less at the commit.
+    organisation = organisation_key(db_index=False, db_constraint=False)
     day = models.ForeignKey(Day, on_delete=models.CASCADE, related_name="attendances")
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="attendances")
     date = models.DateField(_("date"))

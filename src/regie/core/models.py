@@ -122,6 +122,23 @@ class Membership(models.Model):
         return f"{self.user} — {self.organisation} ({self.get_role_display()})"
 
 
+def organisation_key(*, db_index: bool = True, db_constraint: bool = True) -> models.ForeignKey:
+    """Return the ``organisation`` field of a business record.
+
+    A large table may do without the single-column index (when a composite index starting
+    with the organisation serves its queries) or, for rows that only a service writes with
+    the organisation of their parent row, without the database's key check.
+    """
+    return models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=db_index,
+        db_constraint=db_constraint,
+    )
+
+
 class OrgModel(models.Model):
     """Base of every business record: it belongs to exactly one organisation.
 
@@ -129,9 +146,7 @@ class OrgModel(models.Model):
     ``unscoped_objects`` is for platform maintenance that deliberately spans organisations.
     """
 
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", editable=False
-    )
+    organisation = organisation_key()
 
     objects = ScopedManager()
     unscoped_objects = models.Manager()

@@ -40,6 +40,8 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
     column = model._meta.pk.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            if count >= BLOCK and connection.in_atomic_block:
+                return _block_reserve(cursor, table, column, count)
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
                 [table, column, count],
@@ -53,6 +55,28 @@ def ids_reserve(model: type[models.Model], count: int) -> list[int]:
         )
         last = cursor.fetchone()[0]
     return list(range(last + 1, last + 1 + count))
+
+
+#: From this many keys on, PostgreSQL reserves them as one block (see :func:`_block_reserve`).
+BLOCK = 1000
+
+
+def _block_reserve(cursor, table: str, column: str, count: int) -> list[int]:
+    """Reserve ``count`` consecutive keys by moving the table's sequence once.
+
+    Drawing 330,000 keys one ``nextval`` at a time took 1.8 s of a large billing run. Moving
+    the sequence past a block is safe only while nobody else draws from it: the table is
+    locked against other writers (``SHARE ROW EXCLUSIVE``, until the caller's transaction
+    ends); a writer that drew a key before holds its own lock on the table, so the lock waits
+    for it. Callers lock tables in the order parents first (invoices, then their lines).
+    """
+    cursor.execute(f"LOCK TABLE {connection.ops.quote_name(table)} IN SHARE ROW EXCLUSIVE MODE")
+    cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+    sequence = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s)", [sequence])
+    first = cursor.fetchone()[0]
+    cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+    return list(range(first, first + count))
 
 
 def rows_insert(model: type[models.Model], names: Sequence[str], rows: Iterable[tuple]) -> int:
