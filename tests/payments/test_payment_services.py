@@ -66,7 +66,9 @@ def invoices(in_a):
     return mum, result
 
 
-def coda(*movements: tuple[str, str], number: int = 1, old: str = "1000.00") -> bytes:
+def coda(
+    *movements: tuple[str, str], number: int = 1, old: str = "1000.00", currency: str = "EUR"
+) -> bytes:
     moves = tuple(
         Movement(
             sequence=n,
@@ -82,7 +84,7 @@ def coda(*movements: tuple[str, str], number: int = 1, old: str = "1000.00") -> 
     total = sum((m.amount for m in moves), Decimal(0))
     statement = Statement(
         account=ACCOUNT,
-        currency="EUR",
+        currency=currency,
         old_balance=Decimal(old),
         new_balance=Decimal(old) + total,
         old_balance_date=date(2025, 11, 30),
@@ -122,6 +124,15 @@ def test_coda_import_matches_by_structured_communication(invoices):
     again = statements_import(data=data, name="extrait-copie.cod")
     assert again.already_imported and BankMovement.objects.count() == 3
     assert ledger_balances()
+
+
+def test_statement_in_another_currency_is_refused_and_nothing_is_imported(invoices):
+    """A USD statement would be booked as euros: refused with its reason, nothing written."""
+    _mum, (october, _november) = invoices
+    with pytest.raises(DomainError) as refused:
+        statements_import(data=coda(("1.00", october.communication), currency="USD"), name="u.cod")
+    assert refused.value.code == "statements.not_eur"
+    assert not BankMovement.objects.exists() and not Payment.objects.exists()
 
 
 def test_overlapping_file_imports_only_new_movements(invoices):

@@ -286,6 +286,24 @@ def test_amount_with_a_fraction_of_a_cent_is_refused(tmp_path):
     assert [e["code"] for e in report["files"][0]["errors"]] == ["statement.sub_cent_amount"]
 
 
+def test_statement_in_another_currency_is_refused_naming_it(tmp_path, english):
+    """Regie books euros: a statement of a USD account is refused, saying which one."""
+    statement = Statement(
+        account="BE68539007547034",
+        currency="USD",
+        sequence_number=7,
+        old_balance=Decimal("10"),
+        new_balance=Decimal("22.50"),
+        movements=(Movement(sequence=1, amount=Decimal("12.50")),),
+    )
+    path = write(tmp_path / "dollars.cod", write_coda([statement]))
+
+    out, _err, status = run("check", "--language", "en", path)
+
+    assert status == 1
+    assert "Statement 7 of account BE68539007547034 is in USD; Regie books euros only." in out
+
+
 def test_camt053_sample_lists_both_statements(english):
     """The camt.053 .02 sample: the pending entry is left out, so 4 movements then 1."""
     report, status = run_json(str(CAMT_V02))

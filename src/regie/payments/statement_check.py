@@ -5,8 +5,9 @@ is camt.053; anything else is read as CODA, whose parser then says what is wrong
 that is not one) and returns a :class:`FileCheck`: the figures of every statement, or every
 reason to refuse the file. It never raises: a missing or unreadable file is a refusal too.
 
-A file is refused when its parser reports any error, when it holds no statement, and when an
-amount has a fraction of a cent, since Regie stores integer cents and could not import it.
+A file is refused when its parser reports any error, when it holds no statement, when an
+amount has a fraction of a cent, since Regie stores integer cents and could not import it, and
+when a statement is not in euros.
 """
 
 from __future__ import annotations
@@ -57,7 +58,19 @@ class StatementFigures:
 
     @classmethod
     def of(cls, statement: Statement) -> StatementFigures:
-        """Return the figures of ``statement``, raising a DomainError for a fraction of a cent."""
+        """Return the figures of ``statement``, raising a DomainError for a fraction of a cent
+        or a currency other than the euro (Regie books euros only)."""
+        if statement.currency and statement.currency.upper() != "EUR":
+            raise DomainError(
+                "statements.not_eur",
+                gettext_noop(
+                    "Statement %(number)s of account %(account)s is in %(currency)s; Regie "
+                    "books euros only. Import the statements of your euro accounts only."
+                ),
+                number=statement.sequence_number,
+                account=statement.account,
+                currency=statement.currency,
+            )
         for movement in statement.movements:
             exact_cents(movement.amount)  # refused even when the fractions cancel out
         return cls(
