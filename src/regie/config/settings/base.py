@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "axes",
+    "ninja",  # the API's documentation page then uses its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "regie.core",
