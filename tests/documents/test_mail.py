@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from pypdf import PdfReader
 from tests.documents.smtp import REFUSED, free_port
 
 from regie.core.errors import DomainError
 from regie.core.models import Job
+from regie.core.tenancy import scope
 from regie.documents.batches import batch_invoices
-from regie.documents.mail import fill, sending_retry, sendings_queue
+from regie.documents.mail import fill, sending_retry, sendings_interrupted, sendings_queue
 from regie.documents.models import EmailTemplate, Sending, SendingStatus
 from regie.documents.tasks import sendings_start
 
@@ -150,3 +153,46 @@ def test_sent_invoices_are_not_sent_again(
 
 def test_fill_leaves_unknown_placeholders_visible():
     assert fill("{{number}} {{ x }}", {"number": "FACT/1"}) == "FACT/1 {{ x }}"
+
+
+def test_sendings_a_stopped_worker_left_behind_become_failed_and_retryable(
+    families, run, in_a, smtp_server
+):
+    """Given a sending taken by a worker 20 minutes ago and never finished (the worker was
+    killed), one taken a minute ago, and one queued by a job that ended without it, then the
+    first and the last are failed, saying what happened, and can be retried; the other waits."""
+    queued, _by_post = sendings_queue(batch_invoices(run=run))
+    anne, jan = sorted(queued, key=lambda s: s.recipient)
+    now = timezone.now()
+    Sending.objects.filter(pk=anne.pk).update(
+        status=SendingStatus.SENDING, claimed_at=now - timedelta(minutes=20)
+    )
+    Sending.objects.filter(pk=jan.pk).update(
+        status=SendingStatus.SENDING, claimed_at=now - timedelta(minutes=1)
+    )
+    ended = Job.objects.create(kind="documents.send", title="Envoi", status=Job.Status.FAILED)
+    late = Sending.objects.create(
+        invoice=anne.invoice, person=anne.person, channel="email", job=ended
+    )
+
+    assert sendings_interrupted(now) == 2
+
+    anne.refresh_from_db()
+    late.refresh_from_db()
+    assert anne.status == late.status == SendingStatus.FAILED
+    assert "may or may not have received it" in anne.answer
+    assert "stopped before this e-mail" in late.answer
+    assert Sending.objects.get(pk=jan.pk).status == SendingStatus.SENDING
+    assert sending_retry(anne).status == SendingStatus.QUEUED
+    assert sendings_interrupted(now) == 0
+
+
+def test_a_stopped_worker_does_not_touch_another_organisations_sendings(families, run, in_a, org_b):
+    """The sweep runs in the organisation's scope: B's stuck sending stays as it is."""
+    (anne, *_rest) = sendings_queue(batch_invoices(run=run))[0]
+    Sending.objects.filter(pk=anne.pk).update(
+        status=SendingStatus.SENDING, claimed_at=timezone.now() - timedelta(hours=1)
+    )
+    with scope(org_b):
+        assert sendings_interrupted() == 0
+    assert Sending.objects.get(pk=anne.pk).status == SendingStatus.SENDING

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import smtplib
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from regie.billing.models import Invoice, Kind
 from regie.core.errors import DomainError, gettext_noop
+from regie.core.models import Job
 from regie.documents import files
 from regie.documents.data import documents_data
 from regie.documents.models import (
@@ -159,6 +161,38 @@ def sending_retry(sending: Sending, *, user=None) -> Sending:
     return _new_sending(sending.invoice, user=user, retry_of=sending)
 
 
+#: A sending "being sent" for longer than this was interrupted: its worker stopped.
+INTERRUPTED_AFTER = timedelta(minutes=15)
+
+
+def sendings_interrupted(now: datetime | None = None) -> int:
+    """Mark failed, so that they can be retried, the sendings whose worker stopped: taken for
+    sending long ago and never finished, or queued by a job that ended without them.
+
+    An interrupted e-mail may or may not have reached the server; the answer says so, since
+    retrying may then send it twice. Return how many were marked.
+    """
+    now = now or timezone.now()
+    claimed = Sending.objects.filter(
+        status=SendingStatus.SENDING, claimed_at__lt=now - INTERRUPTED_AFTER
+    ).update(
+        status=SendingStatus.FAILED,
+        finished_at=now,
+        answer=_(
+            "Interrupted while being sent: the mail server may or may not have received it. "
+            "Ask the person before retrying."
+        ),
+    )
+    left = Sending.objects.filter(
+        status=SendingStatus.QUEUED, job__status__in=(Job.Status.DONE, Job.Status.FAILED)
+    ).update(
+        status=SendingStatus.FAILED,
+        finished_at=now,
+        answer=_("Not sent: the sending job stopped before this e-mail."),
+    )
+    return claimed + left
+
+
 def failed_sendings():
     """Return the failed sendings not retried yet, newest first."""
     return Sending.objects.filter(status=SendingStatus.FAILED, retried_by__isnull=True)
@@ -232,6 +266,7 @@ def deliver(connection, message: EmailMessage) -> str:
 def sendings_send(sending_ids: list[int], advance: Advance | None = None) -> dict[str, int]:
     """Send queued sendings one by one through one connection; return the counts."""
     counts = {"sent": 0, "failed": 0}
+    sendings_interrupted()
     sendings = {
         s.pk: s for s in Sending.objects.filter(pk__in=sending_ids, status=SendingStatus.QUEUED)
     }
@@ -244,7 +279,7 @@ def sendings_send(sending_ids: list[int], advance: Advance | None = None) -> dic
         for pk in sending_ids:
             sending = sendings.get(pk)
             claimed = Sending.objects.filter(pk=pk, status=SendingStatus.QUEUED).update(
-                status=SendingStatus.SENDING
+                status=SendingStatus.SENDING, claimed_at=timezone.now()
             )
             if sending is None or not claimed:
                 continue  # sent by another job meanwhile, or not queued

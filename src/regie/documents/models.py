@@ -133,6 +133,7 @@ class Sending(OrgModel):
         "core.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when a worker took it
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -39,6 +39,7 @@ def run_documents(request, pk: int):
     """Show a run's documents: generate a batch, send the e-mails, see what was sent."""
     require_capability(request, "finance.view")
     run = get_object_or_404(BillingRun, pk=pk)
+    mail.sendings_interrupted()
     invoices = Invoice.objects.filter(run=run, kind=Kind.INVOICE, posted_at__isnull=False)
     by_channel = dict(invoices.values_list("person__delivery").annotate(n=Count("pk")).order_by())
     sendings = Sending.objects.filter(invoice__run=run)
@@ -211,6 +212,7 @@ class SendingList(CapabilityRequiredMixin, generic.ListView):
     paginate_by = 100
 
     def get_queryset(self):
+        mail.sendings_interrupted()  # so that they show as failed, with a retry
         sendings = Sending.objects.select_related("invoice", "person")
         params = self.request.GET
         if params.get("status") == "failed":
