@@ -6,7 +6,8 @@ each movement and its payment once, and what is stored adds up to the movements 
 corrections of rejected movements happens, the ledger balances and its chain holds, every
 invoice's open amount is what its rows say and never negative, no payment is allocated beyond
 its amount, each person's credit is what the ledger holds for them, and the bank, cash and
-suspense accounts hold what was received and paid out.
+suspense accounts hold what was received and paid out (a cancelled payment of a bank movement
+puts it back on the suspense account, among the movements to allocate again).
 
 Every example runs in a transaction rolled back at its end, so each starts from the same
 database. Raise the number of examples with REGIE_PROPERTY_EXAMPLES.
@@ -20,7 +21,7 @@ from datetime import date
 
 import pytest
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -57,6 +58,7 @@ from regie.payments.models import (
     Refund,
 )
 from regie.payments.parsers.coda_writer import write_coda
+from regie.payments.reconciliation import suspense_at
 from regie.payments.services import (
     credit_allocate,
     items_of,
@@ -270,8 +272,15 @@ class PaymentHistory(RuleBasedStateMachine):
         payment = data.draw(st.sampled_from(list(active)), label="payment")
         allocated = total(payment.allocations.filter(cancelled=False))
         credit = person_credit(payment.person_id)
-        with refused_unless(credit + allocated >= payment.amount_cents, "cancel"):
+        kind = "bank movement" if payment.movement_id else "by hand"
+        with refused_unless(credit + allocated >= payment.amount_cents, f"cancel {kind}"):
             payment_cancel(payment=payment, day=DAY)
+            if payment.movement_id:  # its movement waits to be allocated again
+                movement = BankMovement.objects.get(pk=payment.movement_id)
+                assert (movement.status, movement.reject_code) == (
+                    MovementStatus.REJECTED,
+                    "payment.cancelled",
+                )
 
     @rule(data=st.data())
     def refund(self, data):
@@ -328,15 +337,23 @@ class PaymentHistory(RuleBasedStateMachine):
         movements = BankMovement.objects.filter(amount_cents__gt=0)
         bank = Payment.objects.exclude(mode=Mode.CASH)
         cash = Payment.objects.filter(mode=Mode.CASH)
+        by_hand = bank.filter(movement__isnull=True)
+        # A cancelled payment of a bank movement leaves the bank as it is: the money came.
         assert account(AccountRole.BANK) == (
             total(movements)
-            + total(bank.filter(movement__isnull=True))
-            - total(bank.filter(cancelled_at__isnull=False))
+            + total(by_hand)
+            - total(by_hand.filter(cancelled_at__isnull=False))
             - total(Refund.objects.all())
         )
         assert account(AccountRole.CASH) == total(cash.filter(cancelled_at__isnull=True))
         rejected = movements.filter(status=MovementStatus.REJECTED)
-        assert -account(AccountRole.SUSPENSE) == total(rejected)
+        assert -account(AccountRole.SUSPENSE) == total(rejected) == suspense_at(date.max)
+
+    @invariant()
+    def a_received_movement_has_one_live_payment_unless_rejected(self):
+        live = Count("payments", filter=Q(payments__cancelled_at__isnull=True))
+        for movement in BankMovement.objects.filter(amount_cents__gt=0).annotate(live=live):
+            assert movement.live == (movement.status != MovementStatus.REJECTED), movement.pk
 
 
 @contextmanager

@@ -214,13 +214,19 @@ def suspense_entry(*, document: str, day: date, amount: int, reverse: bool = Fal
 
 
 def suspense_to_person_entry(
-    *, document: str, day: date, person_id: int, amount: int
+    *, document: str, day: date, person_id: int, amount: int, reverse: bool = False
 ) -> EntryDraft:
-    """A rejected movement allocated by hand: from the suspense account to the person's credit."""
+    """A rejected movement allocated by hand: from the suspense account to the person's credit.
+
+    ``reverse``: the payment made from a bank movement is cancelled, the money is still in the
+    bank: from the person's credit back to the suspense account, to be allocated again.
+    """
     lines = [
         LineDraft(AccountRole.SUSPENSE, amount, 0),
         LineDraft(AccountRole.PERSON_CREDIT, 0, amount, None, person_id),
     ]
+    if reverse:
+        lines = [_swap(line) for line in lines]
     return _entry(Journal.MISC, day, document, document, lines)
 
 

@@ -343,24 +343,33 @@ def _day(movement: BankMovement) -> date:
 def movement_correct(
     *, movement: BankMovement, person: Person, split: dict[int, int] | None = None, user=None
 ) -> Payment:
-    """Allocate a rejected movement by hand: to a person, split over their open items."""
+    """Allocate a rejected movement by hand: to a person, split over their open items.
+
+    The payment counts from the movement's day; a movement given back to the suspense account
+    by a cancelled payment counts again from the day it is allocated again (it was the other
+    person's credit until the cancellation, so the books of the days between stay as they were).
+    """
     movement = BankMovement.objects.select_for_update().get(pk=movement.pk)
     if movement.status != MovementStatus.REJECTED or movement.amount_cents <= 0:
         raise DomainError(
             "statements.not_rejected",
             gettext_noop("Only a rejected received movement can be allocated by hand."),
         )
-    if Payment.objects.filter(movement=movement).exists():
+    payments = Payment.objects.filter(movement=movement)
+    if payments.filter(cancelled_at__isnull=True).exists():
         raise DomainError(
             "statements.already_allocated",
             gettext_noop("This movement is already allocated."),
         )
+    day = _day(movement)
+    if payments.exists():  # cancelled ones
+        day = max(day, timezone.localdate())
     persons_lock([person.pk])  # before the ledger's lock, as every payment does
     entries_post(
         [
             suspense_to_person_entry(
                 document=f"MVT{movement.pk}",
-                day=_day(movement),
+                day=day,
                 person_id=person.pk,
                 amount=movement.amount_cents,
             )
@@ -368,7 +377,7 @@ def movement_correct(
     )
     payment = payment_create(
         person=person,
-        day=_day(movement),
+        day=day,
         amount_cents=movement.amount_cents,
         mode=Mode.TRANSFER,
         split=split,

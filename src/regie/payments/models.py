@@ -100,6 +100,16 @@ class BankMovement(OrgModel):
     def __str__(self) -> str:
         return f"{self.entry_date} {self.amount_cents} {self.reference or self.communication}"
 
+    @property
+    def payment(self) -> Payment | None:
+        """Return the payment that allocates this movement now (not a cancelled one), if any.
+
+        Uses ``live_payments`` when the query prefetched it (:func:`live_payments`).
+        """
+        if hasattr(self, "live_payments"):
+            return self.live_payments[0] if self.live_payments else None
+        return self.payments.filter(cancelled_at__isnull=True).first()
+
 
 class Mode(models.TextChoices):
     TRANSFER = "transfer", _("bank transfer")
@@ -122,8 +132,9 @@ class Payment(OrgModel):
     mode = models.CharField(_("mode"), max_length=15, choices=Mode.choices)
     receipt_number = models.CharField(_("receipt number"), max_length=30, blank=True)
     comment = models.CharField(_("comment"), max_length=300, blank=True)
-    movement = models.OneToOneField(
-        BankMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="payment"
+    # A movement keeps the payments made from it and later cancelled; one at most is live.
+    movement = models.ForeignKey(
+        BankMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -136,11 +147,25 @@ class Payment(OrgModel):
         verbose_name_plural = _("payments")
         ordering = ["-date", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_positive")
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="payment_positive"),
+            models.UniqueConstraint(
+                fields=["movement"],
+                condition=Q(cancelled_at__isnull=True),
+                name="payment_movement_live_once",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.person} {self.date:%d/%m/%Y} {self.amount_cents}"
+
+
+def live_payments() -> models.Prefetch:
+    """Return the prefetch of movements' live payments (and persons) behind ``.payment``."""
+    return models.Prefetch(
+        "payments",
+        queryset=Payment.objects.filter(cancelled_at__isnull=True).select_related("person"),
+        to_attr="live_payments",
+    )
 
 
 class Allocation(OrgModel):

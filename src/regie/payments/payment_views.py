@@ -136,7 +136,14 @@ def payment_cancel_view(request, pk: int):
     except DomainError as error:
         messages.error(request, error.translated())
     else:
-        messages.success(request, _("The payment is cancelled; the invoices it paid are open."))
+        if payment.movement_id:
+            message = _(
+                "The payment is cancelled; the invoices it paid are open and its bank movement "
+                "waits among the movements to allocate."
+            )
+        else:
+            message = _("The payment is cancelled; the invoices it paid are open.")
+        messages.success(request, message)
     return redirect("payments:payment-detail", pk=payment.pk)
 
 

@@ -15,7 +15,8 @@ for a movement matched at import, ``MVT<movement>`` for one booked on the suspen
 debit movement (money paid out) is tied to the refund of the same amount to the same IBAN.
 What remains on either side is listed as a difference, with the rejected movements still in
 suspense and the statements that do not follow the previous one. A payment cancelled on
-another day than the one it is recorded on counts from the day it was cancelled.
+another day than the one it is recorded on counts from the day it was cancelled; a movement
+whose payment was cancelled is on the suspense account again from that day.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -163,12 +164,23 @@ def _day():
     return Coalesce("value_date", "entry_date")
 
 
-def suspense_at(until: date) -> int:
-    """Return the received movements still rejected at the end of ``until``."""
-    rejected = BankMovement.objects.annotate(day=_day()).filter(
-        status=MovementStatus.REJECTED, amount_cents__gt=0, day__lte=until
+def in_suspense(until: date):
+    """Return the received movements on the suspense account at the end of ``until``: those
+    no payment allocated then (none yet, or only payments cancelled by then)."""
+    allocated = Payment.objects.filter(movement=OuterRef("pk"), date__lte=until).filter(
+        Q(cancelled_at__isnull=True) | Q(cancelled_at__date__gt=until)
     )
-    return _total(rejected)
+    return (
+        BankMovement.objects.annotate(day=_day())
+        .filter(amount_cents__gt=0, day__lte=until)
+        .exclude(status=MovementStatus.IGNORED)
+        .exclude(Exists(allocated))
+    )
+
+
+def suspense_at(until: date) -> int:
+    """Return the received movements still on the suspense account at the end of ``until``."""
+    return _total(in_suspense(until))
 
 
 def _receivables(date_from: date, date_to: date) -> Receivables:
@@ -182,17 +194,16 @@ def _movements(date_from: date, date_to: date):
     return (
         BankMovement.objects.annotate(day=_day())
         .filter(day__range=(date_from, date_to))
-        .select_related("statement", "payment")
+        .select_related("statement")
+        .prefetch_related(Prefetch("payments", Payment.objects.only("pk", "movement_id")))
         .order_by("day", "pk")
     )
 
 
 def _documents(movement: BankMovement) -> list[str]:
-    documents = [f"MVT{movement.pk}"]
-    payment = getattr(movement, "payment", None)
-    if payment is not None:
-        documents.append(f"PAY{payment.pk}")
-    return documents
+    """Return the documents an entry of ``movement`` may carry: the movement's own, and those
+    of the payments made from it (a cancelled one too: its bank entry stays)."""
+    return [f"MVT{movement.pk}", *(f"PAY{p.pk}" for p in movement.payments.all())]
 
 
 class _Lines:
@@ -254,9 +265,7 @@ def _of_movement(kind: str, movement: BankMovement) -> Difference:
 
 
 def _suspense_and_gaps(date_from, date_to, account, differences: list[Difference]) -> None:
-    rejected = BankMovement.objects.annotate(day=_day()).filter(
-        status=MovementStatus.REJECTED, amount_cents__gt=0, day__lte=date_to
-    )
+    rejected = in_suspense(date_to)
     statements = BankStatement.objects.filter(
         gap=True, new_balance_date__range=(date_from, date_to)
     )

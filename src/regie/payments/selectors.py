@@ -10,8 +10,8 @@ from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, Wh
 
 from regie.billing.models import Invoice, InvoiceLine
 from regie.payments import matching
-from regie.payments.models import BankMovement, BankStatement, MovementStatus
-from regie.payments.services import items_of
+from regie.payments.models import BankMovement, BankStatement, MovementStatus, live_payments
+from regie.payments.services import MOVEMENT_CANCELLED, items_of
 
 # The order of the status groups on the movements screen: the work to do first.
 STATUS_ORDER = [
@@ -38,7 +38,7 @@ def movements(
     file_id: int | None = None,
 ) -> QuerySet[BankMovement]:
     """Return the movements matching the screen's filters (entry date, status, account)."""
-    queryset = BankMovement.objects.select_related("statement", "payment__person")
+    queryset = BankMovement.objects.select_related("statement").prefetch_related(live_payments())
     if date_from:
         queryset = queryset.filter(entry_date__gte=date_from)
     if date_to:
@@ -104,6 +104,8 @@ def reject_reason(movement: BankMovement) -> str:
     The reason is stored in English; the matching rules give it again from the movement's
     code, amount and communication, translated. An unknown code keeps the stored text.
     """
+    if movement.reject_code == MOVEMENT_CANCELLED.code:
+        return MOVEMENT_CANCELLED.translated()
     targets = {}
     if movement.reject_code == "matching.already_paid":
         targets = {movement.reference: matching.Target("invoice", 0, 0, 0)}

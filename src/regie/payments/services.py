@@ -33,10 +33,18 @@ from regie.ledger.rules import (
     allocation_entry,
     payment_entry,
     refund_entry,
+    suspense_to_person_entry,
 )
 from regie.ledger.services import entries_post
 from regie.payments.allocation import OpenItem, Proposal, check_split, propose
-from regie.payments.models import Allocation, Mode, Payment, Refund
+from regie.payments.models import (
+    Allocation,
+    BankMovement,
+    Mode,
+    MovementStatus,
+    Payment,
+    Refund,
+)
 from regie.people.models import Person
 
 #: Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's limits on parameters.
@@ -276,14 +284,47 @@ def credit_allocate(*, person: Person, invoice: Invoice, amount_cents: int, day:
     entries_post(allocation_drafts(Allocation.objects.bulk_create(allocations)))
 
 
+#: Why a movement is rejected again: the payment made from it was cancelled.
+MOVEMENT_CANCELLED = DomainError(
+    "payment.cancelled",
+    gettext_noop("The payment made from this movement was cancelled; allocate it by hand."),
+)
+
+
+def cancel_draft(payment: Payment, undone: Sequence[EntryDraft], day: date) -> EntryDraft:
+    """Return the one entry cancelling a payment, with its ``undone`` allocations.
+
+    Money typed by hand (cash, card, cheque…) did not arrive: the bank or the cash gives it
+    back. Money of a bank movement is on the statement: it stays in the bank and goes from the
+    person's credit back to the suspense account, to be allocated again.
+    """
+    if payment.movement_id is None:
+        return payment_draft(payment, undone, day, reverse=True)
+    back = suspense_to_person_entry(
+        document=f"PAY{payment.pk}/X",
+        day=day,
+        person_id=payment.person_id,
+        amount=payment.amount_cents,
+        reverse=True,
+    )
+    return entry_net([back, *undone])
+
+
 @transaction.atomic
 def payment_cancel(*, payment: Payment, day: date | None = None) -> Payment:
-    """Cancel a payment: its allocations are undone and the open amounts restored exactly."""
+    """Cancel a payment: its allocations are undone and the open amounts restored exactly.
+
+    A payment made from a bank movement leaves the bank untouched: the amount goes back to the
+    suspense account and the movement back among the rejected ones, to be allocated again.
+    """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     if payment.cancelled_at:
         raise DomainError(
             "payment.already_cancelled", gettext_noop("This payment is already cancelled.")
         )
+    movement = None
+    if payment.movement_id is not None:
+        movement = BankMovement.objects.select_for_update().get(pk=payment.movement_id)
     _lock_person(payment.person_id)
     day = day or timezone.localdate()
     active = list(payment.allocations.filter(cancelled=False).order_by("pk"))
@@ -297,10 +338,14 @@ def payment_cancel(*, payment: Payment, day: date | None = None) -> Payment:
             missing=format_cents(payment.amount_cents - credit_after),
         )
     payment.allocations.update(cancelled=True)
-    undone = allocation_drafts(active, day, reverse=True)
-    entries_post([payment_draft(payment, undone, day, reverse=True)])
+    entries_post([cancel_draft(payment, allocation_drafts(active, day, reverse=True), day)])
     payment.cancelled_at = timezone.now()
     payment.save(update_fields=["cancelled_at"])
+    if movement is not None:
+        movement.status = MovementStatus.REJECTED
+        movement.reject_code = MOVEMENT_CANCELLED.code
+        movement.reject_reason = MOVEMENT_CANCELLED.english()[:300]
+        movement.save(update_fields=["status", "reject_code", "reject_reason"])
     return payment
 
 

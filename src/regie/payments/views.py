@@ -16,7 +16,7 @@ from regie.payments import selectors
 from regie.payments.allocation import OpenItem, propose
 from regie.payments.forms import ImportForm, MovementFilter, SplitForm, split_initial
 from regie.payments.imports import movement_correct
-from regie.payments.models import BankMovement, MovementStatus, StatementFile
+from regie.payments.models import BankMovement, MovementStatus, StatementFile, live_payments
 from regie.payments.refunds import with_credit
 from regie.payments.tasks import KIND_IMPORT, import_job_start
 from regie.people.models import Person
@@ -126,13 +126,19 @@ def movement_detail(request, pk: int):
     """Show a movement; a rejected one is corrected here: choose the person, split the amount."""
     require_capability(request, "finance.view")
     movement = get_object_or_404(
-        BankMovement.objects.select_related("statement", "payment__person"), pk=pk
+        BankMovement.objects.select_related("statement").prefetch_related(live_payments()), pk=pk
     )
     correctable = movement.status == MovementStatus.REJECTED and movement.amount_cents > 0
     if request.method == "POST":
         require_capability(request, "finance.edit")
     person = chosen_person(request) if correctable else None
-    context = {"movement": movement, "correctable": correctable, "person": person}
+    cancelled = movement.payments.filter(cancelled_at__isnull=False).select_related("person")
+    context = {
+        "movement": movement,
+        "correctable": correctable,
+        "person": person,
+        "cancelled_payments": cancelled.order_by("cancelled_at", "pk"),
+    }
     if person is None:
         query = request.GET.get("q", movement.counterparty_name if correctable else "")
         context.update(query=query, found=persons_found(query) if correctable else [])
