@@ -268,8 +268,22 @@ class PaymentHistory(RuleBasedStateMachine):
     @precondition(lambda self: Payment.objects.filter(cancelled_at__isnull=True).exists())
     @rule(data=st.data())
     def cancel(self, data):
-        active = Payment.objects.filter(cancelled_at__isnull=True).order_by("pk")
-        payment = data.draw(st.sampled_from(list(active)), label="payment")
+        self.cancel_one(data, Payment.objects.filter(cancelled_at__isnull=True))
+
+    @precondition(
+        lambda self: Payment.objects.filter(
+            cancelled_at__isnull=True, movement__isnull=False
+        ).exists()
+    )
+    @rule(data=st.data())
+    def cancel_from_the_bank(self, data):
+        """A payment of a bank movement (matched at import or allocated by hand)."""
+        self.cancel_one(
+            data, Payment.objects.filter(cancelled_at__isnull=True, movement__isnull=False)
+        )
+
+    def cancel_one(self, data, active):
+        payment = data.draw(st.sampled_from(list(active.order_by("pk"))), label="payment")
         allocated = total(payment.allocations.filter(cancelled=False))
         credit = person_credit(payment.person_id)
         kind = "bank movement" if payment.movement_id else "by hand"
