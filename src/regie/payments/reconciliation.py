@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -190,20 +190,33 @@ def _receivables(date_from: date, date_to: date) -> Receivables:
     return Receivables(*(e - s for e, s in zip(end, start, strict=True)), ledger=ledger)
 
 
-def _movements(date_from: date, date_to: date):
-    return (
+def _movements(date_from: date, date_to: date) -> list[BankMovement]:
+    """Return the period's movements, each with the ids of the payments made from it
+    (``payment_ids``, read in one query joined on the movements' days: no ``IN`` list)."""
+    movements = list(
         BankMovement.objects.annotate(day=_day())
         .filter(day__range=(date_from, date_to))
         .select_related("statement")
-        .prefetch_related(Prefetch("payments", Payment.objects.only("pk", "movement_id")))
         .order_by("day", "pk")
     )
+    paid = defaultdict(list)
+    rows = (
+        Payment.objects.annotate(day=Coalesce("movement__value_date", "movement__entry_date"))
+        .filter(day__range=(date_from, date_to))
+        .order_by("pk")
+        .values_list("movement_id", "pk")
+    )
+    for movement_id, pk in rows:
+        paid[movement_id].append(pk)
+    for movement in movements:
+        movement.payment_ids = paid[movement.pk]
+    return movements
 
 
 def _documents(movement: BankMovement) -> list[str]:
     """Return the documents an entry of ``movement`` may carry: the movement's own, and those
     of the payments made from it (a cancelled one too: its bank entry stays)."""
-    return [f"MVT{movement.pk}", *(f"PAY{p.pk}" for p in movement.payments.all())]
+    return [f"MVT{movement.pk}", *(f"PAY{pk}" for pk in movement.payment_ids)]
 
 
 class _Lines:
@@ -281,7 +294,7 @@ def _suspense_and_gaps(date_from, date_to, account, differences: list[Difference
 
 def reconciliation(date_from: date, date_to: date, account: str = "") -> Report:
     """Return the reconciliation of ``date_from``..``date_to`` (one account, or all)."""
-    movements = list(_movements(date_from, date_to))
+    movements = _movements(date_from, date_to)
     others = [m for m in movements if account and m.statement.account != account]
     movements = [m for m in movements if not account or m.statement.account == account]
     excluded = {document for m in others for document in _documents(m)}
