@@ -57,9 +57,7 @@ TOKEN_REVOKED = DomainError(
 )
 TOKEN_OWNER_INACTIVE = DomainError(
     "api.token_owner_inactive",
-    gettext_noop(
-        "The owner of this API token is no longer an active member of its organisation."
-    ),
+    gettext_noop("The owner of this API token is no longer an active member of its organisation."),
 )
 DEVICE_INACTIVE = DomainError(
     "api.device_inactive",
@@ -68,8 +66,7 @@ DEVICE_INACTIVE = DomainError(
 DEVICE_REFUSED = DomainError(
     "api.device_refused",
     gettext_noop(
-        "A scanning device may only send scans and read its places; this needs a user's API "
-        "token."
+        "A scanning device may only send scans and read its places; this needs a user's API token."
     ),
 )
 NO_ORGANISATION = DomainError(
