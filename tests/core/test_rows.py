@@ -55,3 +55,13 @@ def test_a_writer_waits_for_a_reserved_block_and_takes_the_next_key(in_a):
     thread.join(10)
     assert inserted and inserted[0] not in ids
     assert Place.objects.count() == rows.BLOCK + 1
+
+
+def test_instances_are_inserted_with_their_keys_set_as_bulk_create_would(in_a):
+    """Unsaved instances get their keys and read back as written; they count as saved."""
+    places = [Place(organisation=in_a, name=f"Site {n}") for n in range(3)]
+    with transaction.atomic():
+        rows.instances_insert(Place, places)
+    assert all(p.pk and not p._state.adding for p in places)
+    stored = dict(Place.objects.values_list("pk", "name"))
+    assert stored == {p.pk: p.name for p in places}

@@ -27,6 +27,7 @@ from django.utils import timezone
 from regie.billing.models import Invoice, Kind
 from regie.billing.selectors import with_balance
 from regie.core.errors import DomainError, gettext_noop
+from regie.core.rows import instances_insert
 from regie.core.sequences import sequence_next
 from regie.core.tenancy import current_organisation
 from regie.ledger.rules import suspense_entry, suspense_to_person_entry
@@ -248,9 +249,10 @@ def _decide(movement: Movement, targets: Targets) -> matching.Decision:
 def _store(incoming: list[Incoming], targets: Targets, result: ImportResult, user) -> None:
     """Insert the movements, their payments and allocations; post all their entries at once."""
     organisation = current_organisation()
-    movements = BankMovement.objects.bulk_create(
-        [_movement_row(organisation, item) for item in incoming], batch_size=1000
-    )
+    # Written as rows (regie.core.rows): bulk_create's preparation of every value cost more
+    # than the database's work (3.4 s of a 10,000-movement file's 8.8 s in the profile).
+    movements = [_movement_row(organisation, item) for item in incoming]
+    instances_insert(BankMovement, movements)
     payments: dict[int, Payment] = {}
     for row, item in zip(movements, incoming, strict=True):
         if item.decision.outcome == matching.Outcome.REJECTED:
@@ -261,14 +263,14 @@ def _store(incoming: list[Incoming], targets: Targets, result: ImportResult, use
         payments[row.pk] = _payment_row(organisation, row, item.decision.target, user)
         result.accepted += 1
         result.accepted_cents += row.amount_cents
-    Payment.objects.bulk_create(payments.values(), batch_size=1000)
+    instances_insert(Payment, list(payments.values()))
     allocations = []
     for row, item in zip(movements, incoming, strict=True):
         decision = item.decision
         if row.pk in payments and decision.target.kind == "invoice":
             split = {decision.target.id: decision.allocated_cents}
             allocations += allocations_build(payments[row.pk], split, _day(row))
-    allocations = Allocation.objects.bulk_create(allocations, batch_size=1000)
+    instances_insert(Allocation, allocations)
     entries_post(_drafts(movements, payments, allocations))
 
 
