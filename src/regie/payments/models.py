@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from regie.billing.models import Invoice
-from regie.core.models import OrgModel
+from regie.core.models import OrgModel, organisation_key
 from regie.people.models import Person
 
 
@@ -72,6 +72,9 @@ class MovementStatus(models.TextChoices):
 class BankMovement(OrgModel):
     """A booked amount of a statement; ``key`` identifies it across overlapping files."""
 
+    # The organisation is its statement's; the (organisation, key) and (organisation, status)
+    # indexes serve the queries by organisation.
+    organisation = organisation_key(db_index=False, db_constraint=False)
     statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="movements")
     key = models.CharField(max_length=64)
     sequence = models.PositiveIntegerField(_("sequence"))
@@ -171,6 +174,7 @@ def live_payments() -> models.Prefetch:
 class Allocation(OrgModel):
     """The part of a payment (or of a person's credit) that pays an invoice."""
 
+    organisation = organisation_key(db_constraint=False)  # its payment's
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations")
     amount_cents = models.BigIntegerField(_("amount (cents)"))
