@@ -6,7 +6,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 from tests.documents.smtp import REFUSED, free_port
 
@@ -175,7 +175,8 @@ def test_sendings_a_stopped_worker_left_behind_become_failed_and_retryable(
         invoice=anne.invoice, person=anne.person, channel="email", job=ended
     )
 
-    assert sendings_interrupted(now) == 2
+    with translation.override("en"):
+        assert sendings_interrupted(now) == 2
 
     anne.refresh_from_db()
     late.refresh_from_db()
