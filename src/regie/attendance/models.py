@@ -7,9 +7,6 @@ child's date: its status and errors come from the last verification
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -17,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regie.activities.models import Activity, Place
 from regie.core.errors import DomainError
-from regie.core.models import OrgModel, organisation_key
+from regie.core.models import OrgModel, organisation_key, secret_hash, secret_new
 from regie.people.models import Child, Person
 
 
@@ -49,14 +46,11 @@ class Device(OrgModel):
     def __str__(self) -> str:
         return self.name
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    hash_token = staticmethod(secret_hash)
 
     def new_token(self) -> str:
         """Give the device a new secret token and return it (only its hash is stored)."""
-        token = "dev_" + secrets.token_urlsafe(32)
-        self.token_hash = self.hash_token(token)
+        token, self.token_hash = secret_new("dev_")
         return token
 
 

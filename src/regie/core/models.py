@@ -292,6 +292,17 @@ class Sequence(OrgModel):
         return f"{self.key}: {self.last}"
 
 
+def secret_hash(secret: str) -> str:
+    """Return what is stored of a secret token: its SHA-256, in hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_new(prefix: str) -> tuple[str, str]:
+    """Return a new secret token starting with ``prefix``, and its hash (all that is kept)."""
+    secret = prefix + secrets.token_urlsafe(32)
+    return secret, secret_hash(secret)
+
+
 class ApiToken(OrgModel):
     """A user's secret for the HTTP API (an accounting system, a bank connector...).
 
@@ -320,14 +331,11 @@ class ApiToken(OrgModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
+    hash_token = staticmethod(secret_hash)
 
     def new_secret(self) -> str:
         """Give the token a new secret and return it (only its hash is stored)."""
-        secret = self.PREFIX + secrets.token_urlsafe(32)
-        self.token_hash = self.hash_token(secret)
+        secret, self.token_hash = secret_new(self.PREFIX)
         self.hint = secret[:10]
         return secret
 
