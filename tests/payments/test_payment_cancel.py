@@ -21,7 +21,8 @@ from regie.core.errors import DomainError
 from regie.core.models import Role
 from regie.ledger.models import EntryLine
 from regie.ledger.rules import AccountRole
-from regie.payments.imports import movement_correct, statements_import
+from regie.payments.corrections import movement_correct
+from regie.payments.imports import statements_import
 from regie.payments.models import BankMovement, MovementStatus, Payment
 from regie.payments.reconciliation import Gap, reconciliation
 from regie.payments.selectors import reject_reason

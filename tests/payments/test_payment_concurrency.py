@@ -21,7 +21,8 @@ from regie.core.errors import DomainError
 from regie.core.tenancy import scope
 from regie.ledger.services import chain_verify
 from regie.payments import imports
-from regie.payments.imports import movement_correct, statements_import
+from regie.payments.corrections import movement_correct
+from regie.payments.imports import statements_import
 from regie.payments.models import BankMovement, MovementStatus, Payment, StatementFile
 from regie.payments.parsers.coda_writer import write_coda
 

@@ -48,7 +48,8 @@ from regie.core.errors import DomainError
 from regie.ledger.models import EntryLine
 from regie.ledger.rules import AccountRole
 from regie.ledger.services import chain_verify
-from regie.payments.imports import movement_correct, statements_import
+from regie.payments.corrections import movement_correct
+from regie.payments.imports import statements_import
 from regie.payments.models import (
     Allocation,
     BankMovement,

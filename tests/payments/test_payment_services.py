@@ -17,7 +17,8 @@ from regie.core.errors import DomainError
 from regie.ledger.models import EntryLine
 from regie.ledger.services import chain_verify
 from regie.payments.allocation import OpenItem, propose
-from regie.payments.imports import movement_correct, statements_import
+from regie.payments.corrections import movement_correct
+from regie.payments.imports import statements_import
 from regie.payments.models import BankMovement, MovementStatus, Payment
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.parsers.statement import Movement, Statement

@@ -11,7 +11,8 @@ from django.urls import reverse
 from tests.payments import test_payment_services as spec
 
 from regie.core.models import Role
-from regie.payments.imports import movement_correct, statements_import
+from regie.payments.corrections import movement_correct
+from regie.payments.imports import statements_import
 from regie.payments.models import BankMovement
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.parsers.statement import Movement, Statement

@@ -30,7 +30,7 @@ from regie.core.errors import DomainError, gettext_noop
 from regie.core.rows import ids_reserve, instances_insert, rows_insert
 from regie.core.sequences import sequence_next
 from regie.core.tenancy import current_organisation
-from regie.ledger.rules import suspense_entry, suspense_to_person_entry
+from regie.ledger.rules import suspense_entry
 from regie.ledger.services import entries_post
 from regie.payments import matching
 from regie.payments.models import (
@@ -48,9 +48,7 @@ from regie.payments.services import (
     allocation_drafts,
     allocations_build,
     chunked,
-    payment_create,
     payment_draft,
-    persons_lock,
 )
 from regie.payments.statement_check import (
     FORMATS,
@@ -58,7 +56,6 @@ from regie.payments.statement_check import (
     check_data,
     detect_format,
 )
-from regie.people.models import Person
 
 Progress = Callable[[int], None]
 #: The row of :class:`~regie.core.models.Sequence` whose lock serialises imports.
@@ -268,7 +265,7 @@ def _store(incoming: list[Incoming], targets: Targets, result: ImportResult, use
         decision = item.decision
         if row.pk in payments and decision.target.kind == "invoice":
             split = {decision.target.id: decision.allocated_cents}
-            allocations += allocations_build(payments[row.pk], split, _day(row))
+            allocations += allocations_build(payments[row.pk], split, movement_day(row))
     instances_insert(Allocation, allocations)
     entries_post(_drafts(movements, payments, allocations))
 
@@ -327,7 +324,7 @@ def _payment_row(organisation, movement: NewMovement, target: matching.Target, u
     return Payment(
         organisation=organisation,
         person_id=target.person_id,
-        date=_day(movement),
+        date=movement_day(movement),
         reconciled_on=movement.entry_date,
         amount_cents=movement.amount_cents,
         mode=Mode.TRANSFER,
@@ -352,12 +349,14 @@ def _drafts(movements, payments: dict[int, Payment], allocations: list[Allocatio
             )
         elif row.amount_cents > 0:
             drafts.append(
-                suspense_entry(document=f"MVT{row.pk}", day=_day(row), amount=row.amount_cents)
+                suspense_entry(
+                    document=f"MVT{row.pk}", day=movement_day(row), amount=row.amount_cents
+                )
             )
     return drafts
 
 
-def _day(movement: BankMovement | NewMovement) -> date:
+def movement_day(movement: BankMovement | NewMovement) -> date:
     """Return the day a movement counts from: value date, entry date, else its statement's."""
     return (
         movement.value_date
@@ -365,56 +364,3 @@ def _day(movement: BankMovement | NewMovement) -> date:
         or movement.statement.new_balance_date
         or timezone.localdate()
     )
-
-
-@transaction.atomic
-def movement_correct(
-    *, movement: BankMovement, person: Person, split: dict[int, int] | None = None, user=None
-) -> Payment:
-    """Allocate a rejected movement by hand: to a person, split over their open items.
-
-    The payment counts from the movement's day; a movement given back to the suspense account
-    by a cancelled payment counts again from the day it is allocated again (it was the other
-    person's credit until the cancellation, so the books of the days between stay as they were).
-    """
-    movement = BankMovement.objects.select_for_update().get(pk=movement.pk)
-    if movement.status != MovementStatus.REJECTED or movement.amount_cents <= 0:
-        raise DomainError(
-            "statements.not_rejected",
-            gettext_noop("Only a rejected received movement can be allocated by hand."),
-        )
-    payments = Payment.objects.filter(movement=movement)
-    if payments.filter(cancelled_at__isnull=True).exists():
-        raise DomainError(
-            "statements.already_allocated",
-            gettext_noop("This movement is already allocated."),
-        )
-    day = _day(movement)
-    if payments.exists():  # cancelled ones
-        day = max(day, timezone.localdate())
-    persons_lock([person.pk])  # before the ledger's lock, as every payment does
-    entries_post(
-        [
-            suspense_to_person_entry(
-                document=f"MVT{movement.pk}",
-                day=day,
-                person_id=person.pk,
-                amount=movement.amount_cents,
-            )
-        ]
-    )
-    payment = payment_create(
-        person=person,
-        day=day,
-        amount_cents=movement.amount_cents,
-        mode=Mode.TRANSFER,
-        split=split,
-        reconciled_on=movement.entry_date,
-        comment=movement.communication[:300],
-        user=user,
-        movement=movement,
-        via_suspense=True,
-    )
-    movement.status = MovementStatus.CORRECTED
-    movement.save(update_fields=["status"])
-    return payment

@@ -14,8 +14,8 @@ from regie.core.models import Job
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.payments import selectors
 from regie.payments.allocation import OpenItem, propose
+from regie.payments.corrections import movement_correct
 from regie.payments.forms import ImportForm, MovementFilter, SplitForm, split_initial
-from regie.payments.imports import movement_correct
 from regie.payments.models import BankMovement, MovementStatus, StatementFile, live_payments
 from regie.payments.refunds import with_credit
 from regie.payments.tasks import KIND_IMPORT, import_job_start
