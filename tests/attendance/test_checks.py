@@ -6,6 +6,7 @@ from datetime import date, time
 
 import pytest
 from django.db import connection
+from django.db.models import Exists
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -16,7 +17,7 @@ from regie.attendance.checks import last_month
 from regie.attendance.models import Attendance, Day, DayStatus, ScanEvent, Source
 from regie.attendance.tasks import days_check_summary
 from regie.attendance.verifying import day_verify, days_touch
-from regie.billing.models import BillingRun
+from regie.billing.models import BillingRun, posted_links
 from regie.billing.runs import run_create, run_post
 from regie.core.errors import DomainError
 from regie.core.models import Job, Role, User
@@ -240,7 +241,7 @@ def test_billed_days_are_never_touched(in_a, evening):
     assert (counts.days, counts.duplicates, counts.verified) == (0, 0, 0)
     day = day_of(child)
     assert day.status == DayStatus.BILLED
-    assert day.attendances.get().status == DayStatus.BILLED
+    assert posted_links(day.attendances.get()).exists()
     assert ScanEvent.objects.filter(active=True).count() == 3
 
 
@@ -262,8 +263,15 @@ def test_a_partly_billed_day_keeps_its_billed_attendance_and_rebuilds_the_rest(i
     counts = days_check(**OCTOBER, actions=["verify"], statuses=ALL_STATUSES)
 
     assert (counts.days, counts.verified) == (1, 1)
-    rows = day_of(child).attendances.values_list("activity__name", "status", "minutes")
-    assert sorted(rows) == [(morning.name, "verified", 20), (evening.name, "billed", 95)]
+    rows = (
+        day_of(child)
+        .attendances.annotate(billed=Exists(posted_links()))
+        .values_list("activity__name", "status", "billed", "minutes")
+    )
+    assert sorted(rows) == [
+        (morning.name, "verified", False, 20),
+        (evening.name, "verified", True, 95),
+    ]
 
 
 def test_attendances_on_a_draft_run_stay_as_drafted(in_a, evening):

@@ -256,6 +256,9 @@ def unbilled_attendances(
     on_drafts = BilledAttendance.objects.filter(
         released=False, line__invoice__posted_at__isnull=True
     ).values("attendance_id")
+    billed = BilledAttendance.objects.filter(
+        released=False, line__invoice__posted_at__isnull=False
+    ).values("attendance_id")
     reason = Case(
         When(day__status=DayStatus.ERROR, then=Value(Reason.ERROR.value)),
         When(day__status=DayStatus.NOT_PROCESSED, then=Value(Reason.NOT_VERIFIED.value)),
@@ -266,8 +269,8 @@ def unbilled_attendances(
     )
     rows = (
         Attendance.objects.filter(_period("date", date_from, date_to))
-        .exclude(status=DayStatus.BILLED)
         .exclude(day__status=DayStatus.BILLED)
+        .exclude(pk__in=billed)
         .annotate(day_status=F("day__status"), reason=reason)
         .values("date", "day_status", "reason")
         .annotate(count=Count("pk"), minutes=Sum("minutes"))

@@ -14,6 +14,7 @@ from datetime import date
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -203,9 +204,21 @@ def day_errors(day: Day) -> list[DayError]:
 
 
 def day_attendances(day: Day) -> QuerySet[Attendance]:
-    """Return the day's completed attendances with what the screen shows of them."""
-    return day.attendances.select_related("activity__category", "place", "person").order_by(
-        "start", "pk"
+    """Return the day's completed attendances with what the screen shows of them.
+
+    ``shown_status`` is billed for an attendance on a posted invoice, else its verification's.
+    """
+    from regie.billing.models import posted_links  # billing builds on attendance
+
+    shown = Case(
+        When(Exists(posted_links()), then=Value(DayStatus.BILLED.value)),
+        default=F("status"),
+        output_field=CharField(),
+    )
+    return (
+        day.attendances.select_related("activity__category", "place", "person")
+        .annotate(shown_status=shown)
+        .order_by("start", "pk")
     )
 
 

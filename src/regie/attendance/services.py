@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, time
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists
 
 from regie.activities.models import Activity, Encoding, Place
 from regie.attendance.models import (
@@ -237,9 +238,11 @@ def registration_date_cancel(*, registered: RegistrationDate, today: date) -> Da
 @register_billable_guard
 def _unbilled_attendances(link: ChildPerson) -> list[str]:
     """A person named on unbilled attendances of the child must stay billable."""
+    from regie.billing.models import posted_links  # billing builds on attendance
+
     count = (
         Attendance.objects.filter(child_id=link.child_id, person_id=link.person_id)
-        .exclude(status=DayStatus.BILLED)
+        .exclude(Exists(posted_links()))
         .count()
     )
     if not count:

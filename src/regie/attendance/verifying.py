@@ -340,9 +340,7 @@ def _clear_attendances(day_ids, dates) -> dict[int, list[tuple[int, time, time]]
     from regie.billing.models import BilledAttendance  # billing builds on attendance
 
     on_invoice = BilledAttendance.objects.filter(attendance=OuterRef("pk"), released=False)
-    held = ExpressionWrapper(
-        Q(status=DayStatus.BILLED) | Exists(on_invoice), output_field=BooleanField()
-    )
+    held = ExpressionWrapper(Exists(on_invoice), output_field=BooleanField())
     rows = (
         Attendance.objects.filter(AnyOf(F("day_id"), day_ids), date__in=dates)
         .annotate(held=held)

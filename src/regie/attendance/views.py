@@ -121,7 +121,8 @@ def day_detail(request, pk: int):
     ]
     attendances = list(selectors.day_attendances(day))
     for attendance in attendances:
-        attendance.css = STATUS_CSS[attendance.status]
+        attendance.css = STATUS_CSS[attendance.shown_status]
+        attendance.status_label = DayStatus(attendance.shown_status).label
     for error in errors:
         if error.candidates:
             error.form = ChooseActivityForm(

@@ -131,9 +131,7 @@ def _release_attendances(invoice: Invoice) -> None:
     links = BilledAttendance.objects.filter(line__invoice=invoice, released=False)
     attendance_ids = list(links.values_list("attendance_id", flat=True))
     links.update(released=True)
-    attendances = Attendance.objects.filter(pk__in=attendance_ids)
-    day_ids = set(attendances.values_list("day_id", flat=True))
-    attendances.update(status=DayStatus.VERIFIED)
+    day_ids = set(Attendance.objects.filter(pk__in=attendance_ids).values_list("day_id", flat=True))
     Day.objects.filter(pk__in=day_ids).update(status=DayStatus.VERIFIED)
 
 
@@ -237,10 +235,7 @@ def attendances_move(*, attendance_ids: list[int], person_id: int) -> int:
     """Bill unbilled attendances to another person, billable for each child."""
     billed = BilledAttendance.objects.filter(attendance=OuterRef("pk"), released=False)
     attendances = Attendance.objects.filter(pk__in=attendance_ids)
-    if (
-        attendances.filter(Exists(billed)).exists()
-        or attendances.filter(status=DayStatus.BILLED).exists()
-    ):
+    if attendances.filter(Exists(billed)).exists():
         raise DomainError(
             "billing.move_billed",
             gettext_noop("Billed attendances cannot move: credit their invoice first."),

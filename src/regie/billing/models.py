@@ -8,7 +8,7 @@ delete of a posted invoice or of its lines, whichever path asks (admin, view, AP
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import ogm_vcs
@@ -198,18 +198,23 @@ class InvoiceLine(OrgModel):
     """One child, day and activity: quantity of periods × unit price = amount.
 
     A run writes a line per attendance: 330,000 a month in a large commune. The database
-    checks the keys that matter for the line's meaning (its invoice, child and activity);
-    the organisation is its invoice's, and the category and price, which the ORM protects
-    from deletion (``PROTECT``), are copied from the activity and the price the run applied.
-    Each check left out is a lookup less per line at the run's commit, each index left out
-    a write less: nothing queries lines by organisation, category or price alone.
+    checks the key to its invoice, the parent row written in the same transaction. The
+    organisation is its invoice's; the child, activity, category and price, which the ORM
+    protects from deletion (``PROTECT``), are copied from the attendance, the activity and
+    the price the run applied. Each check left out is a lookup less per line at the run's
+    commit, each index left out a write less: nothing queries lines by organisation, child,
+    activity, category or price alone.
     """
 
     organisation = organisation_key(db_index=False, db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     date = models.DateField(_("date"))
-    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     category = models.ForeignKey(
         ActivityCategory,
         on_delete=models.PROTECT,
@@ -255,12 +260,17 @@ class InvoiceLine(OrgModel):
 class BilledAttendance(OrgModel):
     """Which line bills an attendance; at most one unreleased link per attendance (enforced).
 
-    The organisation is its line's (no index, no key check: see :class:`InvoiceLine`).
+    The organisation is its line's (no index, no key check: see :class:`InvoiceLine`). The
+    attendance is not checked by the database either: a run links the attendances it has
+    just read, and verification, the only writer that deletes attendances, keeps those on an
+    invoice (the ORM's ``PROTECT`` guards every other path).
     """
 
     organisation = organisation_key(db_index=False, db_constraint=False)
 
-    attendance = models.ForeignKey(Attendance, on_delete=models.PROTECT, related_name="+")
+    attendance = models.ForeignKey(
+        Attendance, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="attendances")
     released = models.BooleanField(default=False)
 
@@ -272,6 +282,20 @@ class BilledAttendance(OrgModel):
                 name="billedattendance_once",
             )
         ]
+
+
+def posted_links(attendance=None) -> QuerySet[BilledAttendance]:
+    """Return the links that make an attendance billed: unreleased, from a posted invoice.
+
+    An attendance's status is the outcome of its verification; whether it is billed is this
+    (posting writes no attendance, crediting releases the links). ``attendance`` defaults to
+    the outer query's attendance, for ``Exists``.
+    """
+    return BilledAttendance.objects.filter(
+        attendance=OuterRef("pk") if attendance is None else attendance,
+        released=False,
+        line__invoice__posted_at__isnull=False,
+    )
 
 
 class WriteOffKind(models.TextChoices):

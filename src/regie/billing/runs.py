@@ -3,7 +3,8 @@
 The run reads the verified, unbilled attendances of its period and categories, hands them to
 the pure :func:`regie.billing.invoicing.build_invoices`, and either records every problem (and
 creates nothing) or writes draft invoices in bulk. Posting numbers the invoices without gaps,
-gives each a structured communication, marks the attendances billed and writes the ledger.
+gives each a structured communication, marks the days whose attendances are all billed and
+writes the ledger.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -343,33 +344,39 @@ def invoices_post(run: BillingRun, progress: Progress | None = None) -> None:
         for (pk, person_id, day), number in zip(invoices, numbers, strict=True)
     ]
     entries_post([d for d in drafts if d.lines])
-    billed = Attendance.objects.filter(
-        pk__in=BilledAttendance.objects.filter(released=False, line__invoice__run=run).values(
-            "attendance_id"
-        )
-    )
-    billed.update(status=DayStatus.BILLED)
     _days_billed(run)
     if progress:
         progress(len(invoices))
 
 
 def _days_billed(run: BillingRun) -> None:
-    """A day of the run's period whose attendances are all billed is billed.
+    """A day of the run's period whose attendances are all on posted invoices is billed.
 
-    One pass over the period's attendances, grouped by day: probing each billed day's
-    attendances one by one took 3.4 s of the large commune's 6 s here.
+    The attendances themselves are not written: an attendance is billed when a posted
+    invoice's line bills it (:func:`regie.billing.models.posted_links`). One grouped pass over
+    the period's attendances and their links, in SQL: a correlated test per attendance, as
+    the ORM would write it, costs a probe of three tables for each of 330,000 rows.
     """
-    period = Attendance.objects.filter(date__range=(run.date_from, run.date_to)).order_by()
-    all_billed = (
-        period.values("day_id")
-        .annotate(unbilled=Count("pk", filter=~Q(status=DayStatus.BILLED)))
-        .filter(unbilled=0)
-        .values("day_id")
-    )
-    Day.objects.filter(date__range=(run.date_from, run.date_to), pk__in=all_billed).exclude(
-        status=DayStatus.BILLED
-    ).update(status=DayStatus.BILLED)
+    attendance, day = Attendance._meta.db_table, Day._meta.db_table
+    link, line, invoice = (m._meta.db_table for m in (BilledAttendance, InvoiceLine, Invoice))
+    org_id, period = current_organisation().pk, (run.date_from, run.date_to)
+    # Table names from the models; every value is a parameter.
+    sql = f"""
+        UPDATE {day} SET status = %s
+        WHERE organisation_id = %s AND date BETWEEN %s AND %s AND status <> %s
+          AND id IN (
+            SELECT a.day_id FROM {attendance} a
+            LEFT JOIN {link} b ON b.attendance_id = a.id AND NOT b.released
+            LEFT JOIN {line} l ON l.id = b.line_id
+            LEFT JOIN {invoice} i ON i.id = l.invoice_id AND i.posted_at IS NOT NULL
+            WHERE a.organisation_id = %s AND a.date BETWEEN %s AND %s
+            GROUP BY a.day_id
+            HAVING COUNT(i.id) = COUNT(*)
+          )
+    """  # noqa: S608
+    billed = DayStatus.BILLED.value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [billed, org_id, *period, billed, org_id, *period])
 
 
 def _totals_by_category(run: BillingRun) -> dict[int, dict[int, int]]:

@@ -20,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from regie.attendance.models import Attendance, DayStatus
+from regie.attendance.models import Attendance
 from regie.billing.models import BilledAttendance, Invoice, InvoiceLine, Kind, WriteOff
 from regie.people.models import ChildPerson, Person
 
@@ -218,7 +218,6 @@ def unbilled_attendances(person_id: int) -> QuerySet[Attendance]:
     linked = BilledAttendance.objects.filter(attendance=OuterRef("pk"), released=False)
     return (
         Attendance.objects.filter(chosen)
-        .exclude(status=DayStatus.BILLED)
         .exclude(Q(absent=True) & Q(activity__bill_absence=False))
         .exclude(Exists(linked))
         .select_related("child", "activity", "person")
