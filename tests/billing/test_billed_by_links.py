@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, ProtectedError
 from django.urls import reverse
 from tests import factories as f
@@ -19,8 +20,8 @@ from tests.billing.test_runs import attend, new_run
 
 from regie.attendance.models import Attendance, Day, DayStatus
 from regie.billing.corrections import invoice_release
-from regie.billing.models import InvoiceLine, posted_links
-from regie.billing.runs import run_create, run_post
+from regie.billing.models import BilledAttendance, Invoice, InvoiceLine, posted_links
+from regie.billing.runs import run_create, run_delete, run_post
 from regie.core.models import Role
 
 OCT = date(2025, 10, 1)
@@ -110,3 +111,22 @@ def test_the_keys_the_database_does_not_check_are_protected_from_deletion(family
         line = InvoiceLine.objects.filter(**{parent: target}).first()
         assert line in refused.value.protected_objects
     assert type(target).objects.filter(pk=target.pk).exists()
+
+
+def test_links_go_with_their_lines_and_bill_an_attendance_once(family, evening):
+    """The database checks no key of a link: deleting a draft run deletes its links, an
+    invoice deleted through the ORM takes its lines' links with it, and the database still
+    refuses a second unreleased link of one attendance."""
+    run = run_create(new_run(evening))
+    assert BilledAttendance.objects.count() == 2
+    run_delete(run)
+    assert BilledAttendance.objects.count() == InvoiceLine.objects.count() == 0
+
+    run_create(new_run(evening))
+    Invoice.objects.get().delete()  # a draft: the ORM cascades to lines and links
+    assert BilledAttendance.objects.count() == 0
+
+    run_create(new_run(evening))
+    link = BilledAttendance.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BilledAttendance.objects.create(attendance_id=link.attendance_id, line_id=link.line_id)

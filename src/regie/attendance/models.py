@@ -141,8 +141,9 @@ class Day(OrgModel):
         constraints = [
             models.UniqueConstraint(fields=["child", "date"], name="day_unique_child_date")
         ]
-        # Not the status, which verification and billing change on every day of a month
-        # (see the fill factor in migration 0003).
+        # Not the status, which verification and billing change on every day of a month:
+        # with room left in the pages (fill factor 50, migration 0004), the new version of a
+        # day is written in place without touching an index (a HOT update).
         indexes = [models.Index(fields=["organisation", "date"], name="day_org_date")]
 
     def __str__(self) -> str:
@@ -260,9 +261,8 @@ class Attendance(OrgModel):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendances")
         ordering = ["date", "start", "pk"]
-        # Not the status: marking attendances billed then changes no indexed column, and
-        # PostgreSQL can write the new row versions in place (HOT, see the fill factor in
-        # migration 0003).
+        # The status is its verification's (an attendance is billed by its invoice line's
+        # link, ``billing.models.posted_links``): queries by status narrow the dates first.
         indexes = [models.Index(fields=["organisation", "date"], name="attendance_org_date")]
 
     def __str__(self) -> str:

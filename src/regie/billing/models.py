@@ -260,10 +260,14 @@ class InvoiceLine(OrgModel):
 class BilledAttendance(OrgModel):
     """Which line bills an attendance; at most one unreleased link per attendance (enforced).
 
-    The organisation is its line's (no index, no key check: see :class:`InvoiceLine`). The
-    attendance is not checked by the database either: a run links the attendances it has
-    just read, and verification, the only writer that deletes attendances, keeps those on an
-    invoice (the ORM's ``PROTECT`` guards every other path).
+    A run writes a link per attendance (330,000 a month in a large commune) in the same
+    transaction as the lines they name, and a link goes only with its line (a draft run
+    deleted) or is released (its invoice credited). The database enforces what matters for
+    billing, one unreleased link per attendance (``billedattendance_once``); it does not
+    check the keys, a lookup less for each of them at the run's commit (1.4 s of a month's
+    run for the lines alone). The ORM still protects an attendance from deletion
+    (``PROTECT``) and deletes a line's links with it (``CASCADE``). The organisation is its
+    line's (no index, no key check: see :class:`InvoiceLine`).
     """
 
     organisation = organisation_key(db_index=False, db_constraint=False)
@@ -271,7 +275,9 @@ class BilledAttendance(OrgModel):
     attendance = models.ForeignKey(
         Attendance, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
-    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="attendances")
+    line = models.ForeignKey(
+        InvoiceLine, on_delete=models.CASCADE, related_name="attendances", db_constraint=False
+    )
     released = models.BooleanField(default=False)
 
     class Meta:

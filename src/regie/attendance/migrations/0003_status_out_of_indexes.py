@@ -7,6 +7,7 @@ from django.db import migrations, models
 #: changes: with no indexed column changed, PostgreSQL writes it in the same page (a "HOT"
 #: update) and touches no index. A month of a large commune is marked billed in about half
 #: the time (docs/benchmarks.md). Rows written before this migration keep their pages full.
+#: Migration 0004 sets the final fill factors (days 50, attendances full pages).
 FILL_FACTOR = 70
 TABLES = ("attendance_attendance", "attendance_day")
 
