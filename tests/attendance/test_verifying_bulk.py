@@ -17,6 +17,7 @@ from tests.conftest import make_organisation
 from regie.attendance import verifying
 from regie.attendance.bulk import AnyOf, delete_rows
 from regie.attendance.models import Attendance, Day, DayStatus, ScanEvent
+from regie.attendance.verify_processes import ChunkFailed
 from regie.attendance.verifying import days_verify
 from regie.core.rows import rows_insert, rows_update
 from regie.core.tenancy import scope
@@ -147,3 +148,40 @@ def test_an_error_in_a_thread_is_raised_once_the_threads_stopped(transactional_d
         with pytest.raises(RuntimeError, match="disk full"):
             days_verify(days)
         assert Day.objects.filter(date=DAYS[1], status=DayStatus.NOT_PROCESSED).count() == 7
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="workers need PostgreSQL")
+def test_chunks_verified_in_processes_give_what_one_thread_gives(transactional_db, monkeypatch):
+    """From ``PROCESS_DAYS`` days, two worker processes (started fresh, on the caller's
+    database) verify the chunks exactly as one thread does, and report every chunk."""
+    org = make_organisation("Commune des processus")
+    progress: list[int] = []
+    with scope(org):
+        days = _month()
+        monkeypatch.setattr(verifying, "CHUNK", 3)
+        monkeypatch.setattr(verifying, "PROCESS_DAYS", 1)
+        counts = days_verify(days, progress=progress.append)
+        in_processes = _outcome()
+        days_verify(days, reset_only=True)
+        assert Attendance.objects.count() == 0  # reset in the workers too
+        monkeypatch.setattr(verifying, "WORKERS", 1)
+        days_verify(days)
+        assert _outcome() == in_processes
+    assert (counts.days, counts.verified, counts.errors) == (14, 13, 1)
+    assert counts.attendances == 13 and sum(progress) == 14 and len(progress) == 5
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="workers need PostgreSQL")
+def test_a_chunk_failing_in_a_process_is_raised_with_its_traceback(transactional_db, monkeypatch):
+    """A worker's error comes back to the caller as ``ChunkFailed`` with the worker's
+    traceback; the other workers stop and nothing hangs."""
+    org = make_organisation("Commune en panne de processus")
+    with scope(org):
+        days = _month()
+        child_id = days[0][1]
+        monkeypatch.setattr(verifying, "CHUNK", 2)
+        monkeypatch.setattr(verifying, "PROCESS_DAYS", 1)
+        with pytest.raises(ChunkFailed, match="ValueError: invalid literal for int"):
+            days_verify([*days, ("not a day id", child_id, DAYS[1])])
