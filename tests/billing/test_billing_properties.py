@@ -50,6 +50,7 @@ from regie.billing.models import (
     BilledAttendance,
     BillingRun,
     Invoice,
+    InvoiceLine,
     Kind,
     RunStatus,
     WriteOff,
@@ -390,35 +391,50 @@ def test_the_write_off_of_a_credited_invoice_stays(world):
     assert refused.value.code == "billing.already_credited"
 
 
+def evening_world() -> dict:
+    """The world of the property test, its children scanned in and out on the first day."""
+    world = build_world()
+    for child in world["children"]:
+        for moment, direction in (("16:10", "entry"), ("17:45", "exit")):
+            event_add_manual(
+                child=child,
+                place=world["activities"][0].place,
+                day=DAYS[0],
+                moment=time.fromisoformat(moment),
+                direction=direction,
+            )
+    return world
+
+
+def evening_run(world: dict) -> BillingRun:
+    run = BillingRun.objects.create(
+        date_from=DAYS[0],
+        date_to=DAYS[-1],
+        invoice_date=date(2025, 11, 3),
+        due_date=date(2025, 12, 3),
+    )
+    run.categories.set(world["categories"][0])
+    return run
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent transactions")
+@pytest.mark.parametrize("side_by_side", [False, True])
 def test_two_runs_of_the_same_period_at_the_same_time_bill_each_attendance_once(
-    transactional_db, monkeypatch
+    transactional_db, monkeypatch, side_by_side
 ):
     """Given verified attendances, when two runs of the same period compute at the same moment
     (both read before either writes), then the database lets one bill them and the other ends
-    in error with billing.concurrent_run; no attendance is linked twice."""
+    in error with billing.concurrent_run; no attendance is linked twice.
+
+    Side by side (a large run's drafts written chunk by chunk on two connections, each chunk
+    committed), both runs may meet the other's committed chunks and end in error: neither
+    keeps a draft, and no attendance is linked twice either."""
+    if side_by_side:
+        monkeypatch.setattr(runs, "DRAFTS_CHUNK", 1)
     org = make_organisation("Commune concurrente")
     with scope(org):
-        world = build_world()
-        for child in world["children"]:
-            for moment, direction in (("16:10", "entry"), ("17:45", "exit")):
-                event_add_manual(
-                    child=child,
-                    place=world["activities"][0].place,
-                    day=DAYS[0],
-                    moment=time.fromisoformat(moment),
-                    direction=direction,
-                )
-        run_ids = []
-        for _ in range(2):
-            run = BillingRun.objects.create(
-                date_from=DAYS[0],
-                date_to=DAYS[-1],
-                invoice_date=date(2025, 11, 3),
-                due_date=date(2025, 12, 3),
-            )
-            run.categories.set(world["categories"][0])
-            run_ids.append(run.pk)
+        world = evening_world()
+        run_ids = [evening_run(world).pk for _ in range(2)]
     both_read = threading.Barrier(2, timeout=30)
     preview = runs.run_preview
 
@@ -450,10 +466,77 @@ def test_two_runs_of_the_same_period_at_the_same_time_bill_each_attendance_once(
             (run.status, [p["code"] for p in run.problems], run.invoices.count())
             for run in BillingRun.objects.all()
         )
-        assert outcome == [
-            (RunStatus.DRAFT, [], 2),
-            (RunStatus.ERROR, ["billing.concurrent_run"], 0),
-        ]
         linked = list(BilledAttendance.objects.values_list("attendance_id", flat=True))
-        assert sorted(linked) == sorted(Attendance.objects.values_list("pk", flat=True))
-        assert len(linked) == 3
+        assert len(linked) == len(set(linked))
+        if not side_by_side:
+            assert outcome == [
+                (RunStatus.DRAFT, [], 2),
+                (RunStatus.ERROR, ["billing.concurrent_run"], 0),
+            ]
+            assert sorted(linked) == sorted(Attendance.objects.values_list("pk", flat=True))
+            assert len(linked) == 3
+            return
+        errors = [o for o in outcome if o[0] == RunStatus.ERROR]
+        assert errors and all(o == (RunStatus.ERROR, ["billing.concurrent_run"], 0) for o in errors)
+        drafts = [o for o in outcome if o[0] == RunStatus.DRAFT]
+        assert drafts in ([], [(RunStatus.DRAFT, [], 2)])
+        assert len(linked) == (3 if drafts else 0)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs several connections")
+def test_drafts_written_side_by_side_are_those_of_one_transaction(transactional_db, monkeypatch):
+    """A large run's drafts written chunk by chunk on two connections are the drafts one
+    transaction writes: same invoices, lines, amounts and links, progress for each one."""
+    monkeypatch.setattr(runs, "DRAFTS_CHUNK", 1)
+    org = make_organisation("Commune en parallèle")
+
+    def drafts(run):
+        return sorted(
+            (line.invoice.person_id, line.child_id, line.date, line.amount_cents, attendance)
+            for line in InvoiceLine.objects.filter(invoice__run=run).select_related("invoice")
+            for attendance in line.attendances.values_list("attendance_id", flat=True)
+        )
+
+    with scope(org):
+        world = evening_world()
+
+        progress: list[int] = []
+        side_by_side = runs.run_create(evening_run(world), progress.append)
+        assert side_by_side.status == RunStatus.DRAFT and progress == [1, 1]
+        written = drafts(side_by_side)
+        runs.run_delete(side_by_side)
+        monkeypatch.setattr(runs, "DRAFT_WRITERS", 1)
+        alone = runs.run_create(evening_run(world))
+        assert drafts(alone) == written and len(written) == 3
+        runs.run_post(alone)
+        assert alone.invoices.filter(posted_at__isnull=False).count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs several connections")
+def test_a_chunk_failing_side_by_side_leaves_no_draft(transactional_db, monkeypatch):
+    """When one chunk of drafts fails after others were committed, the run's drafts, lines and
+    links are deleted before the error goes on (its job then puts the run in error)."""
+    monkeypatch.setattr(runs, "DRAFTS_CHUNK", 1)
+    write_chunk = runs._write_chunk
+    written: list[int] = []
+
+    def second_fails(run, chunk, *ids):
+        if written:
+            raise RuntimeError("disk full")
+        write_chunk(run, chunk, *ids)
+        written.append(len(chunk))
+
+    monkeypatch.setattr(runs, "DRAFT_WRITERS", 1)  # one connection: the order is known
+    monkeypatch.setattr(runs, "_side_by_side", lambda drafts: len(drafts) > 1)
+    monkeypatch.setattr(runs, "_write_chunk", second_fails)
+    org = make_organisation("Commune en panne d'écriture")
+    with scope(org):
+        world = evening_world()
+        run = evening_run(world)
+        with pytest.raises(RuntimeError, match="disk full"):
+            runs.run_create(run)
+        assert written == [1]  # one chunk was committed, then deleted
+        assert not Invoice.objects.filter(run=run).exists()
+        assert not InvoiceLine.objects.exists() and not BilledAttendance.objects.exists()

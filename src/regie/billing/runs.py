@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from regie.activities.models import Activity, Price
 from regie.activities.selectors import child_positions
 from regie.activities.services import price_values
+from regie.attendance.bulk import run_chunks
 from regie.attendance.models import Attendance, Day, DayStatus
 from regie.billing.invoicing import (
     BillableAttendance,
@@ -197,18 +198,28 @@ def run_create(
         run.problems = [problem.to_dict() for problem in preview.problems]
         run.save(update_fields=["status", "problems", "unverified"])
         return run
+    side_by_side = _side_by_side(preview.invoices)
     try:
+        if side_by_side:
+            _write_drafts_side_by_side(run, preview.invoices, progress)
         with transaction.atomic():
-            _write_drafts(run, preview.invoices, progress)
+            if not side_by_side:
+                _write_drafts(run, preview.invoices, progress)
             run.status = RunStatus.DRAFT
             run.problems = []
             run.save(update_fields=["status", "problems", "unverified"])
         if preview.attendances >= MANY_ROWS:  # posting reads them back at once
             statistics_refresh(Invoice, InvoiceLine, BilledAttendance)
     except IntegrityError:
+        if side_by_side:
+            _drafts_delete(run)
         run.status = RunStatus.ERROR
         run.problems = [_concurrent_run_error().to_dict()]
         run.save(update_fields=["status", "problems", "unverified"])
+    except BaseException:
+        if side_by_side:
+            _drafts_delete(run)  # the run stays "running"; its job puts it in error
+        raise
     return run
 
 
@@ -232,47 +243,115 @@ DRAFTS_CHUNK = 2000
 MANY_ROWS = 20_000
 
 
+#: Connections writing the drafts of a large run side by side (PostgreSQL).
+DRAFT_WRITERS = 2
+
+
+def _chunks(drafts: list[InvoiceDraft]) -> list[list[InvoiceDraft]]:
+    return [drafts[start : start + DRAFTS_CHUNK] for start in range(0, len(drafts), DRAFTS_CHUNK)]
+
+
 def _write_drafts(run: BillingRun, drafts: list[InvoiceDraft], progress: Progress | None):
-    """Insert the drafts, their lines and the links to the attendances they bill, as rows."""
-    org_id = current_organisation().pk
-    for start in range(0, len(drafts), DRAFTS_CHUNK):
-        chunk = drafts[start : start + DRAFTS_CHUNK]
+    """Insert the drafts, their lines and their links, in the caller's transaction."""
+    for chunk in _chunks(drafts):
         invoice_ids = ids_reserve(Invoice, len(chunk))
-        rows_insert(
-            Invoice,
-            INVOICE_COLUMNS,
-            (
-                (pk, org_id, run.pk, Kind.INVOICE.value, draft.person_id, "", "")
-                + (run.invoice_date, run.due_date, draft.total_cents)
-                for pk, draft in zip(invoice_ids, chunk, strict=True)
-            ),
-        )
-        lines = [
-            (invoice_id, line)
-            for invoice_id, draft in zip(invoice_ids, chunk, strict=True)
-            for line in draft.lines
-        ]
-        line_ids = ids_reserve(InvoiceLine, len(lines))
-        rows_insert(
-            InvoiceLine,
-            LINE_COLUMNS,
-            (
-                (pk, org_id, invoice_id, x.child_id, x.day, x.activity_id, x.category_id)
-                + (x.price_id, x.minutes, x.quantity, x.unit_cents, x.amount_cents)
-                for pk, (invoice_id, x) in zip(line_ids, lines, strict=True)
-            ),
-        )
-        rows_insert(
-            BilledAttendance,
-            ("organisation", "attendance", "line", "released"),
-            (
-                (org_id, attendance_id, pk, False)
-                for pk, (_, line) in zip(line_ids, lines, strict=True)
-                for attendance_id in line.attendance_ids
-            ),
-        )
+        line_ids = ids_reserve(InvoiceLine, sum(len(draft.lines) for draft in chunk))
+        _write_chunk(run, chunk, invoice_ids, line_ids)
         if progress:
             progress(len(chunk))
+
+
+def _side_by_side(drafts: list[InvoiceDraft]) -> bool:
+    """Whether to write the drafts on several connections: PostgreSQL, a large run, and no
+    caller's transaction (the other connections would not see it)."""
+    return (
+        DRAFT_WRITERS > 1
+        and len(drafts) > DRAFTS_CHUNK
+        and connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+    )
+
+
+def _write_drafts_side_by_side(
+    run: BillingRun, drafts: list[InvoiceDraft], progress: Progress | None
+) -> None:
+    """Write the drafts chunk by chunk on ``DRAFT_WRITERS`` connections, each chunk committed.
+
+    The server's work (``COPY``, the key checks at each commit) then uses both cores: about
+    2 s less for a month of a large commune. The keys are reserved first, in a transaction of
+    their own, so that the writers never wait for each other's table lock. Until the run is
+    marked "draft" its drafts are incomplete: a failure deletes them (see :func:`run_create`),
+    and posting takes only a run in "draft".
+    """
+    chunks = _chunks(drafts)
+    with transaction.atomic():
+        invoice_ids = iter(ids_reserve(Invoice, len(drafts)))
+        line_ids = iter(ids_reserve(InvoiceLine, sum(len(draft.lines) for draft in drafts)))
+    pieces = [
+        (
+            chunk,
+            [next(invoice_ids) for _ in chunk],
+            [next(line_ids) for draft in chunk for _ in draft.lines],
+        )
+        for chunk in chunks
+    ]
+
+    def work(piece) -> None:
+        with transaction.atomic():
+            _write_chunk(run, *piece)
+
+    def done(piece, _result) -> None:
+        if progress:
+            progress(len(piece[0]))
+
+    run_chunks(pieces, work, done, workers=DRAFT_WRITERS)
+
+
+def _write_chunk(
+    run: BillingRun, chunk: list[InvoiceDraft], invoice_ids: list[int], line_ids: list[int]
+) -> None:
+    """Insert a chunk of drafts, their lines and the links to the attendances they bill."""
+    org_id = current_organisation().pk
+    rows_insert(
+        Invoice,
+        INVOICE_COLUMNS,
+        (
+            (pk, org_id, run.pk, Kind.INVOICE.value, draft.person_id, "", "")
+            + (run.invoice_date, run.due_date, draft.total_cents)
+            for pk, draft in zip(invoice_ids, chunk, strict=True)
+        ),
+    )
+    lines = [
+        (invoice_id, line)
+        for invoice_id, draft in zip(invoice_ids, chunk, strict=True)
+        for line in draft.lines
+    ]
+    rows_insert(
+        InvoiceLine,
+        LINE_COLUMNS,
+        (
+            (pk, org_id, invoice_id, x.child_id, x.day, x.activity_id, x.category_id)
+            + (x.price_id, x.minutes, x.quantity, x.unit_cents, x.amount_cents)
+            for pk, (invoice_id, x) in zip(line_ids, lines, strict=True)
+        ),
+    )
+    rows_insert(
+        BilledAttendance,
+        ("organisation", "attendance", "line", "released"),
+        (
+            (org_id, attendance_id, pk, False)
+            for pk, (_, line) in zip(line_ids, lines, strict=True)
+            for attendance_id in line.attendance_ids
+        ),
+    )
+
+
+def _drafts_delete(run: BillingRun) -> None:
+    """Delete the draft invoices of a run, their lines and their links."""
+    drafts = Invoice.objects.filter(run=run, posted_at__isnull=True)
+    BilledAttendance.objects.filter(line__invoice__in=drafts).delete()
+    InvoiceLine.objects.filter(invoice__in=drafts).delete()
+    drafts.delete()
 
 
 @transaction.atomic
@@ -283,10 +362,7 @@ def run_delete(run: BillingRun) -> None:
             "billing.run_posted",
             gettext_noop("This run is posted: its invoices can only be credited one by one."),
         )
-    drafts = Invoice.objects.filter(run=run, posted_at__isnull=True)
-    BilledAttendance.objects.filter(line__invoice__in=drafts).delete()
-    InvoiceLine.objects.filter(invoice__in=drafts).delete()
-    drafts.delete()
+    _drafts_delete(run)
     run.categories.clear()
     run.delete()
 
