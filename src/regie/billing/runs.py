@@ -239,8 +239,10 @@ LINE_COLUMNS = ("id", "organisation", "invoice", "child", "date", "activity", "c
 LINE_COLUMNS += ("price", "minutes", "quantity", "unit_cents", "amount_cents")
 #: Invoices written per round of inserts (and per progress report).
 DRAFTS_CHUNK = 2000
-#: Attendances from which a run refreshes the database's statistics of what it wrote.
+#: Attendances from which a run refreshes the database's statistics of what it wrote, and
+#: invoices from which posting does.
 MANY_ROWS = 20_000
+MANY_INVOICES = 1_000
 
 
 #: Connections writing the drafts of a large run side by side (PostgreSQL).
@@ -378,22 +380,27 @@ def run_post(run: BillingRun, progress: Progress | None = None) -> BillingRun:
                 gettext_noop("Only a run with draft invoices can be posted (this one is %(s)s)."),
                 s=run.get_status_display(),
             )
-        invoices_post(run, progress)
+        posted = invoices_post(run, progress)
         run.status = RunStatus.POSTED
         run.posted_at = timezone.now()
         run.save(update_fields=["status", "posted_at"])
+    if posted >= MANY_INVOICES:
+        # The screens read them at once: the unbilled monitor of the posted month took 2.5 s
+        # instead of 0.1 s until autovacuum saw the invoices posted and the days billed.
+        statistics_refresh(Invoice, Day)
     return run
 
 
-def invoices_post(run: BillingRun, progress: Progress | None = None) -> None:
-    """Number and post the draft invoices of a run in bulk (inside the caller's transaction)."""
+def invoices_post(run: BillingRun, progress: Progress | None = None) -> int:
+    """Number and post the draft invoices of a run in bulk (inside the caller's transaction);
+    return how many."""
     invoices = list(
         Invoice.objects.filter(run=run, posted_at__isnull=True)
         .order_by("person__last_name", "pk")
         .values_list("pk", "person_id", "invoice_date")
     )
     if not invoices:
-        return
+        return 0
     year = invoices[0][2].year
     numbers = invoice_numbers_next("FACT", year, len(invoices))
     communications = communications_next("invoice", len(invoices))
@@ -423,6 +430,7 @@ def invoices_post(run: BillingRun, progress: Progress | None = None) -> None:
     _days_billed(run)
     if progress:
         progress(len(invoices))
+    return len(invoices)
 
 
 def _days_billed(run: BillingRun) -> None:
