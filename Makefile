@@ -18,7 +18,7 @@ venv: $(BIN)/regie
 
 demo: venv
 	$(BIN)/regie migrate --noinput -v 0
-	$(BIN)/regie demo
+	$(BIN)/regie demo --url http://$(HOST):$(PORT)
 	$(BIN)/regie serve --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium; install it when we can (root on Debian).

@@ -37,9 +37,11 @@ def demo_var_dir(settings, tmp_path):
 
 def test_demo_builds_a_commune_with_families_and_is_idempotent(db, capsys):
     call_command("demo", "--children", "60")
-    call_command("demo", "--children", "60")
+    call_command("demo", "--children", "60", "--url", "http://127.0.0.1:8765")
     out = capsys.readouterr().out
     assert "already loaded" in out and "regie-demo" in out
+    assert "Log in on http://127.0.0.1:8000 with" in out  # the default
+    assert "Log in on http://127.0.0.1:8765 with" in out  # make demo PORT=8765
     commune = Organisation.objects.get(name=DEMO_NAME)
     assert User.objects.get(username="admin").check_password("regie-demo")
     with scope(commune):

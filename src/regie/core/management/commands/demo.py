@@ -16,8 +16,14 @@ class Command(BaseCommand):
         parser.add_argument("--children", type=int, default=400)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--reset", action="store_true", help="Delete and rebuild the demo.")
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000",
+            help="Where the back-office will be served, for the login line (make demo passes "
+            "its HOST and PORT).",
+        )
 
-    def handle(self, *args, children, seed, reset, **options):
+    def handle(self, *args, children, seed, reset, url, **options):
         if children < 1:
             raise CommandError("--children must be at least 1")
         existing = commune.demo_organisation()
@@ -31,7 +37,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo commune loaded: {commune.describe(stats)}.")
         self.stdout.write(
             self.style.SUCCESS(
-                "Log in on http://127.0.0.1:8000 with user “admin”, password "
+                f"Log in on {url} with user “admin”, password "
                 f"“{commune.DEMO_PASSWORD}” (also: coordination, finances, accueil, audit)."
             )
         )
