@@ -40,6 +40,7 @@ from tests.conftest import make_organisation
 
 from regie.attendance.models import Attendance
 from regie.attendance.services import event_add_manual
+from regie.billing import drafts as writing
 from regie.billing import runs
 from regie.billing.corrections import (
     invoice_release,
@@ -430,7 +431,7 @@ def test_two_runs_of_the_same_period_at_the_same_time_bill_each_attendance_once(
     committed), both runs may meet the other's committed chunks and end in error: neither
     keeps a draft, and no attendance is linked twice either."""
     if side_by_side:
-        monkeypatch.setattr(runs, "DRAFTS_CHUNK", 1)
+        monkeypatch.setattr(writing, "DRAFTS_CHUNK", 1)
     org = make_organisation("Commune concurrente")
     with scope(org):
         world = evening_world()
@@ -488,7 +489,7 @@ def test_two_runs_of_the_same_period_at_the_same_time_bill_each_attendance_once(
 def test_drafts_written_side_by_side_are_those_of_one_transaction(transactional_db, monkeypatch):
     """A large run's drafts written chunk by chunk on two connections are the drafts one
     transaction writes: same invoices, lines, amounts and links, progress for each one."""
-    monkeypatch.setattr(runs, "DRAFTS_CHUNK", 1)
+    monkeypatch.setattr(writing, "DRAFTS_CHUNK", 1)
     org = make_organisation("Commune en parallèle")
 
     def drafts(run):
@@ -506,7 +507,7 @@ def test_drafts_written_side_by_side_are_those_of_one_transaction(transactional_
         assert side_by_side.status == RunStatus.DRAFT and progress == [1, 1]
         written = drafts(side_by_side)
         runs.run_delete(side_by_side)
-        monkeypatch.setattr(runs, "DRAFT_WRITERS", 1)
+        monkeypatch.setattr(writing, "DRAFT_WRITERS", 1)
         alone = runs.run_create(evening_run(world))
         assert drafts(alone) == written and len(written) == 3
         runs.run_post(alone)
@@ -518,8 +519,8 @@ def test_drafts_written_side_by_side_are_those_of_one_transaction(transactional_
 def test_a_chunk_failing_side_by_side_leaves_no_draft(transactional_db, monkeypatch):
     """When one chunk of drafts fails after others were committed, the run's drafts, lines and
     links are deleted before the error goes on (its job then puts the run in error)."""
-    monkeypatch.setattr(runs, "DRAFTS_CHUNK", 1)
-    write_chunk = runs._write_chunk
+    monkeypatch.setattr(writing, "DRAFTS_CHUNK", 1)
+    write_chunk = writing._write_chunk
     written: list[int] = []
 
     def second_fails(run, chunk, *ids):
@@ -528,9 +529,9 @@ def test_a_chunk_failing_side_by_side_leaves_no_draft(transactional_db, monkeypa
         write_chunk(run, chunk, *ids)
         written.append(len(chunk))
 
-    monkeypatch.setattr(runs, "DRAFT_WRITERS", 1)  # one connection: the order is known
-    monkeypatch.setattr(runs, "_side_by_side", lambda drafts: len(drafts) > 1)
-    monkeypatch.setattr(runs, "_write_chunk", second_fails)
+    monkeypatch.setattr(writing, "DRAFT_WRITERS", 1)  # one connection: the order is known
+    monkeypatch.setattr(writing, "_side_by_side", lambda drafts: len(drafts) > 1)
+    monkeypatch.setattr(writing, "_write_chunk", second_fails)
     org = make_organisation("Commune en panne d'écriture")
     with scope(org):
         world = evening_world()

@@ -177,17 +177,9 @@ def days_verify(
 
     With ``reset_only`` the attendances are removed and the days left "not processed".
     """
-    setup = _Setup()
-    if len(days) > CHUNK:
-        setup.read_all_levels()
     counts = VerifyCounts()
     ordered = sorted(days, key=lambda d: (d[2], d[1]))  # by date: each chunk reads few dates
     chunks = [ordered[start : start + CHUNK] for start in range(0, len(ordered), CHUNK)]
-
-    def work(chunk: Sequence[tuple[int, int, date]]) -> VerifyCounts:
-        part = VerifyCounts()
-        _verify_chunk(chunk, setup, part, reset_only)
-        return part
 
     def done(chunk: Sequence[tuple[int, int, date]], part: VerifyCounts) -> None:
         counts.add(part)
@@ -196,12 +188,26 @@ def days_verify(
 
     # Threads and processes use connections of their own, which would not see a caller's
     # transaction.
-    parallel = connection.vendor == "postgresql" and not connection.in_atomic_block
-    if parallel and WORKERS > 1 and len(chunks) > 1:
-        if len(days) >= PROCESS_DAYS:
-            chunks_verify(chunks, workers=WORKERS, reset_only=reset_only, done=done)
-        else:
-            run_chunks(chunks, work, done, workers=WORKERS)
+    parallel = (
+        connection.vendor == "postgresql"
+        and not connection.in_atomic_block
+        and WORKERS > 1
+        and len(chunks) > 1
+    )
+    if parallel and len(days) >= PROCESS_DAYS:  # each worker reads its own setup
+        chunks_verify(chunks, workers=WORKERS, reset_only=reset_only, done=done)
+        return counts
+    setup = _Setup()
+    if len(days) > CHUNK:
+        setup.read_all_levels()
+
+    def work(chunk: Sequence[tuple[int, int, date]]) -> VerifyCounts:
+        part = VerifyCounts()
+        _verify_chunk(chunk, setup, part, reset_only)
+        return part
+
+    if parallel:
+        run_chunks(chunks, work, done, workers=WORKERS)
         return counts
     for chunk in chunks:
         done(chunk, work(chunk))

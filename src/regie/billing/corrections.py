@@ -129,9 +129,8 @@ def _by_category(lines, minus: dict[int, int] | None = None) -> dict[int, int]:
 
 def _release_attendances(invoice: Invoice) -> None:
     links = BilledAttendance.objects.filter(line__invoice=invoice, released=False)
-    attendance_ids = list(links.values_list("attendance_id", flat=True))
+    day_ids = set(links.values_list("attendance__day_id", flat=True))
     links.update(released=True)
-    day_ids = set(Attendance.objects.filter(pk__in=attendance_ids).values_list("day_id", flat=True))
     Day.objects.filter(pk__in=day_ids).update(status=DayStatus.VERIFIED)
 
 

@@ -10,7 +10,7 @@ writes the ledger.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from regie.activities.models import Activity, Price
 from regie.activities.selectors import child_positions
 from regie.activities.services import price_values
-from regie.attendance.bulk import run_chunks
 from regie.attendance.models import Attendance, Day, DayStatus
+from regie.billing.drafts import Progress, drafts_delete, drafts_write
 from regie.billing.invoicing import (
     BillableAttendance,
     ChildInfo,
@@ -36,18 +36,15 @@ from regie.billing.models import (
     BillingRun,
     Invoice,
     InvoiceLine,
-    Kind,
     RunStatus,
 )
 from regie.billing.numbering import communications_next, invoice_numbers_next
 from regie.core.errors import DomainError, gettext_noop
-from regie.core.rows import ids_reserve, rows_insert, rows_update, statistics_refresh
+from regie.core.rows import rows_update, statistics_refresh
 from regie.core.tenancy import current_organisation
 from regie.ledger.rules import invoice_entry
 from regie.ledger.services import entries_post
 from regie.people.models import Child, ChildPerson, TariffCategory
-
-Progress = Callable[[int], None]
 
 
 @dataclass
@@ -198,28 +195,18 @@ def run_create(
         run.problems = [problem.to_dict() for problem in preview.problems]
         run.save(update_fields=["status", "problems", "unverified"])
         return run
-    side_by_side = _side_by_side(preview.invoices)
     try:
-        if side_by_side:
-            _write_drafts_side_by_side(run, preview.invoices, progress)
-        with transaction.atomic():
-            if not side_by_side:
-                _write_drafts(run, preview.invoices, progress)
-            run.status = RunStatus.DRAFT
-            run.problems = []
-            run.save(update_fields=["status", "problems", "unverified"])
-        if preview.attendances >= MANY_ROWS:  # posting reads them back at once
-            statistics_refresh(Invoice, InvoiceLine, BilledAttendance)
+        drafts_write(run, preview.invoices, progress)
     except IntegrityError:
-        if side_by_side:
-            _drafts_delete(run)
         run.status = RunStatus.ERROR
         run.problems = [_concurrent_run_error().to_dict()]
         run.save(update_fields=["status", "problems", "unverified"])
-    except BaseException:
-        if side_by_side:
-            _drafts_delete(run)  # the run stays "running"; its job puts it in error
-        raise
+        return run
+    run.status = RunStatus.DRAFT
+    run.problems = []
+    run.save(update_fields=["status", "problems", "unverified"])
+    if preview.attendances >= MANY_ROWS:  # posting reads them back at once
+        statistics_refresh(Invoice, InvoiceLine, BilledAttendance)
     return run
 
 
@@ -233,127 +220,10 @@ def _concurrent_run_error() -> DomainError:
     )
 
 
-INVOICE_COLUMNS = ("id", "organisation", "run", "kind", "person", "number", "communication")
-INVOICE_COLUMNS += ("invoice_date", "due_date", "total_cents")
-LINE_COLUMNS = ("id", "organisation", "invoice", "child", "date", "activity", "category")
-LINE_COLUMNS += ("price", "minutes", "quantity", "unit_cents", "amount_cents")
-#: Invoices written per round of inserts (and per progress report).
-DRAFTS_CHUNK = 2000
 #: Attendances from which a run refreshes the database's statistics of what it wrote, and
 #: invoices from which posting does.
 MANY_ROWS = 20_000
 MANY_INVOICES = 1_000
-
-
-#: Connections writing the drafts of a large run side by side (PostgreSQL).
-DRAFT_WRITERS = 2
-
-
-def _chunks(drafts: list[InvoiceDraft]) -> list[list[InvoiceDraft]]:
-    return [drafts[start : start + DRAFTS_CHUNK] for start in range(0, len(drafts), DRAFTS_CHUNK)]
-
-
-def _write_drafts(run: BillingRun, drafts: list[InvoiceDraft], progress: Progress | None):
-    """Insert the drafts, their lines and their links, in the caller's transaction."""
-    for chunk in _chunks(drafts):
-        invoice_ids = ids_reserve(Invoice, len(chunk))
-        line_ids = ids_reserve(InvoiceLine, sum(len(draft.lines) for draft in chunk))
-        _write_chunk(run, chunk, invoice_ids, line_ids)
-        if progress:
-            progress(len(chunk))
-
-
-def _side_by_side(drafts: list[InvoiceDraft]) -> bool:
-    """Whether to write the drafts on several connections: PostgreSQL, a large run, and no
-    caller's transaction (the other connections would not see it)."""
-    return (
-        DRAFT_WRITERS > 1
-        and len(drafts) > DRAFTS_CHUNK
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-    )
-
-
-def _write_drafts_side_by_side(
-    run: BillingRun, drafts: list[InvoiceDraft], progress: Progress | None
-) -> None:
-    """Write the drafts chunk by chunk on ``DRAFT_WRITERS`` connections, each chunk committed.
-
-    The server's work (``COPY``, the key checks at each commit) then uses both cores: about
-    2 s less for a month of a large commune. The keys are reserved first, in a transaction of
-    their own, so that the writers never wait for each other's table lock. Until the run is
-    marked "draft" its drafts are incomplete: a failure deletes them (see :func:`run_create`),
-    and posting takes only a run in "draft".
-    """
-    chunks = _chunks(drafts)
-    with transaction.atomic():
-        invoice_ids = iter(ids_reserve(Invoice, len(drafts)))
-        line_ids = iter(ids_reserve(InvoiceLine, sum(len(draft.lines) for draft in drafts)))
-    pieces = [
-        (
-            chunk,
-            [next(invoice_ids) for _ in chunk],
-            [next(line_ids) for draft in chunk for _ in draft.lines],
-        )
-        for chunk in chunks
-    ]
-
-    def work(piece) -> None:
-        with transaction.atomic():
-            _write_chunk(run, *piece)
-
-    def done(piece, _result) -> None:
-        if progress:
-            progress(len(piece[0]))
-
-    run_chunks(pieces, work, done, workers=DRAFT_WRITERS)
-
-
-def _write_chunk(
-    run: BillingRun, chunk: list[InvoiceDraft], invoice_ids: list[int], line_ids: list[int]
-) -> None:
-    """Insert a chunk of drafts, their lines and the links to the attendances they bill."""
-    org_id = current_organisation().pk
-    rows_insert(
-        Invoice,
-        INVOICE_COLUMNS,
-        (
-            (pk, org_id, run.pk, Kind.INVOICE.value, draft.person_id, "", "")
-            + (run.invoice_date, run.due_date, draft.total_cents)
-            for pk, draft in zip(invoice_ids, chunk, strict=True)
-        ),
-    )
-    lines = [
-        (invoice_id, line)
-        for invoice_id, draft in zip(invoice_ids, chunk, strict=True)
-        for line in draft.lines
-    ]
-    rows_insert(
-        InvoiceLine,
-        LINE_COLUMNS,
-        (
-            (pk, org_id, invoice_id, x.child_id, x.day, x.activity_id, x.category_id)
-            + (x.price_id, x.minutes, x.quantity, x.unit_cents, x.amount_cents)
-            for pk, (invoice_id, x) in zip(line_ids, lines, strict=True)
-        ),
-    )
-    rows_insert(
-        BilledAttendance,
-        ("organisation", "attendance", "line", "released"),
-        (
-            (org_id, attendance_id, pk, False)
-            for pk, (_, line) in zip(line_ids, lines, strict=True)
-            for attendance_id in line.attendance_ids
-        ),
-    )
-
-
-def _drafts_delete(run: BillingRun) -> None:
-    """Delete the draft invoices of a run, their lines and their links."""
-    drafts = Invoice.objects.filter(run=run, posted_at__isnull=True)
-    BilledAttendance.objects.filter(line__invoice__in=drafts).delete()
-    InvoiceLine.objects.filter(invoice__in=drafts).delete()
-    drafts.delete()
 
 
 @transaction.atomic
@@ -364,7 +234,7 @@ def run_delete(run: BillingRun) -> None:
             "billing.run_posted",
             gettext_noop("This run is posted: its invoices can only be credited one by one."),
         )
-    _drafts_delete(run)
+    drafts_delete(run)
     run.categories.clear()
     run.delete()
 
