@@ -1,0 +1,80 @@
+"""Every page, in every role, speaks the user's language: nothing escapes the catalogues.
+
+The pages are those of the isolation walk (every named URL of the back-office and the admin
+pages of every business model), opened with organisation A's own records in the pseudo-locale
+(see ``tests/pseudo.py``); a visible text that is neither translated nor data fails the test,
+which names the page and the text. A new URL added to the isolation walk is covered here too.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from regie.core.admin_site import site as admin_site
+from regie.core.models import OrgModel, Role
+from regie.core.tenancy import scope
+from tests.core.test_isolation import KWARG_MODELS, populate, walk_patterns
+from tests.pseudo import data_words, pseudo_locale, untranslated
+
+__all__ = ["pseudo_locale"]  # the fixture, used by name
+
+#: URLs that are no page: actions answering POST only, files, JSON and the API.
+NOT_PAGES = {"logout", "set_language"}
+
+
+def page_urls(objects):
+    """Yield (name, url) for every named URL, filled with A's own records."""
+    by_model = {type(obj): obj for obj in objects.values()}
+    for name, pattern in walk_patterns():
+        if name in NOT_PAGES or name.startswith("api-v1:"):
+            continue
+        kwargs = {}
+        for key in pattern.pattern.converters:
+            model = next(
+                m for (prefix, k), m in KWARG_MODELS.items() if name.startswith(prefix) and k == key
+            )
+            kwargs[key] = by_model[model].pk
+        yield name, reverse(name, kwargs=kwargs)
+
+
+def admin_urls(objects):
+    """Yield the admin's index, and the list, add and change pages of A's business models."""
+    yield "admin:index", reverse("admin:index")
+    by_model = {type(obj): obj for obj in objects.values()}
+    for model in admin_site._registry:
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        yield f"{info}_changelist", reverse(f"{info}_changelist")
+        yield f"{info}_add", reverse(f"{info}_add")
+        if issubclass(model, OrgModel) and model in by_model:
+            yield f"{info}_change", reverse(f"{info}_change", args=[by_model[model].pk])
+
+
+def walk(client, urls, data):
+    """Return {page: untranslated texts} for the HTML pages among ``urls``."""
+    found = {}
+    for name, url in urls:
+        response = client.get(url)
+        if "text/html" not in response.get("Content-Type", "") or not response.content:
+            continue
+        texts = untranslated(response.content.decode(), data)
+        if texts:
+            found[f"{name} ({response.status_code})"] = texts
+    return found
+
+
+@pytest.fixture
+def records(org_a):
+    return populate(org_a, "A")
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_every_page_is_translated_in_every_role(pseudo_locale, records, org_a, login, role):
+    client = login(org_a, role)
+    client.cookies["django_language"] = pseudo_locale
+    with scope(org_a):
+        data = data_words()
+    urls = [*page_urls(records), *admin_urls(records)]
+    found = walk(client, urls, data)
+    report = "\n".join(f"{page}: {texts}" for page, texts in sorted(found.items()))
+    assert not found, f"untranslated text on {len(found)} pages:\n{report}"
