@@ -41,8 +41,9 @@ DOCUMENT_NUMBER = re.compile(r"\b[A-Z]{2,6}/\d{4}/\d+\b")
 WORD = re.compile(r"[^\W\d_]{2,}")
 #: Words that are the same in every language and never translated: the product's name.
 NAMES = {"Regie"}
-#: Free-text fields that hold machine text (an SMTP answer, a stack), not fixture data.
+#: Free-text fields written by the code (an SMTP answer, a default account name), not data.
 MACHINE_TEXT = {"answer", "error", "traceback", "result", "parameters", "snapshot"}
+MACHINE_MODELS = {"ledger.Account": {"name"}, "sessions.Session": {"session_data"}}
 VISIBLE_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 INVISIBLE = {"script", "style", "template"}
 
@@ -59,6 +60,8 @@ class PseudoTranslation(stdlib_gettext.NullTranslations):
     def gettext(self, message: str) -> str:
         if message not in self._catalog:
             return message
+        if message == "yes,no,maybe":  # Django's yesno filter cuts it in three
+            return ",".join(map(decorate, self._base.gettext(message).split(",")))
         return decorate(self._base.gettext(message))
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
@@ -130,7 +133,8 @@ def data_words() -> set[str]:
     """
     from regie.core.tenancy import ALL, scope
 
-    words = {code.upper() for code, _name in settings.LANGUAGES}  # the language switcher
+    codes = " ".join(code.upper() for code, _name in settings.LANGUAGES)
+    words = set(WORD.findall(codes))  # the language switcher
     with scope(ALL):
         for model in apps.get_models():
             fields = [
@@ -139,6 +143,7 @@ def data_words() -> set[str]:
                 if isinstance(f, models.CharField | models.TextField)
                 and not f.choices
                 and f.name not in MACHINE_TEXT
+                and f.name not in MACHINE_MODELS.get(model._meta.label, ())
                 and "password" not in f.name
             ]
             if not fields:

@@ -50,6 +50,13 @@ class DayFilterForm(forms.Form):
         # organisation active at that moment.
         self.fields["place"].queryset = Place.objects.all()
 
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The period ends before it starts."))
+        return cleaned
+
     def filters(self) -> DayFilters:
         """Return the filters of the valid fields, ignoring the others."""
         self.is_valid()

@@ -78,10 +78,20 @@ class ScanEvent(OrgModel):
         verbose_name=_("person"),
     )
     device = models.ForeignKey(
-        Device, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+        Device,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("device"),
     )
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     client_event_id = models.UUIDField(_("client event id"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)

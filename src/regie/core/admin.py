@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext
@@ -36,7 +37,7 @@ class RegieUserAdmin(UserAdmin):
 
 @admin.register(AuditLog, site=site)
 class AuditLogAdmin(OrgAdmin):
-    list_display = ("at", "user", "action", "model", "object_id", "detail")
+    list_display = ("at", "user", "action", "record_type", "object_id", "detail")
     list_filter = ("action", "model")
     date_hierarchy = "at"
 
@@ -48,6 +49,14 @@ class AuditLogAdmin(OrgAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("record type"), ordering="model")
+    def record_type(self, entry):
+        """The kind of record in the reader's language ("child"), not its label (people.Child)."""
+        try:
+            return apps.get_model(entry.model)._meta.verbose_name
+        except (LookupError, ValueError):
+            return entry.model
 
 
 @admin.register(ApiToken, site=site)

@@ -6,12 +6,13 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from regie.core.admin_site import OrgAdmin, site
 from regie.core.backends import current_role
 from regie.core.permissions import ADMIN_ACTIONS
-from regie.documents.mail import DEFAULT_TEMPLATES, addresses
+from regie.documents.mail import addresses, default_template
 from regie.documents.models import EmailTemplate
 
 
@@ -29,7 +30,7 @@ class EmailTemplateForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance.pk and not self.is_bound:
-            subject, body = DEFAULT_TEMPLATES["fr"]
+            subject, body = default_template(get_language())
             self.initial.setdefault("subject", subject)
             self.initial.setdefault("body", body)
 

@@ -6,8 +6,9 @@ from collections import Counter
 
 from regie.billing.models import BillingRun, Invoice
 from regie.core.errors import DomainError
+from regie.core.models import Language
 from regie.documents.batches import batch_build, batch_create
-from regie.documents.mail import DEFAULT_TEMPLATES
+from regie.documents.mail import default_template
 from regie.documents.models import BatchFormat, DocumentBatch, EmailTemplate
 
 
@@ -19,7 +20,8 @@ def documents_for_demo(run: BillingRun, *, workers: int = 2) -> dict:
     batches and the number of invoices per language, so the demo can say that documents
     exist in all three languages.
     """
-    for language, (subject, body) in DEFAULT_TEMPLATES.items():
+    for language in Language.values:
+        subject, body = default_template(language)
         EmailTemplate.objects.get_or_create(
             language=language, defaults={"subject": subject, "body": body}
         )

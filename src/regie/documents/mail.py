@@ -7,6 +7,7 @@ server's answer otherwise. Delivery runs in a background job, never in a web req
 
 from __future__ import annotations
 
+import logging
 import re
 import smtplib
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.core.mail.message import sanitize_address
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from regie.billing.models import Invoice, Kind
@@ -37,35 +38,24 @@ from regie.documents.rendering import renderer_for
 from regie.people.models import Delivery
 
 Advance = Callable[[int], None]
+logger = logging.getLogger(__name__)
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
-#: The e-mail of an organisation that wrote none of its own, per language.
-DEFAULT_TEMPLATES = {
-    "fr": (
-        "Facture {{ number }} – {{ organisation }}",
-        "Bonjour {{ person }},\n\n"
-        "Veuillez trouver en annexe la facture {{ number }} d'un montant de {{ total }}.\n"
-        "Solde à payer : {{ balance }}, avant le {{ due_date }}, sur le compte {{ iban }} "
-        "avec la communication structurée {{ communication }}.\n\n"
-        "Avec nos salutations distinguées,\n{{ organisation }}\n",
-    ),
-    "nl": (
-        "Factuur {{ number }} – {{ organisation }}",
-        "Beste {{ person }},\n\n"
-        "In bijlage vindt u factuur {{ number }} voor een bedrag van {{ total }}.\n"
-        "Te betalen saldo: {{ balance }}, vóór {{ due_date }}, op rekening {{ iban }} "
-        "met de gestructureerde mededeling {{ communication }}.\n\n"
-        "Met vriendelijke groeten,\n{{ organisation }}\n",
-    ),
-    "de": (
-        "Rechnung {{ number }} – {{ organisation }}",
-        "Guten Tag {{ person }},\n\n"
-        "im Anhang finden Sie die Rechnung {{ number }} über {{ total }}.\n"
-        "Zu zahlender Saldo: {{ balance }}, vor dem {{ due_date }}, auf das Konto {{ iban }} "
-        "mit der strukturierten Mitteilung {{ communication }}.\n\n"
-        "Mit freundlichen Grüßen,\n{{ organisation }}\n",
-    ),
-}
+#: The e-mail of an organisation that wrote none of its own, translated to each language.
+DEFAULT_SUBJECT = gettext_noop("Invoice {{ number }} – {{ organisation }}")
+DEFAULT_BODY = gettext_noop(
+    "Hello {{ person }},\n\n"
+    "Please find attached invoice {{ number }} for an amount of {{ total }}.\n"
+    "Balance to pay: {{ balance }}, before {{ due_date }}, to account {{ iban }} "
+    "with the structured communication {{ communication }}.\n\n"
+    "Kind regards,\n{{ organisation }}\n"
+)
+
+
+def default_template(language: str) -> tuple[str, str]:
+    """Return the default subject and body of the e-mail in a language."""
+    with translation.override(language):
+        return _(DEFAULT_SUBJECT), _(DEFAULT_BODY)
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -82,7 +72,7 @@ def template_for(language: str) -> EmailTemplate:
     own = EmailTemplate.objects.filter(language=language).first()
     if own is not None:
         return own
-    subject, body = DEFAULT_TEMPLATES.get(language, DEFAULT_TEMPLATES["fr"])
+    subject, body = default_template(language)
     return EmailTemplate(language=language, subject=subject, body=body)
 
 
@@ -143,7 +133,7 @@ def _new_sending(
     )
     if not person.email:
         sending.status = SendingStatus.FAILED
-        sending.answer = _("The person has no e-mail address.")
+        sending.answer = gettext_noop("The person has no e-mail address.")  # shown translated
         sending.finished_at = timezone.now()
     sending.save()
     return sending
@@ -178,7 +168,7 @@ def sendings_interrupted(now: datetime | None = None) -> int:
     ).update(
         status=SendingStatus.FAILED,
         finished_at=now,
-        answer=_(
+        answer=gettext_noop(
             "Interrupted while being sent: the mail server may or may not have received it. "
             "Ask the person before retrying."
         ),
@@ -188,7 +178,7 @@ def sendings_interrupted(now: datetime | None = None) -> int:
     ).update(
         status=SendingStatus.FAILED,
         finished_at=now,
-        answer=_("Not sent: the sending job stopped before this e-mail."),
+        answer=gettext_noop("Not sent: the sending job stopped before this e-mail."),
     )
     return claimed + left
 
@@ -232,7 +222,14 @@ def _answer(error: Exception) -> str:
         return "; ".join(f"{to}: {_answer_of(reply)}" for to, reply in error.recipients.items())
     if isinstance(error, smtplib.SMTPResponseException):
         return _answer_of((error.smtp_code, error.smtp_error))
-    return f"{type(error).__name__}: {error}"
+    # No answer at all (refused connection, time-out, name not found): the clerk is told what
+    # happened and what to do; the technical detail goes to the log for the administrator.
+    # Regie's own answers are stored in English and shown in the reader's language.
+    logger.warning("e-mail not sent: %s: %s", type(error).__name__, error)
+    return gettext_noop(
+        "The mail server did not answer. Try again later; if it keeps failing, ask your "
+        "administrator to check the mail server settings."
+    )
 
 
 def _answer_of(reply: tuple[int, bytes | str]) -> str:

@@ -15,6 +15,7 @@ from regie.core.admin_site import OrgAdmin, site
 from regie.core.money import format_cents
 from regie.ledger.chart import chart_complete
 from regie.ledger.models import Account, Entry, EntryLine
+from regie.ledger.services import account_name
 
 
 class AccountForm(forms.ModelForm):
@@ -48,10 +49,14 @@ class AccountForm(forms.ModelForm):
 @admin.register(Account, site=site)
 class AccountAdmin(OrgAdmin):
     form = AccountForm
-    list_display = ("code", "name", "role", "category", "is_active")
+    list_display = ("code", "shown_name", "role", "category", "is_active")
     list_filter = ("role", "is_active")
     search_fields = ("code", "name")
     change_list_template = "admin/ledger/account/change_list.html"
+
+    @admin.display(description=_("name"), ordering="name")
+    def shown_name(self, account):
+        return account_name(account)
 
     def get_urls(self):
         view = self.admin_site.admin_view(require_POST(self.default_chart))

@@ -7,6 +7,8 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from regie.core.widgets import DateInput
+
 
 def current_year(today: date) -> tuple[date, date]:
     """Return the first and last days of ``today``'s year."""
@@ -16,8 +18,8 @@ def current_year(today: date) -> tuple[date, date]:
 class PeriodForm(forms.Form):
     """From and to dates, inclusive; the report's default is the current year."""
 
-    date_from = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("From"), widget=DateInput())
+    date_to = forms.DateField(label=_("To"), widget=DateInput())
 
     def clean(self):
         cleaned = super().clean()

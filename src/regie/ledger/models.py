@@ -10,12 +10,29 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from regie.activities.models import ActivityCategory
 from regie.core.models import OrgModel, organisation_key
 from regie.core.tenancy import ScopedManager, ScopedQuerySet
 from regie.ledger.rules import AccountRole, Journal
 from regie.people.models import Person
+
+ROLE_LABELS = {
+    AccountRole.RECEIVABLE: _("Receivables"),
+    AccountRole.REVENUE: _("Revenue"),
+    AccountRole.WRITE_OFF: _("Write-offs (non-valeurs)"),
+    AccountRole.BANK: _("Bank"),
+    AccountRole.CASH: _("Cash"),
+    AccountRole.PERSON_CREDIT: _("Credits of persons"),
+    AccountRole.SUSPENSE: _("Movements to allocate"),
+}
+JOURNAL_LABELS = {
+    Journal.SALES: pgettext_lazy("journal", "Sales"),
+    Journal.BANK: pgettext_lazy("journal", "Bank"),
+    Journal.CASH: pgettext_lazy("journal", "Cash"),
+    Journal.MISC: pgettext_lazy("journal", "Miscellaneous operations"),
+}
 
 
 class ImmutableError(RuntimeError):
@@ -66,9 +83,7 @@ class Account(OrgModel):
 
     code = models.CharField(_("code"), max_length=20)
     name = models.CharField(_("name"), max_length=200)
-    role = models.CharField(
-        _("role"), max_length=20, choices=[(r.value, r.value) for r in AccountRole]
-    )
+    role = models.CharField(_("role"), max_length=20, choices=list(ROLE_LABELS.items()))
     category = models.ForeignKey(
         ActivityCategory,
         on_delete=models.PROTECT,
@@ -88,14 +103,18 @@ class Account(OrgModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        from regie.ledger.services import account_name  # the services use this model
+
+        return f"{self.code} {account_name(self)}"
 
 
 class Entry(ImmutableModel):
     """A balanced journal entry; ``sequence`` orders the organisation's hash chain."""
 
     journal = models.CharField(
-        _("journal"), max_length=3, choices=[(j.value, j.value) for j in Journal]
+        _("journal"),
+        max_length=3,
+        choices=list(JOURNAL_LABELS.items()),
     )
     sequence = models.PositiveBigIntegerField(_("sequence"))
     date = models.DateField(_("date"))

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from regie.activities.models import ActivityCategory
 from regie.ledger.models import Account, EntryLine
 from regie.ledger.rules import AccountRole, Journal
+from regie.ledger.services import account_name
 
 
 def _sum(expression, condition: Q | None = None):
@@ -98,7 +99,9 @@ def trial_balance(date_from: date, date_to: date) -> TrialBalance:
         .values_list("account_id", "opening", "period_debit", "period_credit")
     }
     rows = [
-        BalanceRow(account.code, account.name, account.role, *sums.get(account.pk, (0, 0, 0)))
+        BalanceRow(
+            account.code, account_name(account), account.role, *sums.get(account.pk, (0, 0, 0))
+        )
         for account in Account.objects.order_by("code", "pk")
         if account.pk in sums or account.is_active
     ]

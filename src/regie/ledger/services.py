@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from regie.activities.models import ActivityCategory
+from regie.core.errors import gettext_noop
 from regie.core.models import Sequence as Counter
 from regie.core.rows import ids_reserve, rows_insert
 from regie.core.sequences import sequence_next
@@ -27,17 +29,36 @@ GENESIS = "0" * 64
 CHAIN_KEY = "ledger"
 
 # Default chart of a Belgian local authority (simplified): base code per role; receivable and
-# revenue accounts get one sub-account per activity category.
+# revenue accounts get one sub-account per activity category. The names are stored in English and
+# shown in the reader's language for as long as nobody renames the account (account_name).
 DEFAULT_CODES = {
-    AccountRole.RECEIVABLE: ("4000", "Receivables"),
-    AccountRole.REVENUE: ("7000", "Revenue"),
-    AccountRole.WRITE_OFF: ("6340", "Write-offs (non-valeurs)"),
-    AccountRole.BANK: ("5500", "Bank"),
-    AccountRole.CASH: ("5700", "Cash"),
-    AccountRole.PERSON_CREDIT: ("4610", "Credits of persons"),
-    AccountRole.SUSPENSE: ("4990", "Movements to allocate"),
+    AccountRole.RECEIVABLE: ("4000", gettext_noop("Receivables")),
+    AccountRole.REVENUE: ("7000", gettext_noop("Revenue")),
+    AccountRole.WRITE_OFF: ("6340", gettext_noop("Write-offs (non-valeurs)")),
+    AccountRole.BANK: ("5500", gettext_noop("Bank")),
+    AccountRole.CASH: ("5700", gettext_noop("Cash")),
+    AccountRole.PERSON_CREDIT: ("4610", gettext_noop("Credits of persons")),
+    AccountRole.SUSPENSE: ("4990", gettext_noop("Movements to allocate")),
 }
 PER_CATEGORY = (AccountRole.RECEIVABLE, AccountRole.REVENUE)
+
+
+def account_name(account: Account) -> str:
+    """Return an account's name, in the reader's language while it is the default chart's.
+
+    "Receivables — Accueil" reads "Créances — Accueil" in French; a name the organisation
+    wrote itself is shown as it is.
+    """
+    try:
+        default = DEFAULT_CODES[AccountRole(account.role)][1]
+    except ValueError:
+        return account.name
+    if not account.name.startswith(default):
+        return account.name
+    rest = account.name[len(default) :]
+    if rest and not rest.startswith(" — "):
+        return account.name
+    return gettext(default) + rest
 
 
 class Chart:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regie.billing.models import Invoice
 from regie.core.models import OrgModel, organisation_key
+from regie.core.money import format_cents
 from regie.people.models import Person
 
 
@@ -16,11 +17,16 @@ class StatementFile(OrgModel):
     """An imported bank file; its SHA-256 makes a second import of the same file a no-op."""
 
     name = models.CharField(_("file name"), max_length=200)
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(_("SHA-256 fingerprint"), max_length=64)
     format = models.CharField(_("format"), max_length=10)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("imported by"),
     )
     movements_new = models.PositiveIntegerField(_("new movements"), default=0)
     movements_known = models.PositiveIntegerField(_("movements already imported"), default=0)
@@ -40,7 +46,9 @@ class StatementFile(OrgModel):
 class BankStatement(OrgModel):
     """One statement of one account, as the bank numbered it."""
 
-    file = models.ForeignKey(StatementFile, on_delete=models.PROTECT, related_name="statements")
+    file = models.ForeignKey(
+        StatementFile, on_delete=models.PROTECT, related_name="statements", verbose_name=_("file")
+    )
     account = models.CharField(_("account"), max_length=34)
     number = models.PositiveIntegerField(_("statement number"), default=0)
     old_balance_cents = models.BigIntegerField(_("old balance (cents)"))
@@ -75,8 +83,13 @@ class BankMovement(OrgModel):
     # The organisation is its statement's; the (organisation, key) and (organisation, status)
     # indexes serve the queries by organisation.
     organisation = organisation_key(db_index=False, db_constraint=False)
-    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="movements")
-    key = models.CharField(max_length=64)
+    statement = models.ForeignKey(
+        BankStatement,
+        on_delete=models.PROTECT,
+        related_name="movements",
+        verbose_name=_("statement"),
+    )
+    key = models.CharField(_("key"), max_length=64)
     sequence = models.PositiveIntegerField(_("sequence"))
     entry_date = models.DateField(_("entry date"), null=True)
     value_date = models.DateField(_("value date"), null=True)
@@ -88,7 +101,7 @@ class BankMovement(OrgModel):
     status = models.CharField(
         _("status"), max_length=10, choices=MovementStatus.choices, default=MovementStatus.REJECTED
     )
-    reject_code = models.CharField(max_length=50, blank=True)
+    reject_code = models.CharField(_("reason code"), max_length=50, blank=True)
     reject_reason = models.CharField(_("reason"), max_length=300, blank=True)
 
     class Meta:
@@ -101,7 +114,8 @@ class BankMovement(OrgModel):
         indexes = [models.Index(fields=["organisation", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.entry_date} {self.amount_cents} {self.reference or self.communication}"
+        day = f"{self.entry_date:%d/%m/%Y} " if self.entry_date else ""
+        return f"{day}{format_cents(self.amount_cents)} {self.reference or self.communication}"
 
     @property
     def payment(self) -> Payment | None:
@@ -137,11 +151,21 @@ class Payment(OrgModel):
     comment = models.CharField(_("comment"), max_length=300, blank=True)
     # A movement keeps the payments made from it and later cancelled; one at most is live.
     movement = models.ForeignKey(
-        BankMovement, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+        BankMovement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("bank movement"),
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -159,7 +183,7 @@ class Payment(OrgModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} {self.date:%d/%m/%Y} {self.amount_cents}"
+        return f"{self.person} {self.date:%d/%m/%Y} {format_cents(self.amount_cents)}"
 
 
 def live_payments() -> models.Prefetch:
@@ -210,7 +234,9 @@ class PrepaymentReference(OrgModel):
 class Refund(OrgModel):
     """Credit paid back to a person by transfer, gathered into a SEPA credit transfer file."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="refunds")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("person")
+    )
     amount_cents = models.BigIntegerField(_("amount (cents)"))
     iban = models.CharField(_("IBAN"), max_length=34)
     date = models.DateField(_("date"))

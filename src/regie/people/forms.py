@@ -5,14 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from regie.core.widgets import DateInput
 from regie.people.models import Child, ChildPerson, Person, SchoolClass
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class ChildForm(forms.ModelForm):
