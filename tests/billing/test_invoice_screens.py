@@ -6,6 +6,7 @@ Pages are read in English (the user's language) so that wording can be asserted.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.urls import reverse
@@ -15,7 +16,7 @@ from tests.billing.test_runs import attend, new_run
 
 from regie.attendance.models import Attendance, DayStatus
 from regie.billing.corrections import invoice_release, write_off_create, write_off_reverse
-from regie.billing.models import Invoice, Kind, WriteOff
+from regie.billing.models import BillingRun, Invoice, Kind, WriteOff
 from regie.billing.runs import run_create, run_post
 from regie.billing.selectors import (
     Status,
@@ -170,6 +171,25 @@ def test_a_write_off_above_the_open_amount_is_refused_on_the_form(family, evenin
     assert response.status_code == 200
     assert "at most its open amount, 2,50 €" in str(response.context["form"].non_field_errors())
     assert not WriteOff.objects.exists()
+
+
+def test_the_invoiced_total_leaves_drafts_out_and_counts_them_apart(family, evening, finance):
+    """October is posted (2,50 €), November only drafted (2,00 €): the ledger knows 2,50 €."""
+    posted(evening)
+    mum, lea, _tom = family
+    attend(lea, evening, day=date(2025, 11, 4))
+    november = BillingRun.objects.create(
+        date_from=date(2025, 11, 1),
+        date_to=date(2025, 11, 30),
+        invoice_date=date(2025, 12, 1),
+        due_date=date(2025, 12, 31),
+    )
+    november.categories.set([evening.category])
+    run_create(november)
+    page = text(finance.get(reverse("billing:invoice-list")))
+    assert re.search(r'id="total-invoiced">2,50 €<', page)
+    assert "1 draft, not invoiced yet" in page
+    assert re.search(r'id="total-drafts">2,00 €<', page)
 
 
 def test_a_draft_invoice_offers_no_correction(family, evening, finance):

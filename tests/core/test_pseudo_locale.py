@@ -9,6 +9,7 @@ which names the page and the text. A new URL added to the isolation walk is cove
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from tests.core.test_isolation import KWARG_MODELS, populate, walk_patterns
 from tests.pseudo import data_words, pseudo_locale, untranslated
@@ -89,6 +90,8 @@ def records(org_a):
 
 @pytest.mark.parametrize("role", Role.values)
 def test_every_page_is_translated_in_every_role(pseudo_locale, records, org_a, login, role):
+    if connection.vendor != "sqlite":
+        pytest.skip("the pages' words do not depend on the database: walked once, on SQLite")
     client = login(org_a, role, username="jmbastin")  # no English word in the data
     client.cookies["django_language"] = pseudo_locale
     found = walk(client, [*page_urls(records), *admin_urls(records)])

@@ -48,13 +48,17 @@ class InvoiceList(CapabilityRequiredMixin, generic.ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         with_status_labels(context["object_list"])
+        # Drafts are not invoiced yet (the ledger does not know them): counted apart.
+        posted, draft = Q(posted_at__isnull=False), Q(posted_at__isnull=True)
         invoice = Q(kind=Kind.INVOICE)
         context.update(
             filters=self.filters,
             totals=self.object_list.aggregate(
-                total=Sum("total_cents", filter=invoice),
-                credit_notes=Sum("total_cents", filter=Q(kind=Kind.CREDIT_NOTE)),
-                open=Sum("open_cents", filter=invoice & Q(posted_at__isnull=False)),
+                total=Sum("total_cents", filter=invoice & posted),
+                credit_notes=Sum("total_cents", filter=Q(kind=Kind.CREDIT_NOTE) & posted),
+                open=Sum("open_cents", filter=invoice & posted),
+                drafts=Count("pk", filter=draft),
+                drafts_total=Sum("total_cents", filter=draft),
             ),
             query=_without_page(self.request),
         )
