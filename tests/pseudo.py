@@ -39,8 +39,9 @@ CUT = re.compile(f"{OPEN}.*$|^.*{CLOSE}")
 #: Numbers of documents (FACT/2026/00094) and codes of languages (FR, NL, DE): data.
 DOCUMENT_NUMBER = re.compile(r"\b[A-Z]{2,6}/\d{4}/\d+\b")
 WORD = re.compile(r"[^\W\d_]{2,}")
-#: Words that are the same in every language and never translated: the product's name.
-NAMES = {"Regie"}
+#: Words that are the same in every language and never translated: the product's name and
+#: the banking codes printed beside their values (IBAN BE71…, BIC GKCCBEBB).
+NAMES = {"Regie", "IBAN", "BIC"}
 #: Free-text fields written by the code (an SMTP answer, a default account name), not data.
 MACHINE_TEXT = {"answer", "error", "traceback", "result", "parameters", "snapshot"}
 MACHINE_MODELS = {"ledger.Account": {"name"}, "sessions.Session": {"session_data"}}

@@ -121,7 +121,7 @@ def test_days_list_groups_days_by_status_errors_first_with_counts(setup, clerk):
         "verified": 1,
         "billed": 1,
     }
-    assert groups[0]["rows"][0]["problems"] == ["no activity found"]
+    assert groups[0]["rows"][0]["problems"] == ["aucune activité trouvée"]
     assert groups[2]["rows"][0]["activities"] == ["Accueil du soir"]
     page = response.content.decode()
     assert 'class="badge status-error"' in page and 'class="badge status-billed"' in page
