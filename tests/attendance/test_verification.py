@@ -145,6 +145,107 @@ def test_example_8_lone_entry_in_a_chain_is_split_at_the_window_boundary():
     assert [(line.periods, line.amount_cents) for line in lines] == [(1, 100), (2, 100)]
 
 
+def _cents(attendances, prices):
+    """Return the (periods, cents) of each attendance under its activity's price."""
+    lines = day_charges(
+        [PricedAttendance(a.activity_id, a.minutes, prices[a.activity_id]) for a in attendances]
+    )
+    return [(line.periods, line.amount_cents) for line in lines]
+
+
+MORNING_CARE = activity(21, "07:00", "08:30", name="Accueil du matin")
+EVENING_CARE = activity(22, "16:00", "18:00", weekdays=(0, 1, 3, 4), name="Accueil du soir")
+WEDNESDAY = activity(23, "12:00", "18:00", weekdays=(2,), name="Mercredi après-midi")
+FREE_CARE = activity(24, "15:30", "17:00", weekdays=(0, 1, 3, 4), next_id=25, name="Gratuit")
+PAID_CARE = activity(25, "17:00", "18:00", weekdays=(0, 1, 3, 4), name="Payant")
+THURSDAY = date(2025, 10, 2)
+HALF_HOUR = {
+    a.id: Price(a.id, "0.50 / 30 min", frozenset({a.id}), 30, 50)
+    for a in (MORNING_CARE, EVENING_CARE, WEDNESDAY, PAID_CARE)
+}
+FREE = {FREE_CARE.id: Price(FREE_CARE.id, "0.00 / day", frozenset({FREE_CARE.id}), 1440, 0)}
+
+
+def test_example_10_entry_at_morning_care_and_exit_at_evening_care_are_two_attendances():
+    """Entry 07:15 and exit 16:45 across the school day: 07:15–08:30 (75 min, 3 periods,
+    1.50) and 16:00–16:45 (45 min, 2 periods, 1.00), both verified."""
+    events = [scan(1, "07:15", ENTRY, day=THURSDAY), scan(2, "16:45", EXIT, day=THURSDAY)]
+    result = verify_day("1P", events, [MORNING_CARE, EVENING_CARE])
+    assert result.status is DayStatus.VERIFIED
+    assert [
+        (a.activity_id, a.start, a.end, a.minutes, a.event_ids) for a in result.attendances
+    ] == [
+        (MORNING_CARE.id, time(7, 15), time(8, 30), 75, (1,)),
+        (EVENING_CARE.id, time(16, 0), time(16, 45), 45, (2,)),
+    ]
+    assert _cents(result.attendances, HALF_HOUR) == [(3, 150), (2, 100)]
+
+
+def test_wednesday_afternoon_window_takes_the_exit_of_a_morning_entry():
+    """On a Wednesday, entry 07:20 at morning care and exit 15:00 in the afternoon window
+    12:00–18:00: 07:20–08:30 (70 min, 1.50) and 12:00–15:00 (180 min, 3.00)."""
+    activities = [MORNING_CARE, EVENING_CARE, WEDNESDAY]
+    events = [scan(1, "07:20", ENTRY), scan(2, "15:00", EXIT)]
+    result = verify_day("1P", events, activities)
+    assert result.status is DayStatus.VERIFIED
+    assert [(a.activity_id, a.start, a.end, a.minutes) for a in result.attendances] == [
+        (MORNING_CARE.id, time(7, 20), time(8, 30), 70),
+        (WEDNESDAY.id, time(12, 0), time(15, 0), 180),
+    ]
+    assert _cents(result.attendances, HALF_HOUR) == [(3, 150), (6, 300)]
+
+
+def test_exit_in_a_chain_after_a_morning_entry_starts_at_the_chain_start():
+    """Free care from the end of class (15:30) chained to paid care 17:00–18:00: entry 07:20
+    and exit 17:30 give morning 07:20–08:30 (1.50), free 15:30–17:00 (0.00) and paid
+    17:00–17:30 (0.50)."""
+    activities = [MORNING_CARE, FREE_CARE, PAID_CARE]
+    events = [scan(1, "07:20", ENTRY, day=THURSDAY), scan(2, "17:30", EXIT, day=THURSDAY)]
+    result = verify_day("1P", events, activities)
+    assert result.status is DayStatus.VERIFIED
+    assert [(a.activity_id, a.start, a.end, a.minutes) for a in result.attendances] == [
+        (MORNING_CARE.id, time(7, 20), time(8, 30), 70),
+        (FREE_CARE.id, time(15, 30), time(17, 0), 90),
+        (PAID_CARE.id, time(17, 0), time(17, 30), 30),
+    ]
+    assert _cents(result.attendances, HALF_HOUR | FREE) == [(3, 150), (1, 0), (1, 50)]
+
+
+def test_entry_and_exit_in_one_chain_pair_across_its_activities():
+    """Entry 16:10 and exit 17:30 in the free→paid chain are one interval split at 17:00."""
+    events = [scan(1, "16:10", ENTRY, day=THURSDAY), scan(2, "17:30", EXIT, day=THURSDAY)]
+    result = verify_day("1P", events, [MORNING_CARE, FREE_CARE, PAID_CARE])
+    assert [(a.activity_id, a.minutes, a.event_ids) for a in result.attendances] == [
+        (FREE_CARE.id, 50, (1, 2)),
+        (PAID_CARE.id, 30, (1, 2)),
+    ]
+
+
+def test_scans_just_outside_their_windows_join_the_nearest_window_they_reach():
+    """Entry 06:55 before morning care and exit 18:05 after evening care: still two
+    attendances, billed within the windows (90 and 120 minutes)."""
+    events = [scan(1, "06:55", ENTRY, day=THURSDAY), scan(2, "18:05", EXIT, day=THURSDAY)]
+    result = verify_day("1P", events, [MORNING_CARE, EVENING_CARE])
+    assert result.status is DayStatus.VERIFIED
+    assert [(a.activity_id, a.start, a.end, a.minutes) for a in result.attendances] == [
+        (MORNING_CARE.id, time(6, 55), time(8, 30), 90),
+        (EVENING_CARE.id, time(16, 0), time(18, 5), 120),
+    ]
+
+
+def test_morning_entry_then_evening_entry_and_exit_stay_three_scans_in_two_windows():
+    """Entry 07:15, then entry 16:10 and exit 17:00: a lone morning entry and an evening pair."""
+    events = [
+        scan(n, t, d, day=THURSDAY)
+        for n, t, d in ((1, "07:15", ENTRY), (2, "16:10", ENTRY), (3, "17:00", EXIT))
+    ]
+    result = verify_day("1P", events, [MORNING_CARE, EVENING_CARE])
+    assert [(a.activity_id, a.minutes, a.event_ids) for a in result.attendances] == [
+        (MORNING_CARE.id, 75, (1,)),
+        (EVENING_CARE.id, 50, (2, 3)),
+    ]
+
+
 # -- Duplicates ------------------------------------------------------------------------------
 
 
@@ -282,19 +383,32 @@ def test_registration_encoded_activities_take_no_part_in_scans():
     assert [a.activity_id for a in result.attendances] == [EVENING.id]
 
 
-def test_interval_over_two_unchained_activities_lists_candidates_and_accepts_a_choice():
-    """Entry 08:04 and exit 12:49 over two activities: "several", then the staff's choice wins."""
+def test_entry_and_exit_in_two_unchained_windows_are_two_lone_scans():
+    """Entry 08:04 at morning care and exit 12:49 at noon: two intervals, never one."""
     noon = activity(4, "12:00", "13:30", name="Midi")
     events = [scan(1, "08:04", ENTRY), scan(2, "12:49", EXIT)]
     result = verify_day("3M", events, [*ALL, noon])
+    assert result.status is DayStatus.VERIFIED
+    assert [(a.activity_id, a.start, a.end, a.minutes) for a in result.attendances] == [
+        (MORNING.id, time(8, 4), time(8, 30), 26),
+        (noon.id, time(12, 0), time(12, 49), 49),
+    ]
+
+
+def test_interval_in_two_overlapping_windows_lists_candidates_and_accepts_a_choice():
+    """Entry 16:10 and exit 16:50 in evening care and in a study of another category:
+    "several activities found", then the staff's choice wins."""
+    study = activity(4, "16:00", "17:00", category=REPAS, name="Étude")
+    events = [scan(1, "16:10", ENTRY), scan(2, "16:50", EXIT)]
+    result = verify_day("3M", events, [*ALL, study])
     [error] = result.errors
     assert error.code == "verification.several_activities"
-    assert error.params["candidate_ids"] == (EARLY.id, MORNING.id, noon.id)
+    assert error.params["candidate_ids"] == (EVENING.id, study.id)
     assert error.params["choice_key"] == 1
-    chosen = verify_day("3M", events, [*ALL, noon], choices={1: noon.id})
+    chosen = verify_day("3M", events, [*ALL, study], choices={1: study.id})
     assert chosen.status is DayStatus.VERIFIED
     assert [(a.activity_id, a.start, a.end, a.minutes) for a in chosen.attendances] == [
-        (noon.id, time(8, 4), time(12, 49), 49)
+        (study.id, time(16, 10), time(16, 50), 40)
     ]
 
 
@@ -391,15 +505,15 @@ def test_any_reordering_of_the_events_gives_the_same_result(moments, rnd):
     assert verify_day("1P", shuffled, ALL) == verify_day("1P", events, ALL)
 
 
-@given(day_events)
-def test_verified_attendances_never_bill_outside_their_window(moments):
+@given(day_events, st.sampled_from([ALL, [MORNING_CARE, WEDNESDAY, FREE_CARE, PAID_CARE]]))
+def test_verified_attendances_never_bill_outside_their_window(moments, activities):
     """Billed minutes never exceed the window, and verified days never bill one minute twice."""
     events = [
         scan(index, f"{minute // 60:02d}:{minute % 60:02d}", direction)
         for index, (minute, direction) in enumerate(moments)
     ]
-    result = verify_day("1P", events, ALL)
-    windows = {a.id: (a.start_minute, a.end_minute) for a in ALL}
+    result = verify_day("1P", events, activities)
+    windows = {a.id: (a.start_minute, a.end_minute) for a in activities}
     billed = []
     for attendance in result.attendances:
         start, end = windows[attendance.activity_id]

@@ -185,3 +185,72 @@ def test_a_chunk_failing_in_a_process_is_raised_with_its_traceback(transactional
         monkeypatch.setattr(verifying, "PROCESS_DAYS", 1)
         with pytest.raises(ChunkFailed, match="ValueError: invalid literal for int"):
             days_verify([*days, ("not a day id", child_id, DAYS[1])])
+
+
+THURSDAY = dt.date(2025, 10, 2)
+
+
+def _school_days():
+    """Two schools on a Thursday (DOMAIN example 10, and a free→paid chain after class): each
+    child is scanned in at morning care and out at evening care. Return the days."""
+    centre, annexe = f.place("Centre"), f.place("Annexe")
+    f.activity("Matin", "07:00", "08:30", at=centre)
+    f.activity("Soir", "16:00", "18:00", at=centre)
+    f.activity("Matin annexe", "07:00", "08:30", at=annexe)
+    paid = f.activity("Payant", "17:00", "18:00", at=annexe)
+    f.activity("Gratuit", "15:30", "17:00", at=annexe, next_activity=paid)
+    children = [f.child(f"Enfant{n}", "Journée") for n in range(4)]
+    for index, child in enumerate(children):
+        place = centre if index % 2 == 0 else annexe
+        exit_at = "16:45" if place == centre else "17:30"
+        _scans([child], place, {0: [(THURSDAY, "07:15", "entry"), (THURSDAY, exit_at, "exit")]})
+        Day.objects.create(child=child, date=THURSDAY)
+    return list(Day.objects.order_by("pk").values_list("pk", "child_id", "date"))
+
+
+SCHOOL_DAY = {  # (activity, start, end, minutes) of each child, by child's first name
+    "Enfant0": [("Matin", "07:15", "08:30", 75), ("Soir", "16:00", "16:45", 45)],
+    "Enfant1": [
+        ("Matin annexe", "07:15", "08:30", 75),
+        ("Gratuit", "15:30", "17:00", 90),
+        ("Payant", "17:00", "17:30", 30),
+    ],
+}
+SCHOOL_DAY["Enfant2"], SCHOOL_DAY["Enfant3"] = SCHOOL_DAY["Enfant0"], SCHOOL_DAY["Enfant1"]
+
+
+def _school_day_outcome():
+    rows = Attendance.objects.order_by("child__first_name", "start").values_list(
+        "child__first_name", "activity__name", "start", "end", "minutes", "status"
+    )
+    found: dict[str, list] = {}
+    for name, activity, start, end, minutes, status in rows:
+        assert status == DayStatus.VERIFIED
+        found.setdefault(name, []).append((activity, f"{start:%H:%M}", f"{end:%H:%M}", minutes))
+    return found
+
+
+def test_one_day_and_chunks_of_days_pair_window_by_window(in_a, monkeypatch):
+    """A morning entry and an evening exit are two attendances, whether one day is verified
+    (a day's screen) or the days go through the bulk path in chunks."""
+    days = _school_days()
+    verifying.day_verify(Day.objects.get(pk=days[0][0]))
+    assert _school_day_outcome() == {"Enfant0": SCHOOL_DAY["Enfant0"]}
+    monkeypatch.setattr(verifying, "CHUNK", 3)
+    counts = days_verify(days)
+    assert (counts.days, counts.verified, counts.errors) == (4, 4, 0)
+    assert _school_day_outcome() == SCHOOL_DAY
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="workers need PostgreSQL")
+def test_worker_processes_pair_window_by_window(transactional_db, monkeypatch):
+    """The worker processes run the same engine: the school day gives the same attendances."""
+    org = make_organisation("Commune des journées d'école")
+    with scope(org):
+        days = _school_days()
+        monkeypatch.setattr(verifying, "CHUNK", 1)
+        monkeypatch.setattr(verifying, "PROCESS_DAYS", 1)
+        counts = days_verify(days)
+        assert (counts.days, counts.verified) == (4, 4)
+        assert _school_day_outcome() == SCHOOL_DAY

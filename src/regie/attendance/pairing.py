@@ -1,4 +1,10 @@
-"""Scan events of a child's day: duplicates and entry/exit pairing (DOMAIN §3, steps 1–2)."""
+"""Scan events of a child's day: duplicates and entry/exit pairing (DOMAIN §3, steps 1–2).
+
+Pairing goes window by window: a window is an activity's time window at a place, or a whole
+chain's (:class:`~regie.attendance.windows.Chain`). An entry and the next exit make one
+interval only when both fall in the same window; an entry at morning care and an exit at
+evening care are two lone scans, never one interval across the school day.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
+
+from regie.attendance.windows import Chain, overlaps
 
 
 class Direction(StrEnum):
@@ -122,3 +130,67 @@ def by_place(events: Iterable[ScanEvent]) -> dict[int, list[ScanEvent]]:
     for event in time_order(events):
         places[event.place_id].append(event)
     return dict(places)
+
+
+class Placed(NamedTuple):
+    """A pairing and the windows it may belong to: none, one, or several to choose from."""
+
+    pairing: Pairing
+    windows: tuple[Chain, ...]
+
+
+def windows_of_entry(minute: int, windows: Sequence[Chain]) -> tuple[Chain, ...]:
+    """Return the windows an entry falls in: open at that minute, not at their end."""
+    return tuple(w for w in windows if w.start <= minute < w.end)
+
+
+def windows_of_exit(minute: int, windows: Sequence[Chain]) -> tuple[Chain, ...]:
+    """Return the windows an exit falls in: an exit at a window's start or end counts."""
+    return tuple(w for w in windows if w.start <= minute <= w.end)
+
+
+def pair_in_windows(events: Sequence[ScanEvent], windows: Sequence[Chain]) -> list[Placed]:
+    """Pair the time-ordered events of one place window by window (DOMAIN §3.2).
+
+    An entry and the exit that follows it are each alone when the entry's window ends before
+    the exit's window starts (morning care, then evening care); otherwise they are one
+    interval, matched against every window it overlaps. A scan a few minutes outside every
+    window belongs to the window its interval reaches first (an entry) or last (an exit): an
+    entry at 15:50 pairs with an exit at 16:30 in care from 16:00, an exit at 18:05 after
+    care until 18:00 is that care's. ``windows`` come from
+    :func:`~regie.attendance.windows.chains`.
+    """
+    placed = []
+    for pairing in pair_events(events):
+        entry, exit_ = pairing
+        if exit_ is None:
+            assert entry is not None  # noqa: S101 - a pairing has at least one event
+            placed.append(Placed(pairing, windows_of_entry(entry.minute, windows)))
+            continue
+        if entry is None:
+            placed.append(Placed(pairing, windows_of_exit(exit_.minute, windows)))
+            continue
+        start, end = entry.minute, exit_.minute
+        entry_in, exit_in = windows_of_entry(start, windows), windows_of_exit(end, windows)
+        spanned = tuple(
+            w for w in windows if overlaps(start, end, w.start, w.end) or w in exit_in
+        )  # an exit at a window's start (16:00 for care from 16:00) is in that window
+        entry_in, exit_in = entry_in or _first(spanned), exit_in or _last(spanned)
+        if len(spanned) > 1 and max(w.end for w in entry_in) <= min(w.start for w in exit_in):
+            placed += [
+                Placed(Pairing(entry, None), entry_in),
+                Placed(Pairing(None, exit_), exit_in),
+            ]
+        else:
+            placed.append(Placed(pairing, spanned))
+    return placed
+
+
+def _first(windows: Sequence[Chain]) -> tuple[Chain, ...]:
+    start = min((w.start for w in windows), default=None)
+    return tuple(w for w in windows if w.start == start)
+
+
+def _last(windows: Sequence[Chain]) -> tuple[Chain, ...]:
+    end = max((w.end for w in windows), default=None)
+    return tuple(w for w in windows if w.end == end)

@@ -8,6 +8,10 @@ Decisions where DOMAIN.md is silent:
 - Duplicate scans block the whole day: nothing is paired until all but one are deactivated, so
   a duplicate never turns into a billed attendance.
 - Events are paired per place, so a morning at one place and an evening at another work.
+- Pairing goes window by window (:func:`~regie.attendance.pairing.pair_in_windows`): an
+  entry and the next exit in different windows are two lone scans. A scan a few minutes
+  outside every window still pairs with the other scan of its window (an entry at 15:50 for
+  care from 16:00), and when it is alone it joins the window its interval would have reached.
 - A lone entry or exit belongs to the window (chain) that contains its time: an exit at the
   window's start or end counts, an entry at its end does not (nothing is left to attend).
 - Consecutive scans that do not pair up plausibly are an error (``verification.unpaired_scans``)
@@ -33,11 +37,12 @@ from typing import NamedTuple
 from regie.attendance.pairing import (
     Direction,
     Pairing,
+    Placed,
     ScanEvent,
     Source,
     by_place,
     duplicate_groups,
-    pair_events,
+    pair_in_windows,
 )
 from regie.attendance.windows import (
     Activity,
@@ -47,6 +52,7 @@ from regie.attendance.windows import (
     check_compatibility,
     clock,
     hhmm,
+    overlaps,
 )
 from regie.core.errors import DomainError, gettext_noop
 
@@ -186,8 +192,8 @@ def _verify_place(
 ) -> tuple[list[Attendance], list[DomainError]]:
     intervals: list[_Interval] = []
     errors: list[DomainError] = []
-    for pairing in pair_events(events):
-        resolved = _resolve(pairing, candidates, context)
+    for placed in pair_in_windows(events, candidates):
+        resolved = _resolve(placed, context)
         if isinstance(resolved, DomainError):
             errors.append(resolved)
         else:
@@ -205,26 +211,8 @@ def _verify_place(
     return attendances, errors
 
 
-def _overlaps(start: int, end: int, window_start: int, window_end: int) -> bool:
-    if start == end:  # a point in time (entry and exit in the same minute)
-        return window_start <= start <= window_end
-    return start < window_end and window_start < end
-
-
-def _resolve(
-    pairing: Pairing, candidates: Sequence[Chain], context: _Context
-) -> _Interval | DomainError:
-    entry, exit_ = pairing
-    if entry is not None and exit_ is not None:
-        start, end = entry.minute, exit_.minute
-        matches = [c for c in candidates if _overlaps(start, end, c.start, c.end)]
-    elif exit_ is not None:
-        start = end = exit_.minute
-        matches = [c for c in candidates if c.start <= end <= c.end]
-    else:
-        assert entry is not None  # noqa: S101 - a pairing has at least one event
-        start = end = entry.minute
-        matches = [c for c in candidates if c.start <= start < c.end]
+def _resolve(placed: Placed, context: _Context) -> _Interval | DomainError:
+    pairing, matches = placed
     if not matches:
         return _no_activity_error(pairing, context)
     if len(matches) > 1:
@@ -232,12 +220,11 @@ def _resolve(
         picked = [c for c in matches if chosen in c.ids()]
         if len(picked) != 1:
             return _several_activities_error(pairing, matches, context)
-        matches = picked
+        matches = tuple(picked)
     chain = matches[0]
-    if entry is None:
-        start = chain.start
-    if exit_ is None:
-        end = chain.end
+    entry, exit_ = pairing
+    start = chain.start if entry is None else entry.minute
+    end = chain.end if exit_ is None else exit_.minute
     return _Interval(pairing, start, end, chain)
 
 
@@ -246,7 +233,7 @@ def _implausible(intervals: Sequence[_Interval]) -> list[tuple[_Interval, _Inter
     pairs = []
     for i, first in enumerate(intervals):
         for j, second in enumerate(intervals[i + 1 :], start=i + 1):
-            overlap = min(first.end, second.end) - max(first.start, second.start) > 0
+            overlap = _overlap(first, second) or _overlap(second, first)
             exit_then_entry = (
                 j == i + 1
                 and first.pairing.entry is None
@@ -258,11 +245,18 @@ def _implausible(intervals: Sequence[_Interval]) -> list[tuple[_Interval, _Inter
     return pairs
 
 
+def _overlap(first: _Interval, second: _Interval) -> bool:
+    """Return whether two intervals share a minute, or ``first`` is a point inside ``second``."""
+    if first.start == first.end:
+        return second.start < first.start < second.end
+    return min(first.end, second.end) - max(first.start, second.start) > 0
+
+
 def _split(interval: _Interval) -> list[Attendance]:
     """Return one attendance per activity of the chain the interval overlaps."""
     start, end = interval.start, interval.end
     members = [
-        a for a in interval.chain.activities if _overlaps(start, end, a.start_minute, a.end_minute)
+        a for a in interval.chain.activities if overlaps(start, end, a.start_minute, a.end_minute)
     ]
     if start == end:  # a point belongs to the activity it opens, else to the last one
         members = [a for a in members if a.start_minute <= start < a.end_minute] or members[-1:]

@@ -33,6 +33,19 @@ def clock(minute: int) -> time:
     return _CLOCK[min(minute, 24 * 60 - 1)]
 
 
+def overlaps(start: int, end: int, window_start: int, window_end: int) -> bool:
+    """Return whether an interval of minutes overlaps a window; a point may touch its ends.
+
+    >>> overlaps(7 * 60 + 15, 16 * 60 + 45, 16 * 60, 18 * 60), overlaps(960, 960, 900, 960)
+    (True, True)
+    >>> overlaps(7 * 60 + 15, 16 * 60, 16 * 60, 18 * 60)
+    False
+    """
+    if start == end:  # a point in time (entry and exit in the same minute)
+        return window_start <= start <= window_end
+    return start < window_end and window_start < end
+
+
 def hhmm(minute: int) -> str:
     """Format minutes since midnight as HH:MM (1440 as 24:00)."""
     return f"{minute // 60:02d}:{minute % 60:02d}"
