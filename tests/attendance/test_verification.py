@@ -221,15 +221,23 @@ def test_entry_and_exit_in_one_chain_pair_across_its_activities():
     ]
 
 
-def test_scans_just_outside_their_windows_join_the_nearest_window_they_reach():
-    """Entry 06:55 before morning care and exit 18:05 after evening care: still two
-    attendances, billed within the windows (90 and 120 minutes)."""
-    events = [scan(1, "06:55", ENTRY, day=THURSDAY), scan(2, "18:05", EXIT, day=THURSDAY)]
+def test_an_exit_after_every_window_is_alone_and_finds_no_activity():
+    """Entry 07:15 at morning care and exit 18:05 after evening care (until 18:00): the morning
+    is verified as usual, the exit finds no activity, as it would alone."""
+    events = [scan(1, "07:15", ENTRY, day=THURSDAY), scan(2, "18:05", EXIT, day=THURSDAY)]
     result = verify_day("1P", events, [MORNING_CARE, EVENING_CARE])
-    assert result.status is DayStatus.VERIFIED
-    assert [(a.activity_id, a.start, a.end, a.minutes) for a in result.attendances] == [
-        (MORNING_CARE.id, time(6, 55), time(8, 30), 90),
-        (EVENING_CARE.id, time(16, 0), time(18, 5), 120),
+    assert result.status is DayStatus.ERROR
+    assert [(a.activity_id, a.minutes) for a in result.attendances] == [(MORNING_CARE.id, 75)]
+    [error] = result.errors
+    assert (error.code, error.params["event_ids"]) == ("verification.no_activity", (2,))
+
+
+def test_scans_a_few_minutes_outside_one_window_still_pair():
+    """Entry 15:50 and exit 16:30 reach only evening care: one interval, 30 minutes billed."""
+    events = [scan(1, "15:50", ENTRY, day=THURSDAY), scan(2, "16:30", EXIT, day=THURSDAY)]
+    result = verify_day("1P", events, [MORNING_CARE, EVENING_CARE])
+    assert [(a.start, a.end, a.minutes) for a in result.attendances] == [
+        (time(15, 50), time(16, 30), 30)
     ]
 
 

@@ -153,12 +153,12 @@ def pair_in_windows(events: Sequence[ScanEvent], windows: Sequence[Chain]) -> li
     """Pair the time-ordered events of one place window by window (DOMAIN §3.2).
 
     An entry and the exit that follows it are each alone when the entry's window ends before
-    the exit's window starts (morning care, then evening care); otherwise they are one
-    interval, matched against every window it overlaps. A scan a few minutes outside every
-    window belongs to the window its interval reaches first (an entry) or last (an exit): an
-    entry at 15:50 pairs with an exit at 16:30 in care from 16:00, an exit at 18:05 after
-    care until 18:00 is that care's. ``windows`` come from
-    :func:`~regie.attendance.windows.chains`.
+    the exit's window starts (morning care, then evening care); a scan outside every window
+    counts there as in the first (entry) or last (exit) window the interval reaches. Alone,
+    each keeps only the windows it falls in: an exit at 18:05 after care until 18:00 finds no
+    activity, as it would without the morning entry. Otherwise the two are one interval,
+    matched against every window it overlaps, so an entry at 15:50 still pairs with an exit
+    at 16:30 in care from 16:00. ``windows`` come from :func:`~regie.attendance.windows.chains`.
     """
     placed = []
     for pairing in pair_events(events):
@@ -175,8 +175,8 @@ def pair_in_windows(events: Sequence[ScanEvent], windows: Sequence[Chain]) -> li
         spanned = tuple(
             w for w in windows if overlaps(start, end, w.start, w.end) or w in exit_in
         )  # an exit at a window's start (16:00 for care from 16:00) is in that window
-        entry_in, exit_in = entry_in or _first(spanned), exit_in or _last(spanned)
-        if len(spanned) > 1 and max(w.end for w in entry_in) <= min(w.start for w in exit_in):
+        entry_at, exit_at = entry_in or _first(spanned), exit_in or _last(spanned)
+        if len(spanned) > 1 and max(w.end for w in entry_at) <= min(w.start for w in exit_at):
             placed += [
                 Placed(Pairing(entry, None), entry_in),
                 Placed(Pairing(None, exit_), exit_in),
