@@ -148,19 +148,10 @@ class _Builder:
             return
         morning = self._morning(kid) if open_now["morning"] and rng.random() < kid.morning else []
         later: list[tuple[int, str]] = []
-        opens = "15:30"
         if open_now["evening"] and rng.random() < kid.evening:
-            later = self._afternoon(opens, "15:45", "17:10", 0.45)
+            later = self._afternoon("15:30", "15:45", "17:10", 0.45)
         if open_now["wednesday"] and rng.random() < kid.wednesday:
-            opens = "12:00"
-            later = self._afternoon(opens, "12:30", "16:00", 0.6)
-        if len(morning) == len(later) == 1:
-            # A lone morning entry and a lone exit later would pair into one interval over the
-            # school day: staff scan one more end of it (out to class, or into care).
-            if rng.random() < 0.5:
-                morning.append((rng.randint(hm("08:25"), hm("08:30")), EXIT))
-            else:
-                later.insert(0, (rng.randint(hm(opens), hm(opens) + 10), ENTRY))
+            later = self._afternoon("12:00", "12:30", "16:00", 0.6)
         moments = morning + later
         if not moments:
             return
