@@ -188,3 +188,21 @@ def test_person_named_on_unbilled_attendances_must_stay_billable(in_a, evening):
     with translation.override("en"):
         assert billable_blockers(link) == ["1 unbilled attendance"]
     assert billable_blockers(link) == ["1 présence non facturée"]
+
+
+def test_a_duplicate_scan_holds_back_the_scans_of_the_day_not_its_registered_meal(in_a, evening):
+    """DOMAIN §3: two exits at 16:30 put the day in error; the registered meal of that day is
+    verified on its own (the unbilled monitor says "outside any run", not "error")."""
+    from regie.attendance.checking import unbilled_attendances
+
+    child = f.child(parent=f.person())
+    meal = f.activity("Repas", "12:00", "13:00", encoding="registration")
+    registration_create(child=child, activity=meal, dates=[DAY])
+    scan_events_record(items=[scan(child, evening.place, "16:30", "exit") for _ in range(2)])
+    day = verify(child)
+    assert day.status == DayStatus.ERROR
+    assert [(a.activity_id, a.status) for a in day.attendances.all()] == [
+        (meal.pk, DayStatus.VERIFIED)
+    ]
+    [group] = unbilled_attendances()
+    assert (group.status, group.reason, group.attendances) == ("error", "outside_run", 1)

@@ -209,3 +209,32 @@ def test_attendances_of_a_day_touched_again_wait_for_verification(family, evenin
     run = run_create(new_run(evening))
     assert run.unverified == 1
     assert Invoice.objects.get().total_cents == 50  # Tom's day only
+
+
+def test_a_day_in_error_holds_back_its_scans_but_bills_its_registered_meal(family, evening):
+    """A stray scan at 12:00 puts Léa's day in error: her evening care waits, her registered
+    meal is verified on its own and billed; after posting, the day is still in error."""
+    from regie.attendance.services import registration_create
+
+    mum, lea, tom = family
+    meals = f.category("repas", "Repas")
+    meal = f.activity("Repas chaud", "12:00", "13:00", kind=meals, encoding="registration")
+    f.price("Repas 3,20", [meal], period=24 * 60, unit=320)
+    registration_create(child=lea, activity=meal, dates=[OCT], person=mum)
+    event_add_manual(child=lea, place=evening.place, day=OCT, moment=time(12, 0), direction="exit")
+    day = Day.objects.get(child=lea, date=OCT)
+    assert day.status == DayStatus.ERROR
+    statuses = dict(day.attendances.values_list("activity__name", "status"))
+    assert statuses == {"Accueil du soir": DayStatus.ERROR, "Repas chaud": DayStatus.VERIFIED}
+
+    run = new_run(evening)
+    run.categories.add(meals)
+    run = run_post(run_create(run))
+    assert run.unverified == 1  # the evening care of the day in error
+    lines = InvoiceLine.objects.order_by("date", "amount_cents")
+    assert [(x.child, x.date, x.amount_cents) for x in lines] == [
+        (lea, OCT, 320),  # the meal; no line for the held-back evening care
+        (tom, date(2025, 10, 2), 50),
+    ]
+    day.refresh_from_db()
+    assert day.status == DayStatus.ERROR  # the stray scan still waits for a fix

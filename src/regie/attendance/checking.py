@@ -259,9 +259,10 @@ def unbilled_attendances(
     # An anti-join, not "NOT IN": the posted links of every past month would not fit in the
     # hash table PostgreSQL builds for NOT IN, and it would then scan them for every row.
     billed = Exists(posted_links())
+    # An attendance's own status: in a day in error, a registered meal is verified (DOMAIN §3).
     reason = Case(
-        When(day__status=DayStatus.ERROR, then=Value(Reason.ERROR.value)),
         When(day__status=DayStatus.NOT_PROCESSED, then=Value(Reason.NOT_VERIFIED.value)),
+        When(status=DayStatus.ERROR, then=Value(Reason.ERROR.value)),
         When(~Q(child_id__in=billable_children), then=Value(Reason.NO_BILLABLE_PERSON.value)),
         When(pk__in=on_drafts, then=Value(Reason.DRAFT_RUN.value)),
         default=Value(Reason.OUTSIDE_RUN.value),

@@ -268,11 +268,16 @@ def _verify_chunk(
                 chains_by_place=setup.chains(day, level),
             )
             status = result.status.value
-            pieces = [_scanned(found) for found in result.attendances]
-            pieces += [setup.registered(*registered) for registered in registrations.get(key, ())]
+            # A registered date has its own status (DOMAIN §3): a stray scan or a duplicate of
+            # the day holds back the scanned attendances, never the registered meal.
+            pieces = [(*_scanned(found), status) for found in result.attendances]
+            pieces += [
+                (*setup.registered(*registered), DayStatus.VERIFIED.value)
+                for registered in registrations.get(key, ())
+            ]
             if kept.get(day_id):
                 pieces = [piece for piece in pieces if not _overlaps(piece, kept[day_id])]
-            rows += [(setup.org_id, day_id, child_id, day, *piece, status) for piece in pieces]
+            rows += [(setup.org_id, day_id, child_id, day, *piece) for piece in pieces]
             counts.days += 1
             if status == DayStatus.VERIFIED:
                 verified_ids.append(day_id)
@@ -310,7 +315,7 @@ def _choices(text: str | None) -> dict[int, int]:
 
 
 #: The attendance fields :func:`_verify_chunk` writes, in the order of its rows: the day's
-#: organisation, day, child and date, a piece (see :func:`_scanned`), then the status.
+#: organisation, day, child and date, a piece (see :func:`_scanned`) and its status.
 ATTENDANCE_FIELDS = (
     "organisation",
     "day",

@@ -131,7 +131,9 @@ def _release_attendances(invoice: Invoice) -> None:
     links = BilledAttendance.objects.filter(line__invoice=invoice, released=False)
     day_ids = set(links.values_list("attendance__day_id", flat=True))
     links.update(released=True)
-    Day.objects.filter(pk__in=day_ids).update(status=DayStatus.VERIFIED)
+    # Only a billed day was verified before; a day in error (its registered meal billed)
+    # stays in error.
+    Day.objects.filter(pk__in=day_ids, status=DayStatus.BILLED).update(status=DayStatus.VERIFIED)
 
 
 @transaction.atomic

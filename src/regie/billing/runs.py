@@ -93,8 +93,9 @@ def run_preview(run: BillingRun, category_ids: list[int]) -> Preview:
     """Return the preview of a run (nothing is written)."""
     attendances = _period_attendances(run, category_ids)
     # A day touched by a new or changed event is "not processed" again: its attendances wait
-    # for the next verification even if they were verified before.
-    ready = Q(status=DayStatus.VERIFIED, day__status=DayStatus.VERIFIED)
+    # for the next verification even if they were verified before. In a day in error only the
+    # registered dates are verified (they have their own status, DOMAIN §3): they are billed.
+    ready = Q(status=DayStatus.VERIFIED) & ~Q(day__status=DayStatus.NOT_PROCESSED)
     unverified = attendances.exclude(ready).count()
     unverified += _days_without_attendances(run)
     rows = list(
@@ -317,7 +318,7 @@ def _days_billed(run: BillingRun) -> None:
     # Table names from the models; every value is a parameter.
     sql = f"""
         UPDATE {day} SET status = %s
-        WHERE organisation_id = %s AND date BETWEEN %s AND %s AND status <> %s
+        WHERE organisation_id = %s AND date BETWEEN %s AND %s AND status = %s
           AND id IN (
             SELECT a.day_id FROM {attendance} a
             LEFT JOIN {link} b ON b.attendance_id = a.id AND NOT b.released
@@ -328,9 +329,11 @@ def _days_billed(run: BillingRun) -> None:
             HAVING COUNT(i.id) = COUNT(*)
           )
     """  # noqa: S608
-    billed = DayStatus.BILLED.value
+    # Only a verified day becomes billed: a day in error whose registered meal is billed stays
+    # in error until its scans are fixed.
+    billed, verified = DayStatus.BILLED.value, DayStatus.VERIFIED.value
     with connection.cursor() as cursor:
-        cursor.execute(sql, [billed, org_id, *period, billed, org_id, *period])
+        cursor.execute(sql, [billed, org_id, *period, verified, org_id, *period])
 
 
 def _totals_by_category(run: BillingRun) -> dict[int, dict[int, int]]:
