@@ -503,6 +503,7 @@ def one_per_reason(in_a, evening):
     in_error = f.child("Err", parent=parent)
     day = verified_day(in_error, evening.place, date(2025, 9, 10))
     Day.objects.filter(pk=day.pk).update(status=DayStatus.ERROR)
+    Attendance.objects.filter(day=day).update(status=DayStatus.ERROR)  # as verification does
     touched = f.child("Touched", parent=parent)
     verified_day(touched, evening.place, date(2025, 10, 2))
     days_touch([(touched.pk, date(2025, 10, 2))])

@@ -30,6 +30,7 @@ from django.db.models import (
 )
 
 from regie.activities.models import Activity
+from regie.attendance.billed import is_billed
 from regie.attendance.models import (
     Attendance,
     Day,
@@ -208,10 +209,8 @@ def day_attendances(day: Day) -> QuerySet[Attendance]:
 
     ``shown_status`` is billed for an attendance on a posted invoice, else its verification's.
     """
-    from regie.billing.models import posted_links  # billing builds on attendance
-
     shown = Case(
-        When(Exists(posted_links()), then=Value(DayStatus.BILLED.value)),
+        When(is_billed(), then=Value(DayStatus.BILLED.value)),
         default=F("status"),
         output_field=CharField(),
     )

@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from datetime import date, time
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists
 
 from regie.activities.models import Activity, Encoding, Place
+from regie.attendance.billed import is_billed
 from regie.attendance.models import (
     Attendance,
     Day,
@@ -238,11 +238,9 @@ def registration_date_cancel(*, registered: RegistrationDate, today: date) -> Da
 @register_billable_guard
 def _unbilled_attendances(link: ChildPerson) -> list[str]:
     """A person named on unbilled attendances of the child must stay billable."""
-    from regie.billing.models import posted_links  # billing builds on attendance
-
     count = (
         Attendance.objects.filter(child_id=link.child_id, person_id=link.person_id)
-        .exclude(Exists(posted_links()))
+        .exclude(is_billed())
         .count()
     )
     if not count:

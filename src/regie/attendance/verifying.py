@@ -27,13 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date, time
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, TextField
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from regie.activities.models import Activity as ActivityModel
 from regie.activities.models import Place
 from regie.attendance import verification
+from regie.attendance.billed import is_held, released_links_forget
 from regie.attendance.bulk import AnyOf, delete_rows, run_chunks
 from regie.attendance.day_inputs import child_ranges, events_by_day, registrations_by_day
 from regie.attendance.models import (
@@ -357,10 +358,7 @@ def _clear_attendances(day_ids, dates) -> dict[int, list[tuple[int, time, time]]
     is never billed twice. Links to credited invoices are history the credit note keeps: they
     go with their attendance. Days verified for the first time cost one query.
     """
-    from regie.billing.models import BilledAttendance  # billing builds on attendance
-
-    on_invoice = BilledAttendance.objects.filter(attendance=OuterRef("pk"), released=False)
-    held = ExpressionWrapper(Exists(on_invoice), output_field=BooleanField())
+    held = ExpressionWrapper(is_held(), output_field=BooleanField())
     rows = (
         Attendance.objects.filter(AnyOf(F("day_id"), day_ids), date__in=dates)
         .annotate(held=held)
@@ -369,13 +367,13 @@ def _clear_attendances(day_ids, dates) -> dict[int, list[tuple[int, time, time]]
     )
     kept: dict[int, list[tuple[int, time, time]]] = defaultdict(list)
     stale = []
-    for pk, day_id, activity_id, start, end, is_held in rows:
-        if is_held:
+    for pk, day_id, activity_id, start, end, on_invoice in rows:
+        if on_invoice:
             kept[day_id].append((activity_id, start, end))
         else:
             stale.append(pk)
     if stale:
-        BilledAttendance.objects.filter(AnyOf(F("attendance_id"), stale), released=True).delete()
+        released_links_forget(stale)
         delete_rows(Attendance, stale)  # nothing points to them any more
     return kept
 

@@ -8,4 +8,8 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self) -> None:
+        from regie.attendance.billed import register_billing_links
         from regie.billing import corrections  # noqa: F401 - registers the billable guard
+        from regie.billing.attendance_links import LINKS
+
+        register_billing_links(LINKS)  # attendance asks through it whether it is billed
