@@ -66,22 +66,42 @@ def test_a_clean_preview_counts_invoices_and_total_and_creates_nothing(family, e
     assert not Invoice.objects.exists()
 
 
-def test_the_preview_counts_days_left_out_and_links_to_the_days_list(family, evening, finance):
-    """Given a day not processed and a day in error of the period, the preview counts them as
-    left out and links to the days lists of the period."""
-    lea = family[1]
-    Day.objects.create(child=lea, date=date(2025, 10, 7))
-    attend(family[2], evening, day=date(2025, 10, 8), entry="19:00", leave="19:30")
+def test_the_preview_counts_the_days_of_its_categories_left_out_and_links_to_them(
+    family, evening, finance
+):
+    """DOMAIN §4: Léa's day touched again (not processed, one evening care) and Tom's day in
+    error (scans outside every window, no attendance) are the run's days not verified; Zoé's
+    meal day, not processed but of another category, is not. The link lists exactly those."""
+    from regie.attendance.services import registration_create
+    from regie.attendance.verifying import days_touch
+
+    mum, lea, tom = family
+    days_touch([(lea.pk, date(2025, 10, 1))])
+    attend(tom, evening, day=date(2025, 10, 8), entry="19:00", leave="19:30")
     assert Day.objects.get(date=date(2025, 10, 8)).status == DayStatus.ERROR
+    meal = f.activity("Repas", "12:00", "13:00", kind=f.category("repas", "Repas"))
+    meal.encoding = "registration"
+    meal.save()
+    zoe = f.child("Zoé", parent=mum)
+    registration_create(child=zoe, activity=meal, dates=[date(2025, 10, 9)])
+    days_touch([(zoe.pk, date(2025, 10, 9))])
 
     response = finance.post(reverse("billing:run-create"), run_form(evening, preview="1"))
 
-    assert response.context["preview"].unverified == 2
+    left_out = response.context["preview"].left_out
+    assert (left_out.days, left_out.attendances) == (2, 1)
+    assert response.context["preview"].unverified == 1
     page = text(response)
-    assert "2 attendances of the period are not verified" in page
-    query = "date_from=2025-10-01&amp;date_to=2025-10-31"
-    assert f'href="/attendance/days/?status=not_processed&amp;{query}"' in page
-    assert f'href="/attendance/days/?status=error&amp;{query}"' in page
+    assert "2 days of the run's categories, period and schools are not verified." in page
+    assert "1 attendance of these days is left out of this run." in page
+    url = "/attendance/days/?date_from=2025-10-01&date_to=2025-10-31&category=" + str(
+        evening.category_id
+    )
+    assert left_out.url == url
+    assert f'href="{url.replace("&", "&amp;")}"' in page
+    listed = finance.get(url).context["groups"]
+    rows = [(row["child__first_name"], row["date"]) for group in listed for row in group["rows"]]
+    assert sorted(rows) == [("Léa", date(2025, 10, 1)), ("Tom", date(2025, 10, 8))]
 
 
 def test_the_preview_lists_every_problem_at_once_with_a_link_to_fix_each(family, evening, as_role):

@@ -11,6 +11,7 @@ from regie.attendance.services import event_add_manual
 from regie.billing.models import BillingRun, Invoice, RunStatus
 from regie.core.models import Role
 from regie.core.tenancy import scope
+from regie.people.models import Child
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,12 +79,30 @@ def test_finance_officer_previews_fixes_a_missing_price_creates_and_posts_a_run(
     make_user("fanny", org_a, Role.FINANCE)
     make_user("adam", org_a, Role.ADMINISTRATOR)
     evening = leas_evening_without_price(org_a)
+    with scope(org_a):  # a day in error: scans at 19:00 and 19:30, after every window
+        lea = Child.objects.get(first_name="Léa")
+        for moment, direction in (("19:00", "entry"), ("19:30", "exit")):
+            event_add_manual(
+                child=lea,
+                place=evening.place,
+                day=date(2025, 10, 2),
+                moment=time.fromisoformat(moment),
+                direction=direction,
+            )
 
     log_in(page, "fanny")
     page.locator("nav a[href='/billing/runs/']").click()
     page.locator("a[href='/billing/runs/new/']").click()
     page.locator(f"input[name=categories][value='{evening.category_id}']").check()
     preview(page)
+    left_out = page.locator("p.notice[data-unverified-days]")
+    assert left_out.get_attribute("data-unverified-days") == "1"
+    assert "1 journée des catégories, de la période et des écoles" in left_out.inner_text()
+    assert "aucune présence" in left_out.inner_text()
+    days = page.context.new_page()
+    days.goto(left_out.locator("a").get_attribute("href"))
+    assert days.locator("table.days tbody tr:not(.group)").count() == 1
+    days.close()
     problem = page.locator("table.problems tr[data-code='pricing.missing']")
     assert problem.count() == 1
     assert "Accueil du soir" in problem.inner_text()

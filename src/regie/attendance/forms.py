@@ -7,12 +7,12 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from regie.activities.models import Activity, Encoding, Place, Weekday
+from regie.activities.models import Activity, ActivityCategory, Encoding, Place, Weekday
 from regie.attendance.models import DayStatus, Direction
 from regie.attendance.selectors import TO_FIX, DayFilters
 from regie.attendance.windows import open_dates
 from regie.people.forms import DateInput
-from regie.people.models import Child, Person
+from regie.people.models import Child, Person, SchoolSite
 
 MAX_REGISTRATION_DAYS = 400
 
@@ -41,6 +41,18 @@ class DayFilterForm(forms.Form):
     place = forms.ModelChoiceField(
         label=_("Place"), required=False, queryset=Place.objects.none(), empty_label=_("all")
     )
+    site = forms.ModelChoiceField(
+        label=_("School site"),
+        required=False,
+        queryset=SchoolSite.objects.none(),
+        empty_label=_("all"),
+    )
+    category = forms.ModelMultipleChoiceField(
+        label=_("Activity categories"),
+        required=False,
+        queryset=ActivityCategory.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
     q = forms.CharField(label=_("Child"), required=False, max_length=100)
     child = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -49,6 +61,8 @@ class DayFilterForm(forms.Form):
         # Querysets are given per request: one built at import would stay bound to the
         # organisation active at that moment.
         self.fields["place"].queryset = Place.objects.all()
+        self.fields["site"].queryset = SchoolSite.objects.all()
+        self.fields["category"].queryset = ActivityCategory.objects.all()
 
     def clean(self):
         cleaned = super().clean()
@@ -68,6 +82,8 @@ class DayFilterForm(forms.Form):
             place_id=data["place"].pk if data["place"] else None,
             child_id=data["child"],
             text=(data["q"] or "").strip(),
+            category_ids=tuple(sorted(c.pk for c in data["category"] or ())),
+            site_id=data["site"].pk if data["site"] else None,
         )
 
 

@@ -29,7 +29,7 @@ from django.db.models import (
     When,
 )
 
-from regie.activities.models import Activity
+from regie.activities.models import Activity, Encoding
 from regie.attendance.billed import is_billed
 from regie.attendance.models import (
     Attendance,
@@ -67,6 +67,10 @@ class DayFilters:
     place_id: int | None = None
     child_id: int | None = None
     text: str = ""
+    #: The days of these activity categories (what a billing run of them leaves out).
+    category_ids: tuple[int, ...] = ()
+    #: The days of the children of this school site.
+    site_id: int | None = None
 
 
 def days_matching(filters: DayFilters, *, with_status: bool = True) -> QuerySet[Day]:
@@ -82,6 +86,10 @@ def days_matching(filters: DayFilters, *, with_status: bool = True) -> QuerySet[
         qs = qs.filter(Q(child__last_name__icontains=word) | Q(child__first_name__icontains=word))
     if filters.place_id:
         qs = qs.filter(_days_at_place(filters))
+    if filters.site_id:
+        qs = qs.filter(child__site_id=filters.site_id)
+    if filters.category_ids:
+        qs = qs.filter(days_of_categories(filters.category_ids))
     if with_status:
         if filters.status == TO_FIX:
             qs = qs.filter(status__in=(DayStatus.ERROR, DayStatus.NOT_PROCESSED))
@@ -109,6 +117,36 @@ def _days_at_place(filters: DayFilters) -> Q:
         days = days.filter(date__lte=filters.date_to)
         attendances = attendances.filter(date__lte=filters.date_to)
     return Q(pk__in=days.values("pk")) | Q(pk__in=attendances.values("day_id"))
+
+
+def days_of_categories(category_ids: Iterable[int]) -> Q:
+    """Return the condition "the day concerns these activity categories" (DOMAIN §4).
+
+    A day concerns them when it holds an unbilled attendance of theirs that its status holds
+    back or counts — every attendance, except the verified registered dates of a day in error,
+    which are billed on their own — or when it holds no attendance of theirs yet but an active
+    scan at a place of one of their scan activities, or a registered date of one of their
+    activities. The days a run of these categories leaves out are these days "to fix"; the
+    run's preview counts them and links to the days list filtered this way.
+    """
+    categories = list(category_ids)
+    own = Attendance.objects.filter(day=OuterRef("pk"), activity__category_id__in=categories)
+    counted = own.exclude(is_billed()).exclude(
+        Q(status=DayStatus.VERIFIED) & Q(day__status=DayStatus.ERROR)
+    )
+    places = Activity.objects.filter(category_id__in=categories, encoding=Encoding.SCAN)
+    scans = ScanEvent.objects.filter(
+        child=OuterRef("child"),
+        date=OuterRef("date"),
+        active=True,
+        place_id__in=places.values("place_id"),
+    )
+    registered = RegistrationDate.objects.filter(
+        child=OuterRef("child"),
+        date=OuterRef("date"),
+        registration__activity__category_id__in=categories,
+    )
+    return Q(Exists(counted)) | (~Q(Exists(own)) & (Q(Exists(scans)) | Q(Exists(registered))))
 
 
 def days_list(filters: DayFilters) -> QuerySet:

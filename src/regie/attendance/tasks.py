@@ -22,8 +22,9 @@ DAYS_LIST_PATH = "/attendance/days/"
 
 
 def days_list_url(**params: Any) -> str:
-    """Return the days list filtered on ``params`` (``status``, ``date_from``, ``date_to``...)."""
-    return f"{DAYS_LIST_PATH}?{urlencode(params)}" if params else DAYS_LIST_PATH
+    """Return the days list filtered on ``params`` (``status``, ``date_from``, ``date_to``...);
+    a list gives the parameter once per value (``category=[3, 5]``)."""
+    return f"{DAYS_LIST_PATH}?{urlencode(params, doseq=True)}" if params else DAYS_LIST_PATH
 
 
 @task()

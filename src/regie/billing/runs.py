@@ -39,6 +39,7 @@ from regie.billing.models import (
     RunStatus,
 )
 from regie.billing.numbering import communications_next, invoice_numbers_next
+from regie.billing.selectors import LeftOut, run_left_out
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.rows import rows_update, statistics_refresh
 from regie.core.tenancy import current_organisation
@@ -55,6 +56,8 @@ class Preview:
     unverified: int = 0
     invoices: list[InvoiceDraft] = field(default_factory=list)
     problems: list[DomainError] = field(default_factory=list)
+    #: The days not verified and the attendances they hold back (``unverified``), with a link.
+    left_out: LeftOut | None = None
 
     @property
     def total_cents(self) -> int:
@@ -96,8 +99,12 @@ def run_preview(run: BillingRun, category_ids: list[int]) -> Preview:
     # for the next verification even if they were verified before. In a day in error only the
     # registered dates are verified (they have their own status, DOMAIN §3): they are billed.
     ready = Q(status=DayStatus.VERIFIED) & ~Q(day__status=DayStatus.NOT_PROCESSED)
-    unverified = attendances.exclude(ready).count()
-    unverified += _days_without_attendances(run)
+    left_out = run_left_out(
+        date_from=run.date_from,
+        date_to=run.date_to,
+        category_ids=category_ids,
+        site_id=run.site_id,
+    )
     rows = list(
         attendances.filter(ready).values_list(
             "pk",
@@ -138,20 +145,7 @@ def run_preview(run: BillingRun, category_ids: list[int]) -> Preview:
         none_category=_("none"),
     )
     invoices, problems = build_invoices(billable, children, prices, child_positions(), names)
-    return Preview(len(billable), unverified, invoices, problems)
-
-
-def _days_without_attendances(run: BillingRun) -> int:
-    """Count days of the period with no attendance yet: not processed, or in error before any
-    attendance could be made (a scan outside every window, for instance)."""
-    days = Day.objects.filter(
-        date__range=(run.date_from, run.date_to),
-        status__in=(DayStatus.NOT_PROCESSED, DayStatus.ERROR),
-    )
-    if run.site_id:
-        days = days.filter(child__site_id=run.site_id)
-    has_attendance = Attendance.objects.filter(day=OuterRef("pk"))
-    return days.exclude(Exists(has_attendance)).count()
+    return Preview(len(billable), left_out.attendances, invoices, problems, left_out)
 
 
 def _children(child_ids: set[int]) -> dict[int, ChildInfo]:

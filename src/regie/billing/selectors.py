@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -20,7 +21,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from regie.attendance.models import Attendance
+from regie.attendance.models import Attendance, DayStatus
+from regie.attendance.selectors import TO_FIX, DayFilters, days_matching
+from regie.attendance.tasks import days_list_url
 from regie.billing.models import BilledAttendance, Invoice, InvoiceLine, Kind, WriteOff
 from regie.people.models import ChildPerson, Person
 
@@ -233,3 +236,61 @@ def move_targets(person_id: int, child_ids) -> QuerySet[Person]:
         .exclude(pk=person_id)
         .order_by("last_name", "first_name", "pk")
     )
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """What a run leaves out (DOMAIN §4): its days not verified, the attendances they hold.
+
+    ``days`` is None when only the attendances are known (a run's stored count).
+    """
+
+    days: int | None
+    attendances: int
+    url: str
+
+
+def left_out_url(
+    *, date_from: date, date_to: date, category_ids: Iterable[int], site_id: int | None = None
+) -> str:
+    """Return the days list of exactly the days a run of these parameters leaves out."""
+    params: dict[str, object] = {
+        "date_from": date_from.isoformat(),
+        "date_to": date_to.isoformat(),
+        "category": sorted(category_ids),
+    }
+    if site_id:
+        params["site"] = site_id
+    return days_list_url(**params)
+
+
+def run_left_out(
+    *, date_from: date, date_to: date, category_ids: Iterable[int], site_id: int | None = None
+) -> LeftOut:
+    """Count the days of a run's categories, period and schools that are not verified, and
+    the unbilled attendances of those categories they hold back (two counting queries).
+
+    A day in error holds back its scanned attendances, not its verified registered dates
+    (DOMAIN §3); a day not processed holds back all of them.
+    """
+    categories = tuple(sorted(category_ids))
+    filters = DayFilters(
+        status=TO_FIX,
+        date_from=date_from,
+        date_to=date_to,
+        category_ids=categories,
+        site_id=site_id,
+    )
+    days = days_matching(filters).count()
+    held = BilledAttendance.objects.filter(attendance=OuterRef("pk"), released=False)
+    attendances = Attendance.objects.filter(
+        date__range=(date_from, date_to), activity__category_id__in=categories
+    ).exclude(Q(absent=True) & Q(activity__bill_absence=False))
+    if site_id:
+        attendances = attendances.filter(child__site_id=site_id)
+    waiting = ~Q(status=DayStatus.VERIFIED) | Q(day__status=DayStatus.NOT_PROCESSED)
+    count = attendances.filter(waiting).exclude(Exists(held)).count()
+    url = left_out_url(
+        date_from=date_from, date_to=date_to, category_ids=categories, site_id=site_id
+    )
+    return LeftOut(days, count, url)

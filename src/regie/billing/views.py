@@ -15,8 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import generic
 
-from regie.attendance.models import DayStatus
-from regie.attendance.tasks import days_list_url
 from regie.billing import fixes, runs, selectors, tasks
 from regie.billing.forms import RunForm
 from regie.billing.models import BillingRun, Invoice, RunStatus
@@ -75,13 +73,15 @@ class RunList(CapabilityRequiredMixin, generic.ListView):
         return context
 
 
-def period_links(date_from, date_to) -> dict[str, str]:
-    """Return the days lists of a period that hold what a run leaves out."""
-    period = {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
-    return {
-        "not_processed": days_list_url(status=DayStatus.NOT_PROCESSED.value, **period),
-        "error": days_list_url(status=DayStatus.ERROR.value, **period),
-    }
+def run_left_out_stored(run: BillingRun) -> selectors.LeftOut:
+    """Return what a run left out as it stored it (the attendances), with the days' link."""
+    url = selectors.left_out_url(
+        date_from=run.date_from,
+        date_to=run.date_to,
+        category_ids=[category.pk for category in run.categories.all()],
+        site_id=run.site_id,
+    )
+    return selectors.LeftOut(None, run.unverified, url)
 
 
 def run_new(request):
@@ -102,7 +102,6 @@ def run_new(request):
                 date_to=run.date_to,
                 can_configure=role_can(request.role, "config.edit"),
             ),
-            days=period_links(run.date_from, run.date_to),
         )
     return render(request, "billing/run_form.html", context)
 
@@ -172,7 +171,7 @@ def run_detail(request, pk: int):
                 date_to=run.date_to,
                 can_configure=role_can(request.role, "config.edit"),
             ),
-            "days": period_links(run.date_from, run.date_to),
+            "left_out": run_left_out_stored(run),
             "page_obj": page,
             "paginator": page.paginator,
             "totals": totals,
