@@ -19,7 +19,7 @@ from tests.billing.conftest import posted
 from tests.billing.test_runs import attend, new_run
 
 from regie.attendance.models import Attendance, Day, DayStatus
-from regie.billing.corrections import invoice_release
+from regie.billing.corrections import invoice_credit
 from regie.billing.models import BilledAttendance, Invoice, InvoiceLine, posted_links
 from regie.billing.runs import run_create, run_delete, run_post
 from regie.core.models import Role
@@ -71,7 +71,7 @@ def test_a_day_is_billed_once_every_one_of_its_attendances_is_on_a_posted_invoic
 
 def test_crediting_releases_the_links_and_the_day(family, evening):
     invoice = posted(evening)
-    invoice_release(invoice=invoice)
+    invoice_credit(invoice=invoice)
 
     assert billed_ids() == set()
     assert set(Day.objects.values_list("status", flat=True)) == {DayStatus.VERIFIED}

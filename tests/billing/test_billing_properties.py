@@ -43,7 +43,7 @@ from regie.attendance.services import event_add_manual
 from regie.billing import drafts as writing
 from regie.billing import runs
 from regie.billing.corrections import (
-    invoice_release,
+    invoice_credit,
     write_off_create,
     write_off_reverse,
 )
@@ -182,7 +182,7 @@ class Billing(RuleBasedStateMachine):
     @rule(which=st.integers(0))
     def release(self, which):
         invoice = pick(self.open_invoices(), which)
-        credit = invoice_release(invoice=invoice, day=TODAY)
+        credit = invoice_credit(invoice=invoice, day=TODAY)
         assert credit.total_cents == invoice.total_cents - invoice.written_off_cents
 
     @precondition(lambda self: self.open_invoices())
@@ -374,7 +374,7 @@ def test_a_released_day_is_verified_again_and_billed_once_more(world):
     evening = world["activities"][0]
     type_in(lea, evening, DAYS[0], "16:10", "16:40")
     invoice = run_of(world["categories"][0]).invoices.get()
-    invoice_release(invoice=invoice, day=TODAY)
+    invoice_credit(invoice=invoice, day=TODAY)
     type_in(lea, evening, DAYS[0], "16:50", "17:45")
     again = run_of(world["categories"][0]).invoices.get()
     assert again.total_cents == 50 + 100
@@ -386,7 +386,7 @@ def test_the_write_off_of_a_credited_invoice_stays(world):
     type_in(world["children"][0], world["activities"][0], DAYS[0], "16:10", "17:45")
     invoice = run_of(world["categories"][0]).invoices.get()
     write_off = write_off_create(invoice=invoice, kind="error", amount_cents=50, day=TODAY)
-    invoice_release(invoice=invoice, day=TODAY)
+    invoice_credit(invoice=invoice, day=TODAY)
     with pytest.raises(DomainError) as refused:
         write_off_reverse(write_off=write_off, day=TODAY)
     assert refused.value.code == "billing.already_credited"

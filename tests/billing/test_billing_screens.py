@@ -337,7 +337,7 @@ def test_readers_see_the_screens_but_every_action_is_refused(family, evening, as
         reverse("billing:run-create"),
         reverse("billing:run-delete", args=[invoice.run_id]),
         reverse("billing:run-post", args=[invoice.run_id]),
-        reverse("billing:invoice-release", args=[invoice.pk]),
+        reverse("payments:invoice-release", args=[invoice.pk]),
         reverse("billing:invoice-write-off", args=[invoice.pk]),
         reverse("billing:write-off-reverse", args=[write_off.pk]),
         reverse("billing:account-move", args=[family[0].pk]),

@@ -15,7 +15,7 @@ from tests.billing.conftest import posted, text
 from tests.billing.test_runs import attend, new_run
 
 from regie.attendance.models import Attendance, DayStatus
-from regie.billing.corrections import invoice_release, write_off_create, write_off_reverse
+from regie.billing.corrections import write_off_create, write_off_reverse
 from regie.billing.models import BillingRun, Invoice, Kind, WriteOff
 from regie.billing.runs import run_create, run_post
 from regie.billing.selectors import (
@@ -26,6 +26,7 @@ from regie.billing.selectors import (
     with_balance,
     with_status,
 )
+from regie.payments.releases import invoice_release
 from regie.payments.services import payment_create
 
 # -- Invoices: list and filters --------------------------------------------------------------
@@ -118,8 +119,8 @@ def test_the_invoice_page_shows_references_lines_and_balance(family, evening, fi
 def test_releasing_an_invoice_asks_first_then_credits_it(family, evening, finance):
     """The credit note is made, the invoice shows credited and its attendances are billable."""
     invoice = posted(evening)
-    url = reverse("billing:invoice-release", args=[invoice.pk])
-    assert "A credit note cancels what is still due on this invoice (2,50 €)" in text(
+    url = reverse("payments:invoice-release", args=[invoice.pk])
+    assert "A credit note of 2,50 € cancels this invoice: nothing is owed any more." in text(
         finance.get(url)
     )
 
@@ -198,7 +199,7 @@ def test_a_draft_invoice_offers_no_correction(family, evening, finance):
     page = text(finance.get(reverse("billing:invoice", args=[invoice.pk])))
     assert "not numbered yet (draft)" in page
     assert "Release (credit note)" not in page
-    response = finance.post(reverse("billing:invoice-release", args=[invoice.pk]), follow=True)
+    response = finance.post(reverse("payments:invoice-release", args=[invoice.pk]), follow=True)
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     assert not Invoice.objects.filter(kind=Kind.CREDIT_NOTE).exists()
 

@@ -14,7 +14,7 @@ from regie.attendance.models import Attendance, Day, DayStatus
 from regie.attendance.services import event_add_manual
 from regie.billing.corrections import (
     attendances_move,
-    invoice_release,
+    invoice_credit,
     write_off_create,
     write_off_reverse,
 )
@@ -145,7 +145,7 @@ def test_attendances_are_billed_once_even_by_two_runs(family, evening):
 def test_releasing_an_invoice_credits_it_and_bills_the_attendances_again(family, evening):
     run_post(run_create(new_run(evening)))
     invoice = Invoice.objects.get()
-    credit = invoice_release(invoice=invoice, day=date(2025, 11, 10))
+    credit = invoice_credit(invoice=invoice, day=date(2025, 11, 10))
     assert (credit.number, credit.total_cents) == ("NC/2025/00001", 250)
     invoice = with_balance(Invoice.objects.filter(pk=invoice.pk)).get()
     assert invoice.open_cents == 0

@@ -67,6 +67,7 @@ KWARG_MODELS = {
     ("attendance:registered-", "pk"): RegistrationDate,
     ("payments:payment-", "pk"): Payment,
     ("payments:movement-", "pk"): BankMovement,
+    ("payments:invoice-", "pk"): Invoice,
     ("payments:file-", "pk"): StatementFile,
     ("payments:refund-", "pk"): Person,
     ("billing:run", "pk"): BillingRun,

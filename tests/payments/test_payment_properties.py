@@ -2,12 +2,16 @@
 
 (a) Importing bank files is idempotent: the same file twice, or two files that overlap, store
 each movement and its payment once, and what is stored adds up to the movements of both files.
-(b) Whatever sequence of payments, credit allocations, cancellations, refunds, imports and
-corrections of rejected movements happens, the ledger balances and its chain holds, every
-invoice's open amount is what its rows say and never negative, no payment is allocated beyond
-its amount, each person's credit is what the ledger holds for them, and the bank, cash and
-suspense accounts hold what was received and paid out (a cancelled payment of a bank movement
-puts it back on the suspense account, among the movements to allocate again).
+(b) Whatever sequence of invoices, payments (bank and by hand), credit allocations,
+cancellations, refunds, imports, corrections of rejected movements, releases of paid, partly
+paid and unpaid invoices, write-offs and their reversal happens, the ledger balances and its
+chain holds, every invoice's open amount is what its rows say and never negative, no payment
+is allocated beyond its amount, each person's credit is what the ledger holds for them, the
+bank, cash and suspense accounts hold what was received and paid out (a cancelled payment of a
+bank movement puts it back on the suspense account, among the movements to allocate again),
+and the reconciliation report shows no gap but real ones: movements still in suspense,
+statements that do not follow the previous one, bank debits no refund explains, and ledger
+bank entries no statement carries (payments typed by hand, refunds not executed yet).
 
 Every example runs in a transaction rolled back at its end, so each starts from the same
 database. Raise the number of examples with REGIE_PROPERTY_EXAMPLES.
@@ -22,6 +26,7 @@ from datetime import date
 import pytest
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -41,6 +46,7 @@ from tests.payments.payment_builders import (
     world,
 )
 
+from regie.billing.corrections import write_off_create, write_off_reverse
 from regie.billing.models import Invoice, Kind, WriteOff
 from regie.billing.numbering import communication
 from regie.billing.selectors import with_balance
@@ -59,7 +65,8 @@ from regie.payments.models import (
     Refund,
 )
 from regie.payments.parsers.coda_writer import write_coda
-from regie.payments.reconciliation import suspense_at
+from regie.payments.reconciliation import Gap, reconciliation, suspense_at
+from regie.payments.releases import invoice_release
 from regie.payments.services import (
     credit_allocate,
     items_of,
@@ -324,6 +331,72 @@ class PaymentHistory(RuleBasedStateMachine):
         with refused_unless(False, "correct again"):  # a movement is corrected once
             movement_correct(movement=movement, person=person)
 
+    def open_invoices(self) -> list[Invoice]:
+        """Return the invoices not credited yet (paid or not), oldest first."""
+        return list(
+            with_balance(Invoice.objects.filter(kind=Kind.INVOICE))
+            .filter(credited_cents=0)
+            .order_by("pk")
+        )
+
+    @precondition(lambda self: self.open_invoices())
+    @rule(data=st.data())
+    def release(self, data):
+        """Credit an invoice, paid, partly paid or not: what was paid becomes credit."""
+        invoice = data.draw(st.sampled_from(self.open_invoices()), label="invoice")
+        credit_before = person_credit(invoice.person_id)
+        paid = "paid" if invoice.open_cents <= 0 else "partly paid" if invoice.paid_cents else ""
+        event(f"release {paid or 'unpaid'}")
+        invoice_release(invoice=invoice, day=DAY)
+        assert person_credit(invoice.person_id) == credit_before + invoice.paid_cents
+
+    @precondition(lambda self: self.open_invoices())
+    @rule(data=st.data())
+    def write_off(self, data):
+        invoice = data.draw(st.sampled_from(self.open_invoices()), label="invoice")
+        cents = data.draw(st.integers(1, max(invoice.open_cents, 0) + 10), label="cents")
+        with refused_unless(cents <= invoice.open_cents, "write off"):
+            write_off_create(invoice=invoice, kind="error", amount_cents=cents, day=DAY)
+
+    @precondition(lambda self: WriteOff.objects.filter(reverses__isnull=True).exists())
+    @rule(data=st.data())
+    def reverse_write_off(self, data):
+        write_offs = WriteOff.objects.filter(reverses__isnull=True).order_by("pk")
+        write_off = data.draw(st.sampled_from(list(write_offs)), label="write-off")
+        reversed_ = WriteOff.objects.filter(reverses=write_off).exists()
+        credited = with_balance(Invoice.objects.filter(pk=write_off.invoice_id)).get()
+        with refused_unless(not reversed_ and not credited.credited_cents, "reverse write-off"):
+            write_off_reverse(write_off=write_off, day=DAY)
+
+    @invariant()
+    def the_reconciliation_shows_only_real_gaps(self):
+        report = reconciliation(date(2025, 1, 1), timezone.localdate())
+        figures = {c.key: c for c in report.comparisons}
+        for key in ("receivables", "credits", "suspense"):
+            assert figures[key].agrees, (key, figures[key], report.differences)
+        by_hand = Payment.objects.filter(movement__isnull=True).exclude(mode=Mode.CASH)
+        off_statement = {f"PAY{pk}" for pk in by_hand.values_list("pk", flat=True)}
+        off_statement |= {f"{document}/X" for document in off_statement}
+        off_statement |= {f"REFUND{pk}" for pk in Refund.objects.values_list("pk", flat=True)}
+        rejected = set(
+            BankMovement.objects.filter(status=MovementStatus.REJECTED).values_list("pk", flat=True)
+        )
+        unexplained, left_in, left_out = 0, 0, 0
+        for difference in report.differences:
+            if difference.kind == Gap.IN_SUSPENSE:
+                assert difference.movement_id in rejected, difference
+            elif difference.kind == Gap.DEBIT_NOT_IN_LEDGER:
+                assert difference.amount_cents < 0, difference
+                unexplained -= difference.amount_cents
+            elif difference.kind == Gap.NOT_ON_STATEMENT:
+                assert difference.detail in off_statement, difference
+                left_in += max(difference.amount_cents, 0)
+                left_out += max(-difference.amount_cents, 0)
+            else:
+                assert difference.kind == Gap.STATEMENT_GAP, difference
+        assert figures["received"].difference == -left_in
+        assert figures["paid_out"].difference == unexplained - left_out
+
     @invariant()
     def ledger_balances_and_chain_holds(self):
         assert ledger_problem() is None
@@ -384,8 +457,9 @@ def refused_unless(allowed: bool, step: str = ""):
 
 def test_random_payment_histories_keep_the_books_right(in_a):
     """Random sequences of manual payments (proposed or chosen split), credit allocations,
-    cancellations, refunds, bank files paying known, unknown or no communications and
-    corrections of rejected movements keep every invariant after every step."""
+    cancellations, refunds, bank files paying known, unknown or no communications,
+    corrections of rejected movements, releases, write-offs and their reversal keep every
+    invariant after every step."""
     run_state_machine_as_test(
         PaymentHistory,
         settings=settings(

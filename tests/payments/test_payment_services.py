@@ -216,7 +216,7 @@ def test_credit_is_refunded_up_to_its_amount(invoices):
 
 def test_releasing_a_partly_paid_invoice_gives_the_payment_back_as_credit(invoices):
     """The credit note cancels the debt; what was paid becomes the person's credit."""
-    from regie.billing.corrections import invoice_release
+    from regie.payments.releases import invoice_release
 
     mum, (october, november) = invoices
     payment_create(

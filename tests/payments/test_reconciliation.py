@@ -17,6 +17,7 @@ from regie.payments.models import BankMovement
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.parsers.statement import Movement, Statement
 from regie.payments.reconciliation import Gap, reconciliation
+from regie.payments.releases import invoice_release
 from regie.payments.services import payment_cancel, payment_create, refund_create
 
 invoices = spec.invoices  # Anne Dupont: October 2.00 (28/10/2025), November 0.50 (28/11/2025)
@@ -168,3 +169,21 @@ def test_the_screen_shows_the_first_200_differences_and_counts_the_rest(in_a, or
     assert len(page.context["report"].differences) == 203
     assert page.content.decode().count('data-kind="in_suspense"') == 200
     assert 'id="more-differences"' in page.content.decode()
+
+
+@pytest.mark.parametrize("paid", [200, 120], ids=["paid", "partly paid"])
+def test_releasing_a_paid_invoice_leaves_no_gap(invoices, paid):
+    """Issue 12 item 4: October's 2.00, paid (in full or in part) by a bank transfer, is
+    released on 10/12/2025; what was paid becomes Anne's credit. The receivables net to zero
+    in both sources and the credits agree: the credit note is no gap."""
+    mum, (october, _) = invoices
+    statements_import(data=spec.coda((f"{paid / 100:.2f}", october.communication)), name="a.cod")
+
+    invoice_release(invoice=october, day=date(2025, 12, 10))
+
+    report = reconciliation(*AUTUMN)
+    assert report.agrees, report.differences
+    assert figures(report)["credits"] == (paid, paid)
+    assert report.receivables.net == report.receivables.ledger
+    before = reconciliation(*DECEMBER[:1], date(2025, 12, 9))
+    assert figures(before)["credits"] == (0, 0)  # the day before, the money paid the invoice

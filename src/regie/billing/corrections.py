@@ -29,13 +29,14 @@ from regie.people.models import ChildPerson
 from regie.people.services import register_billable_guard
 
 
-def _locked(invoice: Invoice) -> Invoice:
+def invoice_locked(invoice: Invoice) -> Invoice:
     """Lock the invoice row and return it with its balance."""
     Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
     return with_balance(Invoice.objects.filter(pk=invoice.pk)).get()
 
 
-def _refuse_unless_open(invoice: Invoice) -> None:
+def refuse_unless_open(invoice: Invoice) -> None:
+    """Refuse to correct what is not a posted invoice, or one already credited."""
     if invoice.kind != Kind.INVOICE or not invoice.is_posted:
         raise DomainError(
             "billing.not_posted_invoice",
@@ -51,19 +52,28 @@ def _refuse_unless_open(invoice: Invoice) -> None:
 
 
 @transaction.atomic
-def invoice_release(*, invoice: Invoice, day: date | None = None) -> Invoice:
-    """Credit an invoice in full and return its attendances to verified, to bill them again.
+def invoice_credit(*, invoice: Invoice, day: date | None = None) -> Invoice:
+    """Credit an unpaid invoice in full and return its attendances to verified, to bill them
+    again.
 
     The credit note repeats the invoice's lines; what was written off is credited too (the
-    write-offs stay on record), so the invoice ends at zero.
+    write-offs stay on record), so the invoice ends at zero. What payments allocated to it must
+    have gone back to the person's credit first: releasing a paid invoice is
+    :func:`regie.payments.releases.invoice_release`, which does both.
     """
-    from regie.payments.services import invoice_allocations_undo  # payments build on billing
-
-    invoice = _locked(invoice)
-    _refuse_unless_open(invoice)
+    invoice = invoice_locked(invoice)
+    refuse_unless_open(invoice)
+    if invoice.paid_cents:
+        raise DomainError(
+            "billing.credit_paid",
+            gettext_noop(
+                "%(paid)s of invoice %(invoice)s is paid: its payments must become the "
+                "person's credit before the credit note."
+            ),
+            paid=format_cents(invoice.paid_cents),
+            invoice=invoice.number,
+        )
     day = day or timezone.localdate()
-    # What was paid goes back to the person's credit: later invoices can use it, or a refund.
-    invoice_allocations_undo(invoice=invoice, day=day)
     number = invoice_numbers_next("NC", day.year, 1)[0]
     credit = Invoice.objects.create(
         kind=Kind.CREDIT_NOTE,
@@ -141,8 +151,8 @@ def write_off_create(
     *, invoice: Invoice, kind: str, amount_cents: int, day: date, reason: str = "", user=None
 ) -> WriteOff:
     """Write off part or all of an invoice's open amount, spread over its lines."""
-    invoice = _locked(invoice)
-    _refuse_unless_open(invoice)
+    invoice = invoice_locked(invoice)
+    refuse_unless_open(invoice)
     if not 0 < amount_cents <= invoice.open_cents:
         raise DomainError(
             "billing.write_off_amount",
@@ -201,7 +211,7 @@ def write_off_reverse(*, write_off: WriteOff, day: date, user=None) -> WriteOff:
         )
     # A credited invoice is closed: undoing its write-off would bring back a debt that the
     # credit note already cancelled (and whose attendances are billed again).
-    _refuse_unless_open(_locked(write_off.invoice))
+    refuse_unless_open(invoice_locked(write_off.invoice))
     reverse = WriteOff.objects.create(
         invoice=write_off.invoice,
         kind=write_off.kind,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from regie.billing import corrections, selectors
 from regie.billing.forms import InvoiceFilter, MoveForm, WriteOffForm
 from regie.billing.models import Invoice, Kind, WriteOff
-from regie.billing.views import confirm, with_status_labels
+from regie.billing.views import with_status_labels
 from regie.core.errors import DomainError
 from regie.core.money import format_cents
 from regie.core.views import CapabilityRequiredMixin, require_capability
@@ -101,35 +101,6 @@ def invoice_detail(request, pk: int):
             "correctable": _correctable(invoice),
         },
     )
-
-
-def invoice_release(request, pk: int):
-    """Credit an invoice in full (credit note) and return its attendances to be billed again."""
-    require_capability(request, "finance.edit")
-    invoice = _invoice(pk)
-    if request.method != "POST":
-        return confirm(
-            request,
-            title=_("Release invoice %(invoice)s") % {"invoice": invoice},
-            explanation=_(
-                "A credit note cancels what is still due on this invoice (%(open)s); its "
-                "attendances become verified and unbilled again, for a next run."
-            )
-            % {"open": format_cents(invoice.open_cents)},
-            button=_("Create the credit note"),
-            back=invoice.get_absolute_url(),
-        )
-    try:
-        credit = corrections.invoice_release(invoice=invoice)
-    except DomainError as error:
-        messages.error(request, error.translated())
-    else:
-        messages.success(
-            request,
-            _("Credit note %(number)s created; the attendances can be billed again.")
-            % {"number": credit.number},
-        )
-    return redirect(invoice)
 
 
 def invoice_write_off(request, pk: int):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -10,6 +10,7 @@ from django.db.models import (
     BigIntegerField,
     Count,
     Exists,
+    Expression,
     F,
     OuterRef,
     Q,
@@ -42,20 +43,44 @@ def _sum(queryset, field: str):
     )
 
 
+#: Billing stands without the app that records payments: that app registers what pays an
+#: invoice (:func:`register_paid_source`) and what a person's account shows of its own
+#: (:func:`register_account_source`).
+_paid_sources: list[Callable[[], QuerySet]] = []
+_account_sources: list[Callable[[int], Iterable[tuple[tuple, AccountItem]]]] = []
+
+
+def register_paid_source(source: Callable[[], QuerySet]) -> Callable[[], QuerySet]:
+    """Register ``source()``: the rows (``amount_cents``) paying the invoice ``OuterRef("pk")``."""
+    if source not in _paid_sources:
+        _paid_sources.append(source)
+    return source
+
+
+def register_account_source(source):
+    """Register ``source(person_id)``: ``(sort key, AccountItem)`` pairs of a person's account."""
+    if source not in _account_sources:
+        _account_sources.append(source)
+    return source
+
+
+def _paid() -> Expression:
+    paid = [_sum(source(), "amount_cents") for source in _paid_sources]
+    return sum(paid[1:], paid[0]) if paid else Value(0, output_field=BigIntegerField())
+
+
 def with_balance(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:
     """Annotate credited, written off, paid and open cents.
 
-    open = total − credit notes − write-offs − allocations of payments not cancelled.
+    open = total − credit notes − write-offs − what the registered paid sources say (the
+    allocations of payments not cancelled).
     """
-    from regie.payments.models import Allocation  # payments build on billing, not the reverse
-
     credits = Invoice.objects.filter(credit_of=OuterRef("pk"), posted_at__isnull=False)
     write_offs = WriteOff.objects.filter(invoice=OuterRef("pk"))
-    allocations = Allocation.objects.filter(invoice=OuterRef("pk"), cancelled=False)
     return invoices.annotate(
         credited_cents=_sum(credits, "total_cents"),
         written_off_cents=_sum(write_offs, "amount_cents"),
-        paid_cents=_sum(allocations, "amount_cents"),
+        paid_cents=_paid(),
     ).annotate(
         open_cents=F("total_cents") - F("credited_cents") - F("written_off_cents") - F("paid_cents")
     )
@@ -165,10 +190,9 @@ class AccountItem:
 
 
 def account_items(person_id: int) -> list[AccountItem]:
-    """Return a person's posted invoices, credit notes, write-offs, payments (not cancelled)
-    and refunds, oldest first, with the running balance after each."""
-    from regie.payments.models import Payment, Refund  # payments build on billing
-
+    """Return a person's posted invoices, credit notes, write-offs and what the registered
+    account sources add (payments not cancelled, refunds), oldest first, with the running
+    balance after each."""
     movements: list[tuple[tuple, AccountItem]] = []
     for invoice in Invoice.objects.filter(person_id=person_id, posted_at__isnull=False):
         sign, order = (1, 0) if invoice.kind == Kind.INVOICE else (-1, 1)
@@ -186,14 +210,8 @@ def account_items(person_id: int) -> list[AccountItem]:
         number, amount = write_off.invoice.number, -write_off.amount_cents
         item = AccountItem(write_off.date, kind, number, amount, write_off.invoice_id)
         movements.append(((item.day, 2, write_off.pk), item))
-    for payment in Payment.objects.filter(person_id=person_id, cancelled_at__isnull=True):
-        item = AccountItem(
-            payment.date, "payment", payment.get_mode_display(), -payment.amount_cents
-        )
-        movements.append(((item.day, 3, payment.pk), item))
-    for refund in Refund.objects.filter(person_id=person_id):
-        item = AccountItem(refund.date, "refund", refund.batch, refund.amount_cents)
-        movements.append(((item.day, 4, refund.pk), item))
+    for source in _account_sources:
+        movements.extend(source(person_id))
     balance, items = 0, []
     for _key, item in sorted(movements, key=lambda movement: movement[0]):
         balance += item.amount_cents

@@ -13,7 +13,6 @@ urlpatterns = [
     path("runs/<int:pk>/post/", views.run_post, name="run-post"),
     path("invoices/", invoice_views.InvoiceList.as_view(), name="invoice-list"),
     path("invoices/<int:pk>/", invoice_views.invoice_detail, name="invoice"),
-    path("invoices/<int:pk>/release/", invoice_views.invoice_release, name="invoice-release"),
     path("invoices/<int:pk>/write-off/", invoice_views.invoice_write_off, name="invoice-write-off"),
     path("write-offs/<int:pk>/reverse/", invoice_views.write_off_reverse, name="write-off-reverse"),
     path("persons/<int:pk>/account/", invoice_views.account, name="account"),

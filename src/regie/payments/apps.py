@@ -6,3 +6,6 @@ class PaymentsConfig(AppConfig):
     name = "regie.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from regie.payments import hooks  # noqa: F401 - tells billing what pays an invoice

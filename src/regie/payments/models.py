@@ -204,6 +204,9 @@ class Allocation(OrgModel):
     amount_cents = models.BigIntegerField(_("amount (cents)"))
     date = models.DateField(_("date"))
     cancelled = models.BooleanField(default=False)
+    # The day it was undone: its payment cancelled, or its invoice credited (the money went
+    # back to the person's credit). The reconciliation counts it until that day.
+    cancelled_on = models.DateField(_("cancelled on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("allocation")

@@ -136,8 +136,11 @@ def _ledger(role: AccountRole, until: date, sign: int = 1) -> int:
 
 
 def _allocated(until: date) -> int:
+    """Return what allocations paid at the end of ``until``: those made by then and not
+    undone by then (their payment cancelled, or their invoice credited: the money went back to
+    the person's credit that day)."""
     allocations = Allocation.objects.filter(date__lte=until)
-    undone = allocations.filter(cancelled=True, payment__cancelled_at__date__lte=until)
+    undone = allocations.filter(cancelled=True, cancelled_on__lte=until)
     return _total(allocations) - _total(undone)
 
 

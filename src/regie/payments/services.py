@@ -337,7 +337,7 @@ def payment_cancel(*, payment: Payment, day: date | None = None) -> Payment:
             ),
             missing=format_cents(payment.amount_cents - credit_after),
         )
-    payment.allocations.update(cancelled=True)
+    payment.allocations.filter(cancelled=False).update(cancelled=True, cancelled_on=day)
     entries_post([cancel_draft(payment, allocation_drafts(active, day, reverse=True), day)])
     payment.cancelled_at = timezone.now()
     payment.save(update_fields=["cancelled_at"])
@@ -390,6 +390,8 @@ def invoice_allocations_undo(*, invoice: Invoice, day: date) -> int:
     )
     if not active:
         return 0
-    Allocation.objects.filter(pk__in=[a.pk for a in active]).update(cancelled=True)
+    Allocation.objects.filter(pk__in=[a.pk for a in active]).update(
+        cancelled=True, cancelled_on=day
+    )
     entries_post(allocation_drafts(active, day, reverse=True))
     return sum(a.amount_cents for a in active)

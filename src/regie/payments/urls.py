@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from regie.payments import payment_views, refund_views, views
+from regie.payments import payment_views, refund_views, release_views, views
 
 app_name = "payments"
 urlpatterns = [
@@ -11,6 +11,11 @@ urlpatterns = [
     path("<int:pk>/", payment_views.payment_detail, name="payment-detail"),
     path("<int:pk>/cancel/", payment_views.payment_cancel_view, name="payment-cancel"),
     path("<int:pk>/receipt/", payment_views.payment_receipt, name="payment-receipt"),
+    path(
+        "invoices/<int:pk>/release/",
+        release_views.invoice_release_view,
+        name="invoice-release",
+    ),
     path("movements/", views.movement_list, name="movement-list"),
     path("movements/<int:pk>/", views.movement_detail, name="movement-detail"),
     path("files/", views.FileList.as_view(), name="file-list"),
