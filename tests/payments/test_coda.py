@@ -202,12 +202,55 @@ def test_amount_with_a_third_decimal_has_no_cents():
 # Each validation rule, broken on purpose.
 
 
-def test_short_line_is_refused_with_its_number_and_record():
+def test_line_cut_inside_a_field_is_refused_with_its_number_and_record():
+    """A 2.1 cut inside its entry date (positions 116–121) lost more than blanks."""
     lines = fixture_lines()
-    lines[5] = lines[5][:126]
+    lines[5] = lines[5][:118]
     error = error_of(encode(lines))
     assert (error.code, error.line, error.record) == ("coda.line_length", 6, "2.1")
-    assert error.params["length"] == 126
+    assert error.params["length"] == 118
+
+
+def stripped(lines: list[str]) -> list[str]:
+    """Return the records as a transfer tool that strips trailing blanks leaves them."""
+    return [line.rstrip(" ") for line in lines]
+
+
+def test_lines_stripped_of_their_trailing_blanks_read_as_the_original_with_a_warning():
+    """Issue 12 item 6: the trailer of 57 characters (its figures all there), and every other
+    line that lost its blanks, are read padded: the same statements, one warning naming them."""
+    # Some banks leave the link code and the multiple-file code (position 128) blank.
+    lines = [replace(line, 128, " ") if line[0] in "89" else line for line in fixture_lines()]
+    original = coda.parse(encode(lines))
+    short = stripped(lines)
+    padded = [n for n, line in enumerate(short, start=1) if len(line) < 128]
+    assert [len(short[n - 1]) for n in padded] == [63, 52, 63, 52]  # records 8 and 9
+
+    result, errors = coda.check(encode(short))
+
+    assert errors == []
+    assert result.statements == original.statements
+    (warning,) = result.warnings
+    assert warning.code == "coda.trailing_blanks"
+    assert warning.params["lines"] == ", ".join(map(str, padded))
+    assert coda.parse(encode(lines)).warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("cut", "why"),
+    [
+        (lambda line: line + " ", "ends with a blank: cut, not stripped"),
+        (lambda line: line[:40], "cut inside the credit total (positions 38–52)"),
+        (lambda line: line.ljust(129, "0"), "too long"),
+    ],
+    ids=["ends-with-blank", "inside-a-figure", "too-long"],
+)
+def test_a_trailer_cut_or_too_long_is_still_refused(cut, why):
+    lines = fixture_lines()
+    trailer = lines.index(next(line for line in lines if line[0] == "9"))
+    lines[trailer] = cut(lines[trailer][:57].rstrip(" ") if "long" not in why else lines[trailer])
+    error = error_of(encode(lines))
+    assert (error.code, error.line, error.record) == ("coda.line_length", trailer + 1, "9"), why
 
 
 def test_missing_header_is_refused():

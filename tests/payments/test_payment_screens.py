@@ -67,6 +67,25 @@ def test_import_runs_as_a_job_and_reports_new_accepted_and_rejected_movements(
     assert open_of(october) == 0
 
 
+def test_a_file_stripped_of_its_trailing_blanks_is_imported_with_a_warning(
+    invoices, finance, django_capture_on_commit_callbacks
+):
+    """Issue 12 item 6: the bank left the trailer's last code blank and a transfer tool cut
+    the blanks: the file is imported and the job's summary says which line was padded."""
+    mum, (october, _) = invoices
+    lines = spec.coda(("2.00", october.communication)).decode("cp1252").split("\r\n")
+    lines[-2] = lines[-2][:127].rstrip(" ")
+    data = "\r\n".join(lines).encode("cp1252")
+
+    job = upload(finance, data, "extrait.cod", django_capture_on_commit_callbacks)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert job.result["counts"]["accepted"] == 1
+    assert f": {len(lines) - 1})" in job.result["summary"]  # the trailer's line number
+    assert open_of(october) == 0
+
+
 def test_importing_the_same_file_again_says_so_and_imports_nothing(
     invoices, finance, django_capture_on_commit_callbacks
 ):

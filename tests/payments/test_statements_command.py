@@ -127,6 +127,7 @@ def test_generated_file_gives_the_same_figures_as_json(tmp_path):
                     }
                 ],
                 "errors": [],
+                "warnings": [],
             }
         ],
         "accepted": 1,
@@ -209,6 +210,22 @@ def test_truncated_file_is_refused_with_status_1_and_the_reason(tmp_path, englis
         "cut or edited; ask the bank for it again.",
     ]
     assert err == "1 file checked: 0 accepted, 1 refused."
+
+
+def test_a_file_stripped_of_trailing_blanks_is_accepted_with_a_warning(tmp_path, english):
+    """Given a file whose trailer lost its blanks (its multiple-file code left blank by the
+    bank, its figures all there), then it is accepted with the same figures and a warning
+    naming the line."""
+    lines = write_coda([GOOD]).decode("cp1252").split("\r\n")
+    lines[-2] = lines[-2][:127].rstrip(" ")
+    assert (lines[-2][0], len(lines[-2])) == ("9", 52)
+    path = write(tmp_path / "stripped.cod", "\r\n".join(lines).encode("cp1252"))
+
+    out, err, status = run("check", "--language", "en", path)
+
+    assert status == 0
+    assert "  ! Blanks at the end of lines had been removed on the way (line numbers: 7)" in out
+    assert "    Total credit              12 345,67 €" in out
 
 
 def test_corrupted_amount_is_refused_with_the_rule_it_breaks(tmp_path, english):

@@ -7,8 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regie.activities.models import ActivityCategory
-from regie.core.errors import DomainError
-from regie.core.money import format_cents, parse_amount
+from regie.core.amounts import ConfirmLargeAmounts, MoneyField
 from regie.core.validators import clean_iban
 from regie.ledger.forms import PeriodForm
 from regie.payments.models import Mode, MovementStatus
@@ -18,28 +17,12 @@ from regie.people.forms import DateInput
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-class AmountField(forms.CharField):
+#: A payment above this asks for a confirmation: 10.000,00 €.
+PAYMENT_CONFIRM_ABOVE = 1_000_000
+
+
+class AmountField(MoneyField):
     """An amount in euros typed the Belgian way ("1.234,56", "12,5"), cleaned to cents."""
-
-    def __init__(self, *, positive: bool = False, **kwargs):
-        self.positive = positive
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 10}))
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            cents = parse_amount(text)
-        except DomainError as error:
-            raise forms.ValidationError(error.translated()) from None
-        if cents < 0 or (self.positive and cents == 0):
-            raise forms.ValidationError(_("Type an amount above 0,00."))
-        return cents
-
-    def prepare_value(self, value):
-        return format_cents(value, symbol=False) if isinstance(value, int) else value
 
 
 class ImportForm(forms.Form):
@@ -75,10 +58,10 @@ class MovementFilter(forms.Form):
         return {key: value for key, value in self.cleaned_data.items() if value}
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(ConfirmLargeAmounts, forms.Form):
     """A payment registered by hand; its split over the open items is a :class:`SplitForm`."""
 
-    amount = AmountField(label=_("Amount (€)"), positive=True)
+    amount = AmountField(label=_("Amount (€)"), positive=True, confirm_above=PAYMENT_CONFIRM_ABOVE)
     date = forms.DateField(label=_("Payment date"), widget=DateInput())
     reconciled_on = forms.DateField(
         label=_("Reconciliation date"), required=False, widget=DateInput()

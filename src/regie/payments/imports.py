@@ -73,6 +73,8 @@ class ImportResult:
     accepted_cents: int = 0
     rejected_cents: int = 0
     gaps: list[str] = field(default_factory=list)
+    #: What the file was read with all the same (lines that had lost their trailing blanks).
+    warnings: list = field(default_factory=list)
 
 
 def movement_key(statement: Statement, movement: Movement) -> str:
@@ -100,12 +102,14 @@ def statements_import(
         return done
     try:
         with transaction.atomic():
-            return _import(parsed, kind, digest, name, user, progress)
+            result = _import(parsed, kind, digest, name, user, progress)
     except IntegrityError:  # only if a writer bypassed the lock; the database still refused
         raise DomainError(
             "statements.concurrent_import",
             gettext_noop("This file is being imported by someone else; look at the result."),
         ) from None
+    result.warnings = list(parsed.warnings)
+    return result
 
 
 def _read(data: bytes, name: str):

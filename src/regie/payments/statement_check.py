@@ -95,6 +95,7 @@ class FileCheck:
     format: str = ""  # "coda" or "camt053"; "" when the file could not be read
     statements: tuple[StatementFigures, ...] = ()
     errors: tuple[DomainError, ...] = ()
+    warnings: tuple[DomainError, ...] = ()  # read all the same (lines padded with blanks)
 
     @property
     def accepted(self) -> bool:
@@ -133,7 +134,9 @@ def check_data(data: bytes, path: str = "") -> FileCheck:
             figures.append(StatementFigures.of(statement))
         except DomainError as error:
             refusals.append(error)
-    return FileCheck(path, kind, () if refusals else tuple(figures), tuple(refusals))
+    if refusals:
+        return FileCheck(path, kind, errors=tuple(refusals))
+    return FileCheck(path, kind, tuple(figures), warnings=result.warnings)
 
 
 def _read_error(error: OSError) -> DomainError:

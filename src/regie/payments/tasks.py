@@ -109,4 +109,6 @@ def import_summary(result: ImportResult) -> str:
             "These statements do not follow the previous one (a statement is missing): "
             "%(statements)s."
         ) % {"statements": ", ".join(result.gaps)}
+    for warning in result.warnings:
+        summary += " " + warning.translated()
     return summary

@@ -12,6 +12,13 @@ compute them, only sum types 0–3, and the balances only move by those. We rely
 movement type and not on the globalisation code (position 125), which banks fill
 inconsistently (it is kept in ``Movement.globalisation_code`` for information).
 
+Some transfer tools strip the blanks at the end of each line. A line shorter than 128 is read
+padded with blanks when only blanks can be missing: it ends with a character that is not a
+blank and reaches the last position its record requires (:data:`REQUIRED_LENGTH`: the last
+digit or code the reader needs); the file is read with a warning naming those lines. A line
+that is too long, ends with a blank or stops before its record's required positions is
+refused (it was cut).
+
 Record 9 counts the records 1, 2.x, 3.x and 8 of its statement (not 0, 4 or 9 itself), as
 the Febelfin sample and the banks' files confirm.
 
@@ -31,6 +38,21 @@ from regie.payments.parsers.statement import StatementFile
 __all__ = ["CodaError", "CodaFile", "check", "parse"]
 
 RECORD_LENGTH = 128
+#: The last position each record needs (a digit or a code, never a blank): a line stripped of
+#: its trailing blanks must still reach it. Records 0 carry the version at 128.
+REQUIRED_LENGTH = {
+    "0": 128,
+    "1": 64,
+    "2.1": 125,
+    "2.2": 10,
+    "2.3": 10,
+    "3.1": 40,
+    "3.2": 10,
+    "3.3": 10,
+    "4": 10,
+    "8": 63,
+    "9": 52,
+}
 SUPPORTED_VERSION = "2"
 
 CodaFile = StatementFile
@@ -48,17 +70,31 @@ def parse(data: bytes) -> StatementFile:
 def check(data: bytes) -> tuple[StatementFile | None, list[CodaError]]:
     """Return the statements of a CODA file and every error found in it."""
     try:
-        lines = _split(data)
+        lines, padded = _split(data)
         groups = _group(lines)
         parsed = [StatementReader(group).read() for group in groups]
     except CodaError as error:
         return None, [error]
     errors = [error for _, statement_errors in parsed for error in statement_errors]
-    return StatementFile(tuple(statement for statement, _ in parsed)), errors
+    warnings = (_padded_warning(padded),) if padded else ()
+    return StatementFile(tuple(statement for statement, _ in parsed), warnings), errors
 
 
-def _split(data: bytes) -> list[tuple[int, str]]:
-    """Return the numbered lines of the file, checking encoding and length."""
+def _padded_warning(padded: list[int]) -> CodaError:
+    shown = ", ".join(str(number) for number in padded[:10])
+    return CodaError(
+        "coda.trailing_blanks",
+        gettext_noop(
+            "Blanks at the end of lines had been removed on the way (line numbers: %(lines)s); "
+            "they were read padded to 128 characters, nothing else was missing."
+        ),
+        lines=shown + (", …" if len(padded) > 10 else ""),
+    )
+
+
+def _split(data: bytes) -> tuple[list[tuple[int, str]], list[int]]:
+    """Return the numbered lines of the file, checking encoding and length, and the numbers of
+    the lines padded with the blanks a transfer had stripped."""
     if not isinstance(data, bytes | bytearray):
         raise CodaError(
             "coda.empty", gettext_noop("The file is empty: it contains no CODA records.")
@@ -83,9 +119,12 @@ def _split(data: bytes) -> list[tuple[int, str]]:
         raise CodaError(
             "coda.empty", gettext_noop("The file is empty: it contains no CODA records.")
         )
-    lines = []
+    lines, padded = [], []
     for number, line in enumerate(raw, start=1):
         line = line[:-1] if line.endswith("\r") else line
+        if _stripped(line):
+            line = line.ljust(RECORD_LENGTH)
+            padded.append(number)
         if len(line) != RECORD_LENGTH:
             _check_utf8(number, line)
             raise CodaError(
@@ -99,7 +138,15 @@ def _split(data: bytes) -> list[tuple[int, str]]:
                 length=len(line),
             )
         lines.append((number, line))
-    return lines
+    return lines, padded
+
+
+def _stripped(line: str) -> bool:
+    """Return whether a short line lost only trailing blanks: it ends with something else
+    than a blank and reaches the last position its record needs."""
+    if not line or len(line) >= RECORD_LENGTH or line[-1] == " ":
+        return False
+    return len(line) >= REQUIRED_LENGTH.get(record_name(line), RECORD_LENGTH)
 
 
 def _check_utf8(number: int, line: str) -> None:

@@ -108,9 +108,11 @@ class Statement:
 
 @dataclass(frozen=True)
 class StatementFile:
-    """The statements of one bank file, in file order."""
+    """The statements of one bank file, in file order, and what was read with a warning
+    (a file whose lines had lost their trailing blanks, say)."""
 
     statements: tuple[Statement, ...] = ()
+    warnings: tuple[DomainError, ...] = ()
 
     @property
     def movements(self) -> tuple[Movement, ...]:

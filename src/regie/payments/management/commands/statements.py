@@ -115,7 +115,11 @@ class Command(BaseCommand):
             "%(file)s: %(format)s, %(count)s statements",
             count,
         ) % {"file": file_check.path, "format": name, "count": count}
-        return [heading, *(line for s in file_check.statements for line in statement_lines(s))]
+        warnings = [
+            self.style.WARNING(f"  ! {warning.translated()}") for warning in file_check.warnings
+        ]
+        statements = (line for s in file_check.statements for line in statement_lines(s))
+        return [heading, *warnings, *statements]
 
 
 def statement_lines(figures: StatementFigures) -> list[str]:
@@ -167,11 +171,13 @@ def file_json(file_check: FileCheck) -> dict[str, Any]:
         "format": file_check.format or None,
         "accepted": file_check.accepted,
         "statements": [statement_json(figures) for figures in file_check.statements],
-        "errors": [
-            {"code": error.code, "message": error.translated(), "line": error.params.get("line")}
-            for error in file_check.errors
-        ],
+        "errors": [_message_json(error) for error in file_check.errors],
+        "warnings": [_message_json(warning) for warning in file_check.warnings],
     }
+
+
+def _message_json(error) -> dict[str, Any]:
+    return {"code": error.code, "message": error.translated(), "line": error.params.get("line")}
 
 
 def statement_json(figures: StatementFigures) -> dict[str, Any]:
