@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from regie.activities import pricing, services
 from regie.activities.models import Activity, Price, Weekday
+from regie.core.amounts import CONFIRM, ConfirmLargeAmounts, MoneyField
 from regie.core.errors import DomainError
-from regie.core.money import format_cents, parse_amount
 from regie.people.forms import DateInput
 from regie.people.models import Level, TariffCategory
 
@@ -31,27 +31,13 @@ def invalid(error: DomainError) -> ValidationError:
     return ValidationError(error.translated(), code=error.code)
 
 
-class EuroField(forms.Field):
-    """An amount typed in euros ("0,50", "0.50", "1.234,56"), cleaned to integer cents."""
+class EuroField(MoneyField):
+    """An amount typed in euros ("0,50", "0.50", "1.234,56"), cleaned to integer cents; a price
+    above 1.000,00 € asks for a confirmation (:class:`ConfirmLargeAmounts`)."""
 
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 10})
-
-    def prepare_value(self, value):
-        return format_cents(value, symbol=False) if isinstance(value, int) else value
-
-    def to_python(self, value):
-        text = (value or "").strip() if isinstance(value, str) else value
-        if text in self.empty_values:
-            return None
-        if isinstance(text, int):
-            return text
-        try:
-            cents = parse_amount(text)
-        except DomainError as error:
-            raise invalid(error) from error
-        if cents < 0:
-            raise ValidationError(_("An amount cannot be negative."), code="money.negative")
-        return cents
+    def __init__(self, **kwargs):
+        kwargs.setdefault("confirm_above", PRICE_CONFIRM_ABOVE)
+        super().__init__(**kwargs)
 
 
 class PeriodField(forms.Field):
@@ -189,10 +175,13 @@ ACTIVITY_SECTIONS = (
     (_("Registrations"), ("bill_absence",)),
 )
 
+#: A price above this asks for a confirmation: 1.000,00 €.
+PRICE_CONFIRM_ABOVE = 100_000
+
 #: The sections of the price form, as the admin shows them.
 PRICE_SECTIONS = (
     (None, ("name", "activities")),
-    (_("Amount"), ("period_minutes", "unit_cents", "maximum_cents", "cumulative")),
+    (_("Amount"), ("period_minutes", "unit_cents", "maximum_cents", "cumulative", CONFIRM)),
     (_("Validity"), ("valid_from", "valid_to")),
     (_("Children"), ("positions", "categories", "without_category")),
 )
@@ -254,7 +243,7 @@ class ActivityForm(RuleCheckedForm):
         services.activity_check(activity=activity)
 
 
-class PriceForm(RuleCheckedForm):
+class PriceForm(ConfirmLargeAmounts, RuleCheckedForm):
     activities = forms.ModelMultipleChoiceField(
         label=capfirst(_("activities")),
         queryset=Activity.objects.select_related("place"),
@@ -268,6 +257,11 @@ class PriceForm(RuleCheckedForm):
         label=_("Maximum per attendance (€)"),
         required=False,
         help_text=_("Empty or 0: no maximum."),
+    )
+    confirm_amounts = forms.BooleanField(
+        label=ConfirmLargeAmounts.confirm_label,
+        required=False,
+        help_text=_("Needed only for a price above 1.000,00 €."),
     )
     positions = PositionsField(
         label=capfirst(_("child positions")),
@@ -307,7 +301,7 @@ class PriceForm(RuleCheckedForm):
         )
 
 
-class PriceChangeForm(forms.Form):
+class PriceChangeForm(ConfirmLargeAmounts, forms.Form):
     """Change a price from a date: the new unit price and, optionally, a new name."""
 
     day = forms.DateField(label=_("New price from"), widget=DateInput())

@@ -8,10 +8,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from regie.activities.forms import EuroField
 from regie.activities.models import ActivityCategory
 from regie.billing.models import BillingRun, WriteOffKind
 from regie.billing.selectors import Status
+from regie.core.amounts import MoneyField
 from regie.people.forms import DateInput
 from regie.people.models import Person, SchoolSite
 
@@ -104,7 +104,7 @@ class WriteOffForm(forms.Form):
     """A write-off ("non-valeur") of part or all of an invoice's open amount."""
 
     kind = forms.ChoiceField(label=_("Type"), choices=WriteOffKind.choices)
-    amount_cents = EuroField(label=_("Amount (€)"), help_text=_("Like 12,50."))
+    amount_cents = MoneyField(label=_("Amount (€)"), positive=True, help_text=_("Like 12,50."))
     date = forms.DateField(label=_("Date"), widget=DateInput())
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 

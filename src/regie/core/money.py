@@ -40,7 +40,14 @@ def to_cents(amount: Decimal | str | int) -> int:
             gettext_noop("“%(value)s” is not an amount; write it like 12,50."),
             value=amount,
         )
-    return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    try:
+        return int((value * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    except ArithmeticError as exc:  # more digits than a Decimal holds: "1e999999"
+        raise DomainError(
+            "money.invalid",
+            gettext_noop("“%(value)s” is not an amount; write it like 12,50."),
+            value=amount,
+        ) from exc
 
 
 def parse_amount(text: str) -> int:
