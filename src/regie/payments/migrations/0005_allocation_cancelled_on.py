@@ -25,7 +25,7 @@ def cancelled_on_fill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("billing", "0005_links_unchecked"),
-        ("payments", "0003_organisation_unchecked"),
+        ("payments", "0004_verbose_names"),
     ]
 
     operations = [
