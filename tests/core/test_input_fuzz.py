@@ -30,7 +30,7 @@ from regie.core.admin_site import site as admin_site
 from regie.core.models import OrgModel, Role
 from regie.core.tenancy import scope
 
-EXAMPLES = int(os.environ.get("REGIE_FUZZ_FORM_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("REGIE_FUZZ_FORM_EXAMPLES", "2"))
 
 ABSURD = [
     "99999999999999999999999",
@@ -216,7 +216,7 @@ SCAN_KEYS = ["client_event_id", "token", "place_id", "at", "direction", "person_
 
 
 @settings(
-    max_examples=EXAMPLES * 10,
+    max_examples=EXAMPLES * 5,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
