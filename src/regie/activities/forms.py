@@ -253,9 +253,11 @@ class PriceForm(ConfirmLargeAmounts, RuleCheckedForm):
         label=_("Period (HH:MM)"), help_text=_("Like 00:30; 24:00 means per day.")
     )
     unit_cents = EuroField(label=_("Unit price per started period (€)"), help_text=_("Like 0,50."))
+    # A maximum only lowers what is billed: a large one needs no confirmation.
     maximum_cents = EuroField(
         label=_("Maximum per attendance (€)"),
         required=False,
+        confirm_above=None,
         help_text=_("Empty or 0: no maximum."),
     )
     confirm_amounts = forms.BooleanField(
