@@ -42,6 +42,7 @@ def test_demo_builds_a_commune_with_families_and_is_idempotent(db, capsys):
     assert "already loaded" in out and "regie-demo" in out
     assert "Log in on http://127.0.0.1:8000 with" in out  # the default
     assert "Log in on http://127.0.0.1:8765 with" in out  # make demo PORT=8765
+    assert "“finances” confirms each login with a second factor: add the key" in out
     commune = Organisation.objects.get(name=DEMO_NAME)
     assert User.objects.get(username="admin").check_password("regie-demo")
     with scope(commune):

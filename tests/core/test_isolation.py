@@ -78,6 +78,8 @@ KWARG_MODELS = {
     ("documents:invoice-", "pk"): Invoice,
     ("documents:batch", "pk"): DocumentBatch,
     ("documents:sending-", "pk"): Sending,
+    # A member's second factor: B's user is no member of A (tests/security/).
+    ("security:member-", "pk"): User,
 }
 
 
@@ -210,6 +212,7 @@ def populate(org, tag):
             "sending": sending,
             "mail_template": mail_template,
             "api_token": api_token,
+            "user": integration,
         }
 
 

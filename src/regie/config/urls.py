@@ -23,6 +23,7 @@ urlpatterns = [
         token_views.api_token_revoke_view,
         name="api-token-revoke",
     ),
+    path("", include("regie.security.urls")),
     path("jobs/<int:pk>/", core_views.job_detail, name="job"),
     path("jobs/<int:pk>/status/", core_views.job_status, name="job-status"),
     path("registry/", include("regie.people.urls")),

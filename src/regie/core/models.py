@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -24,6 +25,11 @@ class OrganisationKind(models.TextChoices):
     COMMUNE = "commune", _("Commune")
     CPAS = "cpas", _("CPAS / OCMW")
     NONPROFIT = "nonprofit", _("Municipal non-profit")
+
+
+def second_factor_default() -> bool:
+    """Whether a new organisation requires a second factor: ``REGIE_REQUIRE_2FA_DEFAULT``."""
+    return settings.REGIE_REQUIRE_2FA_DEFAULT
 
 
 class Organisation(models.Model):
@@ -51,6 +57,14 @@ class Organisation(models.Model):
         help_text=_(
             "Rank the children sharing a billable person from the oldest (1) to the youngest. "
             "Untick to rank from the youngest."
+        ),
+    )
+    require_second_factor = models.BooleanField(
+        _("require a second factor"),
+        default=second_factor_default,
+        help_text=_(
+            "Administrators and finance officers then confirm each login with a code from an "
+            "authenticator app (or a recovery code)."
         ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -210,6 +224,12 @@ class AuditLog(OrgModel):
         VIEW_NATIONAL_NUMBER = "view_nn", _("national number viewed")
         EXPORT = "export", _("export")
         LOGIN = "login", _("login")
+        SECOND_FACTOR_ENROL = "2fa_enrol", _("second factor set up")
+        SECOND_FACTOR_LOGIN = "2fa_login", _("login confirmed by a second factor")
+        SECOND_FACTOR_FAILED = "2fa_failed", _("wrong second-factor code")
+        RECOVERY_CODE_USED = "2fa_recovery", _("recovery code used")
+        RECOVERY_CODES_NEW = "2fa_codes", _("new recovery codes")
+        SECOND_FACTOR_RESET = "2fa_reset", _("second factor reset")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(

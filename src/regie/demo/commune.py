@@ -16,6 +16,7 @@ from regie.demo.identifiers import belgian_iban, enterprise_number
 from regie.demo.payments import PaymentStats, build_payments
 from regie.demo.registry import RegistryStats, build_registry
 from regie.demo.scans import ScanStats, build_attendance
+from regie.demo.second_factor import enrol_demo_user
 
 DEMO_NAME = "Commune de Val-de-Mehaigne"
 DEMO_PASSWORD = "regie-demo"  # noqa: S105 - printed on purpose: it is the demo's login
@@ -90,6 +91,7 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
             finance = user
         if role == Role.ADMINISTRATOR:
             Membership.objects.create(user=user, organisation=cpas, role=role)
+    enrol_demo_user(finance)
     with scope(commune):
         registry = build_registry(commune, children=children, seed=seed, today=today)
         _, attendance = build_attendance(commune, seed=seed, today=today, staff_id=staff_id)

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "ninja",  # the API's documentation page then uses its own static files, not a CDN
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "regie.core",
     "regie.people",
     "regie.activities",
@@ -38,18 +41,22 @@ INSTALLED_APPS = [
     "regie.billing",
     "regie.documents",
     "regie.payments",
+    "regie.security",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "regie.security.headers.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "regie.core.middleware.OrganisationMiddleware",
+    "regie.security.middleware.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -116,6 +123,17 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# Second factor (django-otp, TOTP): whether new organisations require it of their
+# administrators and finance officers (each organisation may change it; docs/security.md).
+REGIE_REQUIRE_2FA_DEFAULT = os.environ.get("REGIE_REQUIRE_2FA_DEFAULT", "0") == "1"
+OTP_TOTP_ISSUER = "Regie"
+
+# Content-Security-Policy (regie.security.headers): only Regie's own scripts and styles.
+REGIE_CSP_REPORT_ONLY = os.environ.get("REGIE_CSP_REPORT_ONLY", "0") == "1"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("nl", _("Dutch")), ("de", _("German"))]

@@ -16,3 +16,5 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# New organisations require a second factor of administrators and finance officers.
+REGIE_REQUIRE_2FA_DEFAULT = os.environ.get("REGIE_REQUIRE_2FA_DEFAULT", "1") == "1"

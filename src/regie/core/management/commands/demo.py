@@ -7,6 +7,7 @@ from django.db.models import ProtectedError, RestrictedError
 from regie.core.models import Membership, Organisation, User
 from regie.demo import commune
 from regie.demo.payments import bank_file_path
+from regie.demo.second_factor import second_factor_hint
 
 
 class Command(BaseCommand):
@@ -41,6 +42,8 @@ class Command(BaseCommand):
                 f"“{commune.DEMO_PASSWORD}” (also: coordination, finances, accueil, audit)."
             )
         )
+        if hint := second_factor_hint():
+            self.stdout.write(hint)
         if (bank_file := bank_file_path()).exists():
             self.stdout.write(f"Bank file ready to import: {bank_file}")
 
