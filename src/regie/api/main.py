@@ -9,14 +9,14 @@ The OpenAPI schema is at ``/api/v1/openapi.json`` and the interactive documentat
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from regie.api import context, scans, statements
 from regie.api.auth import BearerToken, StaffSession, in_caller_scope
 from regie.api.errors import INVALID_REQUEST, UNAUTHENTICATED, ApiError
+from regie.api.openapi import DocumentedAPI
 
-api = NinjaAPI(
+api = DocumentedAPI(
     title="Regie API",
     version="1",
     description=(
