@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import escapejs
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 from tests import factories as f
 from tests.payments import test_payment_services as spec
@@ -210,7 +210,7 @@ def test_the_screens_say_where_the_money_goes_and_list_the_movement_again(invoic
             "the bank and goes back to the bank movements to allocate."
         )
         reason = gettext(MOVEMENT_CANCELLED.template)
-    assert escapejs(warning) in page
+    assert f'data-confirm="{escape(warning)}"' in page
     assert response["Location"] == detail
     assert f'data-movement="{movement.pk}"' in rejected.content.decode()
     assert reason in rejected.content.decode()
@@ -226,4 +226,4 @@ def test_a_payment_typed_by_hand_keeps_its_warning(invoices, org_a, login):
 
     with translation.override("fr"):
         warning = gettext("Cancel this payment? The invoices it paid become open again.")
-    assert escapejs(warning) in page.content.decode()
+    assert f'data-confirm="{escape(warning)}"' in page.content.decode()
