@@ -71,7 +71,7 @@ def test_an_administrator_of_a_strict_organisation_sets_it_up_at_the_first_login
     html = page.content.decode()
     assert "<svg" in html and 'id="manual-key"' in html
     device = TOTPDevice.objects.get(user=user, confirmed=False)
-    key = re.search(r'id="manual-key">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")
+    key = re.search(r'id="manual-key" value="([A-Z2-7 ]+)"', html).group(1).replace(" ", "")
     assert len(key) == 32
     wrong = client.post(reverse("security:enrol"), {"code": "000000"})
     assert "ne correspond pas" in wrong.content.decode()
