@@ -555,6 +555,25 @@ def test_days_waiting_counts_not_processed_days_with_scans_and_no_attendance(one
     assert [(m.month, m.days) for m in days_waiting()] == [(date(2025, 10, 1), 1)]
 
 
+def test_days_in_error_without_attendances_wait_with_their_reason(one_per_reason, org_a, login):
+    """A day in error with scans and no attendance (duplicate scans, no activity found) is
+    listed with its reason, beside the day not processed yet."""
+    evening = one_per_reason
+    stuck = f.child("Stuck", parent=f.person("Lambert"))
+    event(stuck, evening.place, "20:10", "entry", date(2025, 10, 14))
+    days_touch([(stuck.pk, date(2025, 10, 14))])
+    no_activity = {"code": "verification.no_activity", "template": "none", "params": {}}
+    Day.objects.filter(child=stuck).update(status=DayStatus.ERROR, errors=[no_activity])
+    waiting = [(m.month, m.status, m.reason, m.days) for m in days_waiting()]
+    assert waiting == [
+        (date(2025, 10, 1), "error", "verification.no_activity", 1),
+        (date(2025, 10, 1), "not_processed", "", 1),
+    ]
+    html = login(org_a, Role.COORDINATOR).get(reverse("checks:unbilled")).content.decode()
+    assert "aucune activité trouvée" in html and "(2)" in html
+    assert "status=error&amp;date_from=2025-10-01&amp;date_to=2025-10-31" in html
+
+
 def test_auditor_sees_the_monitor_with_links_to_the_days(org_a, login):
     """The auditor reads the monitor; each group links to the days list filtered on its month
     and status."""

@@ -174,6 +174,18 @@ def test_a_write_off_above_the_open_amount_is_refused_on_the_form(family, evenin
     assert not WriteOff.objects.exists()
 
 
+def test_the_invoice_page_shows_the_billed_period_and_explains_a_capped_line(in_a, finance):
+    """11 started periods at 0,55 € capped at 5,00 €: the line says so, under its amount."""
+    evening = f.activity("Accueil du soir", "07:00", "18:00")
+    f.price("0,55 / 30 min, max 5,00", [evening], unit=55, maximum=500)
+    lea = f.child("Léa", parent=f.person("Dupont", "Anne"))
+    attend(lea, evening, entry="07:00", leave="12:20")  # 320 minutes: 11 started periods
+    invoice = posted(evening)
+    page = text(finance.get(reverse("billing:invoice", args=[invoice.pk])))
+    assert "Billed period" in page and "01/10/2025 – 31/10/2025" in page
+    assert "11 × 0,55 € = 6,05 €, capped at 5,00 €" in page
+
+
 def test_the_invoiced_total_leaves_drafts_out_and_counts_them_apart(family, evening, finance):
     """October is posted (2,50 €), November only drafted (2,00 €): the ledger knows 2,50 €."""
     posted(evening)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regie.attendance.billed import is_billed, is_on_draft
 from regie.attendance.models import Attendance, Day, DayStatus, RegistrationDate, ScanEvent
+from regie.attendance.selectors import ERROR_LABELS, error_codes
 from regie.attendance.verifying import days_create_missing, days_touch, days_verify
 from regie.core.errors import DomainError, gettext_noop
 from regie.people.models import ChildPerson
@@ -216,10 +217,22 @@ class UnbilledGroup:
 
 @dataclass(frozen=True)
 class WaitingMonth:
-    """Days of one month not processed yet that have events but no attendance."""
+    """Days of one month, status and reason that have events but no attendance to bill."""
 
     month: date
+    status: str
+    reason: str
     days: int
+
+    @property
+    def status_label(self) -> str:
+        return DayStatus(self.status).label
+
+    @property
+    def reason_label(self) -> str:
+        if self.status == DayStatus.NOT_PROCESSED:
+            return Reason.NOT_VERIFIED.label
+        return ERROR_LABELS.get(self.reason, Reason.ERROR.label)
 
     @property
     def month_end(self) -> date:
@@ -290,19 +303,29 @@ def unbilled_attendances(
 def days_waiting(
     *, date_from: date | None = None, date_to: date | None = None
 ) -> list[WaitingMonth]:
-    """Return, by month, the days not processed that have events but no attendance yet."""
+    """Return, by month, status and reason, the days with events but no attendance to bill.
+
+    Days not processed yet wait for their verification; days in error without attendances
+    (duplicate scans, no activity found…) wait for a fix: each counts under its first error.
+    """
     events = ScanEvent.objects.filter(child=OuterRef("child"), date=OuterRef("date"), active=True)
     registered = RegistrationDate.objects.filter(child=OuterRef("child"), date=OuterRef("date"))
     attendances = Attendance.unscoped_objects.filter(day=OuterRef("pk"))
+    waiting = (DayStatus.NOT_PROCESSED, DayStatus.ERROR)
     rows = (
-        Day.objects.filter(_period("date", date_from, date_to), status=DayStatus.NOT_PROCESSED)
+        Day.objects.filter(_period("date", date_from, date_to), status__in=waiting)
         .filter(~Exists(attendances))
         .filter(Exists(events) | Exists(registered))
-        .values("date")
-        .annotate(count=Count("pk"))
+        .values_list("date", "status", "errors")
         .order_by()
     )
-    months: dict[date, int] = defaultdict(int)
-    for row in rows:
-        months[row["date"].replace(day=1)] += row["count"]
-    return [WaitingMonth(month=m, days=n) for m, n in sorted(months.items(), reverse=True)]
+    months: dict[tuple[date, str, str], int] = defaultdict(int)
+    for day, status, errors in rows:
+        reason = next(iter(error_codes(errors)), "") if status == DayStatus.ERROR else ""
+        months[day.replace(day=1), status, reason] += 1
+    return [
+        WaitingMonth(month=month, status=status, reason=reason, days=n)
+        for (month, status, reason), n in sorted(
+            months.items(), key=lambda item: (-item[0][0].toordinal(), item[0][1], item[0][2])
+        )
+    ]

@@ -126,7 +126,7 @@ class Unbilled(CapabilityRequiredMixin, generic.TemplateView):
                 (g, duration(g.minutes), _days_url(g.status, g), STATUS_CLASS[g.status])
                 for g in groups
             ],
-            waiting=[(m, _days_url(DayStatus.NOT_PROCESSED, m)) for m in waiting],
+            waiting=[(m, _days_url(m.status, m), STATUS_CLASS[m.status]) for m in waiting],
             total_attendances=sum(g.attendances for g in groups),
             total_duration=duration(sum(g.minutes for g in groups)),
             total_waiting=sum(m.days for m in waiting),

@@ -195,7 +195,7 @@ class _Lookup:
         if item.place_id not in self.places:
             return DomainError(
                 "scan.unknown_place",
-                gettext_noop("Unknown place #%(place)s; choose a place of your organisation."),
+                gettext_noop("Unknown place “%(place)s”; choose a place of your organisation."),
                 place=item.place_id,
             )
         if item.direction not in Direction.values:
@@ -207,7 +207,7 @@ class _Lookup:
         if item.person_id and item.person_id not in self.persons:
             return DomainError(
                 "scan.unknown_person",
-                gettext_noop("Unknown person #%(person)s; leave the person out or pick another."),
+                gettext_noop("Unknown person “%(person)s”; leave the person out or pick another."),
                 person=item.person_id,
             )
         return None
@@ -357,6 +357,6 @@ def _rejected(item: EventInput, error: DomainError) -> EventOutcome:
 def _bad_id_error(value) -> DomainError:
     return DomainError(
         "scan.bad_event_id",
-        gettext_noop("The client event id “%(id)s” is not a UUID."),
-        id=str(value)[:60],
+        gettext_noop("The client event identifier “%(value)s” is not a UUID."),
+        value=str(value)[:60],
     )

@@ -28,6 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext_lazy
 
 from regie.activities.models import Activity, Encoding
 from regie.attendance.billed import is_billed
@@ -198,6 +199,15 @@ def activities_of_days(day_ids: Iterable[int]) -> dict[int, list[str]]:
         if name not in found[day_id]:
             found[day_id].append(name)
     return found
+
+
+#: The short reason of a day in error, per error code (the days list's "Errors" column).
+ERROR_LABELS = {
+    "verification.duplicate_scans": gettext_lazy("several scans found"),
+    "verification.no_activity": gettext_lazy("no activity found"),
+    "verification.several_activities": gettext_lazy("several activities found"),
+    "verification.unpaired_scans": gettext_lazy("entry/exit confusion"),
+}
 
 
 def error_codes(errors: Iterable[Mapping]) -> list[str]:

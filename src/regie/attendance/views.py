@@ -18,6 +18,7 @@ from regie.activities.models import level_label
 from regie.attendance import selectors, services
 from regie.attendance.forms import ChooseActivityForm, DayFilterForm, ManualEventForm
 from regie.attendance.models import Day, DayStatus, ScanEvent
+from regie.attendance.selectors import ERROR_LABELS
 from regie.core.errors import DomainError
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.people.models import Child
@@ -27,12 +28,6 @@ STATUS_CSS = {
     DayStatus.NOT_PROCESSED: "status-new",
     DayStatus.VERIFIED: "status-ok",
     DayStatus.BILLED: "status-billed",
-}
-ERROR_LABELS = {
-    "verification.duplicate_scans": _lazy("several scans found"),
-    "verification.no_activity": _lazy("no activity found"),
-    "verification.several_activities": _lazy("several activities found"),
-    "verification.unpaired_scans": _lazy("entry/exit confusion"),
 }
 VERIFIED_MESSAGE = _lazy("Saved; the day is verified.")
 IN_ERROR_MESSAGE = _lazy("Saved; the day is still in error: see below.")

@@ -155,7 +155,7 @@ class Invoice(OrgModel):
         indexes = [models.Index(fields=["organisation", "person", "due_date"])]
 
     def __str__(self) -> str:
-        return self.number or str(_("draft #%(pk)s") % {"pk": self.pk})
+        return self.number or str(_("draft for %(person)s") % {"person": self.person})
 
     def get_absolute_url(self) -> str:
         return reverse("billing:invoice", args=[self.pk])

@@ -38,6 +38,11 @@ def _day(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def _period(first: date | None, last: date | None) -> str:
+    """Return the billed period, "01/10/2025 – 31/10/2025" (none for a run-less document)."""
+    return f"{_day(first)} – {_day(last)}" if first and last else ""
+
+
 def _enterprise(number: str) -> str:
     return f"{number[:4]}.{number[4:7]}.{number[7:]}" if len(number) == 10 else number
 
@@ -158,6 +163,20 @@ def _lines(invoice_ids: list[int]) -> dict[int, list[tuple]]:
     return lines
 
 
+def amount_row(quantity: int, unit: int, amount: int) -> dict[str, str]:
+    """Return the quantity, unit price and amount of a row, with the full amount if capped.
+
+    >>> amount_row(11, 55, 500)
+    {'quantity': '11', 'unit': '0,55 €', 'amount': '5,00 €', 'full': '6,05 €'}
+    >>> amount_row(4, 50, 200)
+    {'quantity': '4', 'unit': '0,50 €', 'amount': '2,00 €'}
+    """
+    row = {"quantity": str(quantity), "unit": format_cents(unit), "amount": format_cents(amount)}
+    if quantity * unit > amount:
+        row["full"] = format_cents(quantity * unit)
+    return row
+
+
 def summary_rows(lines: list[tuple]) -> list[dict[str, str]]:
     """Group lines per child, activity and unit price: the quantities and amounts added."""
     groups: dict[tuple, list[int]] = {}
@@ -166,13 +185,7 @@ def summary_rows(lines: list[tuple]) -> list[dict[str, str]]:
         totals[0] += quantity
         totals[1] += amount
     return [
-        {
-            "child": child,
-            "activity": activity,
-            "quantity": str(quantity),
-            "unit": format_cents(unit),
-            "amount": format_cents(amount),
-        }
+        {"child": child, "activity": activity, **amount_row(quantity, unit, amount)}
         for (child, activity, unit), (quantity, amount) in groups.items()
     ]
 
@@ -184,9 +197,7 @@ def detail_rows(lines: list[tuple]) -> list[dict[str, str]]:
             "child": child,
             "date": _day(day),
             "activity": activity,
-            "quantity": str(quantity),
-            "unit": format_cents(unit),
-            "amount": format_cents(amount),
+            **amount_row(quantity, unit, amount),
         }
         for child, day, activity, quantity, unit, amount in lines
     ]
@@ -209,6 +220,7 @@ def _document(invoice: dict, snapshot: dict, lines: list[tuple], detail: bool) -
         "recipient": snapshot["recipient"],
         "number": invoice["number"],
         "invoice_date": _day(invoice["invoice_date"]),
+        "period": _period(invoice["run__date_from"], invoice["run__date_to"]),
         "due_date": _day(invoice["due_date"]),
         "communication": f"+++{ogm_vcs.format(invoice['communication'])}+++",
         "summary": summary_rows(lines),
@@ -250,6 +262,8 @@ def documents_data(invoice_ids: list[int], *, detail: bool = False) -> list[dict
             "written_off_cents",
             "paid_cents",
             "open_cents",
+            "run__date_from",
+            "run__date_to",
         )
         snapshots = dict(
             InvoiceDocument.objects.filter(invoice_id__in=chunk).values_list(

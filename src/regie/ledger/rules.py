@@ -27,6 +27,7 @@ from datetime import date
 from enum import StrEnum
 
 from regie.core.errors import DomainError, gettext_noop
+from regie.core.money import format_cents
 
 
 class AccountRole(StrEnum):
@@ -86,12 +87,11 @@ def check_balanced(lines: Sequence[LineDraft], document: str = "") -> None:
         raise DomainError(
             "ledger.unbalanced",
             gettext_noop(
-                "Entry %(document)s does not balance: debits %(debit)s ≠ credits "
-                "%(credit)s (cents)."
+                "Entry %(document)s does not balance: debits %(debit)s ≠ credits %(credit)s."
             ),
             document=document,
-            debit=debit,
-            credit=credit,
+            debit=format_cents(debit),
+            credit=format_cents(credit),
         )
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import NamedTuple
 
 from regie.core.errors import DomainError, gettext_noop
+from regie.core.money import format_cents
 
 
 class OpenItem(NamedTuple):
@@ -22,6 +23,7 @@ class OpenItem(NamedTuple):
     id: int
     due_date: date
     open_cents: int
+    number: str = ""  # FACT/2026/00094, as messages name it
 
 
 class Proposal(NamedTuple):
@@ -48,6 +50,7 @@ def propose(amount_cents: int, items: Sequence[OpenItem]) -> Proposal:
 def check_split(amount_cents: int, items: Sequence[OpenItem], split: Mapping[int, int]) -> Proposal:
     """Validate a split chosen by the user; return it with the credit that remains."""
     open_by_id = {item.id: item.open_cents for item in items}
+    numbers = {item.id: item.number for item in items}
     for item_id, cents in split.items():
         if cents < 0:
             raise DomainError(
@@ -57,26 +60,21 @@ def check_split(amount_cents: int, items: Sequence[OpenItem], split: Mapping[int
         if item_id not in open_by_id:
             raise DomainError(
                 "payment.unknown_item",
-                gettext_noop("Item #%(item)s is not an open item of this person."),
-                item=item_id,
+                gettext_noop("One of the chosen invoices is not open for this person any more."),
             )
         if cents > open_by_id[item_id]:
             raise DomainError(
                 "payment.over_allocation",
-                gettext_noop(
-                    "Item #%(item)s is open for %(open)s cents only; allocate at most that."
-                ),
-                item=item_id,
-                open=open_by_id[item_id],
+                gettext_noop("Invoice %(item)s is open for %(open)s only; allocate at most that."),
+                item=numbers[item_id],
+                open=format_cents(open_by_id[item_id]),
             )
     total = sum(split.values())
     if total > amount_cents:
         raise DomainError(
             "payment.allocations_exceed",
-            gettext_noop(
-                "The allocations (%(total)s cents) exceed the payment (%(amount)s cents)."
-            ),
-            total=total,
-            amount=amount_cents,
+            gettext_noop("The allocations (%(total)s) exceed the payment (%(amount)s)."),
+            total=format_cents(total),
+            amount=format_cents(amount_cents),
         )
     return Proposal({k: v for k, v in split.items() if v}, amount_cents - total)

@@ -86,7 +86,7 @@ def items_of(person_id: int, category_ids: list[int] | None = None) -> list[Open
             ).values_list("invoice_id", flat=True)
         )
         invoices = [i for i in invoices if i.pk in having]
-    return [OpenItem(i.pk, i.due_date, i.open_cents) for i in invoices]
+    return [OpenItem(i.pk, i.due_date, i.open_cents, i.number) for i in invoices]
 
 
 def persons_lock(person_ids) -> None:

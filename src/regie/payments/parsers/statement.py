@@ -23,8 +23,8 @@ def exact_cents(amount: Decimal) -> int:
         raise DomainError(
             "statement.sub_cent_amount",
             gettext_noop(
-                "The amount %(amount)s has a fraction of a cent; only whole euro cents can be "
-                "imported. Ask the bank for a statement in EUR."
+                "The amount %(amount)s has more than two decimals and cannot be imported. Ask "
+                "the bank for a statement in EUR."
             ),
             amount=amount,
         )
