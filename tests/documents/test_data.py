@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
 from datetime import date
 
 from regie.billing.corrections import write_off_create
 from regie.core.models import Organisation
+from regie.documents import data
 from regie.documents.data import documents_data, documents_refresh
 from regie.documents.models import InvoiceDocument
 from regie.payments.services import payment_create
@@ -91,3 +93,8 @@ def test_administrative_data_is_frozen_until_an_explicit_refresh(families, in_a)
 def test_documents_come_in_the_order_asked_and_skip_drafts(families):
     ids = [families["post"].invoice.pk, families["fr"].invoice.pk, 987654]
     assert [d["key"] for d in documents_data(ids)] == ids[:2]
+
+
+def test_data_module_examples():
+    """The examples in the module's docstrings hold (a capped row keeps its full amount)."""
+    assert doctest.testmod(data).failed == 0

@@ -237,6 +237,29 @@ def test_trial_balance_export_has_the_screen_figures_and_is_audited(ledger, fina
     assert (log.action, log.detail) == ("export", "trial-balance 2026-01-01..2026-12-31")
 
 
+@pytest.mark.parametrize(
+    ("language", "receivable", "credits"),
+    [
+        ("fr", "Créances — Accueil", "Non-valeurs"),
+        ("nl", "Vorderingen — Accueil", "Oninbare bedragen (non-valeurs)"),
+        ("de", "Forderungen — Accueil", "Abschreibungen (non-valeurs)"),
+    ],
+)
+def test_default_account_names_are_in_the_readers_language(
+    ledger, finance, language, receivable, credits
+):
+    """The default chart's names are stored once, in English, and read in each language, on
+    the screen and in the XLSX; a name the organisation wrote stays as written."""
+    Account.objects.filter(role="revenue", category__code="repas").update(name="Cantines")
+    finance.cookies["django_language"] = language
+    html = finance.get(reverse("ledger:trial-balance"), PERIOD).content.decode()
+    assert receivable in html and credits in html and "<td>Cantines</td>" in html
+    assert "Receivables" not in html and "Write-offs" not in html
+    sheet = sheet_of(finance.get(reverse("ledger:trial-balance-export"), PERIOD))
+    names = {row[1].value for row in sheet.iter_rows(min_row=4)}
+    assert receivable in names and credits in names
+
+
 def test_receivables_export_has_months_subtotals_and_total(ledger, finance):
     response = finance.get(reverse("ledger:receivables-export"), PERIOD)
     sheet = sheet_of(response)
