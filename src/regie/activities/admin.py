@@ -15,6 +15,7 @@ from regie.activities import pricing, services
 from regie.activities.forms import ACTIVITY_SECTIONS, PRICE_SECTIONS, ActivityForm, PriceForm
 from regie.activities.models import Activity, ActivityCategory, Place, Price, Weekday, level_label
 from regie.core.admin_site import OrgAdmin, site
+from regie.core.amounts import CONFIRM
 from regie.core.money import format_cents
 
 
@@ -72,7 +73,14 @@ class ReadableAdmin(OrgAdmin):
         if obj is None or self.has_change_permission(request, obj):
             return fieldsets
         return [
-            (title, {**options, "fields": [self.shown_as.get(f, f) for f in options["fields"]]})
+            # The confirmation of a large amount is a choice made when saving: not shown here.
+            (
+                title,
+                {
+                    **options,
+                    "fields": [self.shown_as.get(f, f) for f in options["fields"] if f != CONFIRM],
+                },
+            )
             for title, options in fieldsets
         ]
 
