@@ -41,7 +41,7 @@ lint: venv
 	$(BIN)/ruff format --check src tests bench
 
 messages: venv
-	cd src/regie && ../../$(BIN)/regie makemessages -l fr -l nl -l de --no-obsolete --ignore "locale/*"
+	cd src/regie && ../../$(BIN)/regie makemessages -l fr -l nl -l de --no-obsolete
 	cd src/regie && ../../$(BIN)/regie compilemessages
 
 bench: venv

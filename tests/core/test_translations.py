@@ -71,13 +71,22 @@ def parse_po(path: Path) -> list[Entry]:
     return entries
 
 
-def po_path(language: str) -> Path:
-    return LOCALE_DIR / language / "LC_MESSAGES" / "django.po"
+def po_path(language: str, catalogue: Path = LOCALE_DIR) -> Path:
+    return catalogue / language / "LC_MESSAGES" / "django.po"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_every_message_is_translated_and_not_fuzzy(language):
-    entries = parse_po(po_path(language))
+# The central catalogue, and those of the apps that keep their own (src/regie/<app>/locale).
+CATALOGUES = [LOCALE_DIR, *sorted(LOCALE_DIR.parent.glob("*/locale"))]
+EVERY_CATALOGUE = pytest.mark.parametrize(
+    ("catalogue", "language"),
+    [(c, language) for c in CATALOGUES for language in LANGUAGES],
+    ids=[f"{c.parent.name}-{language}" for c in CATALOGUES for language in LANGUAGES],
+)
+
+
+@EVERY_CATALOGUE
+def test_every_message_is_translated_and_not_fuzzy(catalogue, language):
+    entries = parse_po(po_path(language, catalogue))
     messages = [e for e in entries if e.msgid]
     assert messages, f"{language}: the catalogue is empty; run `make messages`"
     untranslated = [e.msgid for e in messages if not all(e.translations)]
@@ -86,11 +95,11 @@ def test_every_message_is_translated_and_not_fuzzy(language):
     assert not fuzzy, f"{language}: {len(fuzzy)} fuzzy (check, then drop the flag): {fuzzy}"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_translations_keep_the_placeholders(language):
+@EVERY_CATALOGUE
+def test_translations_keep_the_placeholders(catalogue, language):
     """%(name)s placeholders are filled by the code: a translation must keep each of them."""
     wrong = []
-    for entry in parse_po(po_path(language)):
+    for entry in parse_po(po_path(language, catalogue)):
         if "python-format" not in entry.flags:
             continue
         expected = sorted(PLACEHOLDER.findall(entry.msgid))
@@ -100,14 +109,14 @@ def test_translations_keep_the_placeholders(language):
     assert not wrong, f"{language}: placeholders differ: {wrong}"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_compiled_catalogue_matches_the_po_file(language):
+@EVERY_CATALOGUE
+def test_compiled_catalogue_matches_the_po_file(catalogue, language):
     """The committed .mo holds exactly the .po's translations: a forgotten compile fails.
 
     The contents are compared rather than the modification times, which a git checkout or
     clone does not preserve (it may write the .mo a moment before the .po).
     """
-    po = po_path(language)
+    po = po_path(language, catalogue)
     mo = po.with_suffix(".mo")
     assert mo.exists(), f"{mo} is missing; run `regie compilemessages`"
     with mo.open("rb") as handle:

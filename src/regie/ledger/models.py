@@ -26,6 +26,8 @@ ROLE_LABELS = {
     AccountRole.CASH: _("Cash"),
     AccountRole.PERSON_CREDIT: _("Credits of persons"),
     AccountRole.SUSPENSE: _("Movements to allocate"),
+    AccountRole.FEE_RECEIVABLE: _("Reminder fees receivable"),
+    AccountRole.FEE_REVENUE: _("Reminder fees"),
 }
 JOURNAL_LABELS = {
     Journal.SALES: pgettext_lazy("journal", "Sales"),

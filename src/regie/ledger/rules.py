@@ -40,6 +40,8 @@ class AccountRole(StrEnum):
     CASH = "cash"
     PERSON_CREDIT = "person_credit"  # overpayments a person may use later or get refunded
     SUSPENSE = "suspense"  # bank movements not allocated yet
+    FEE_RECEIVABLE = "fee_receivable"  # reminder and bailiff fees persons owe
+    FEE_REVENUE = "fee_revenue"  # income of those fees
 
 
 class Journal(StrEnum):
@@ -237,3 +239,37 @@ def refund_entry(*, document: str, day: date, person_id: int, amount: int) -> En
         LineDraft(AccountRole.BANK, 0, amount),
     ]
     return _entry(Journal.BANK, day, document, document, lines)
+
+
+# -- Collection (reminder fees) ----------------------------------------------------------------
+
+
+def fee_entry(
+    *, document: str, day: date, person_id: int, amount: int, reverse: bool = False
+) -> EntryDraft:
+    """A reminder's fee is a receivable of its own; ``reverse`` when the reminder is cancelled.
+
+    >>> [(l.role, l.debit, l.credit) for l in fee_entry(
+    ...     document="RAP/2026/00001", day=date(2026, 4, 1), person_id=7, amount=500).lines]
+    [('fee_receivable', 500, 0), ('fee_revenue', 0, 500)]
+    """
+    lines = [
+        LineDraft(AccountRole.FEE_RECEIVABLE, amount, 0, None, person_id),
+        LineDraft(AccountRole.FEE_REVENUE, 0, amount),
+    ]
+    if reverse:
+        lines = [_swap(line) for line in lines]
+    return _entry(Journal.SALES, day, document, document, lines)
+
+
+def fee_payment_entry(
+    *, document: str, day: date, person_id: int, amount: int, reverse: bool = False
+) -> EntryDraft:
+    """A person's credit (a payment of a reminder or a plan) pays a fee, or that is undone."""
+    lines = [
+        LineDraft(AccountRole.PERSON_CREDIT, amount, 0, None, person_id),
+        LineDraft(AccountRole.FEE_RECEIVABLE, 0, amount, None, person_id),
+    ]
+    if reverse:
+        lines = [_swap(line) for line in lines]
+    return _entry(Journal.MISC, day, document, document, lines)

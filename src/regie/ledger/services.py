@@ -39,6 +39,8 @@ DEFAULT_CODES = {
     AccountRole.CASH: ("5700", gettext_noop("Cash")),
     AccountRole.PERSON_CREDIT: ("4610", gettext_noop("Credits of persons")),
     AccountRole.SUSPENSE: ("4990", gettext_noop("Movements to allocate")),
+    AccountRole.FEE_RECEIVABLE: ("4001", gettext_noop("Reminder fees receivable")),
+    AccountRole.FEE_REVENUE: ("7001", gettext_noop("Reminder fees")),
 }
 PER_CATEGORY = (AccountRole.RECEIVABLE, AccountRole.REVENUE)
 

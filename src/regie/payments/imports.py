@@ -32,7 +32,7 @@ from regie.core.sequences import sequence_next
 from regie.core.tenancy import current_organisation
 from regie.ledger.rules import suspense_entry
 from regie.ledger.services import entries_post
-from regie.payments import matching
+from regie.payments import matching, routes
 from regie.payments.models import (
     Allocation,
     BankMovement,
@@ -233,6 +233,8 @@ class Targets(dict):
             prepayments = PrepaymentReference.objects.filter(reference__in=chunk)
             for reference, person_id in prepayments.values_list("reference", "person_id"):
                 self.setdefault(reference, matching.Target("prepayment", 0, person_id, 0))
+        left = [reference for reference in missing if reference not in self]
+        self.update(routes.targets_load(left))  # reminders, payment plans (regie.dunning)
         for reference in missing:
             self.setdefault(reference, None)
 
@@ -241,7 +243,7 @@ def _decide(movement: Movement, targets: Targets) -> matching.Decision:
     """Decide what a movement pays, counting what the movements before it paid."""
     decision = matching.decide(movement.amount_cents, movement.structured_reference, targets)
     target = decision.target
-    if target is not None and target.kind == "invoice":
+    if target is not None and target.kind != "prepayment":
         paid = target.open_cents - decision.allocated_cents
         targets[movement.structured_reference] = target._replace(open_cents=paid)
     return decision
@@ -272,6 +274,9 @@ def _store(incoming: list[Incoming], targets: Targets, result: ImportResult, use
             allocations += allocations_build(payments[row.pk], split, movement_day(row))
     instances_insert(Allocation, allocations)
     entries_post(_drafts(movements, payments, allocations))
+    for row, item in zip(movements, incoming, strict=True):
+        if row.pk in payments:  # a reminder's or a plan's: its credit pays as its rules say
+            routes.payment_route(payments[row.pk], item.decision.target, movement_day(row))
 
 
 class NewMovement(NamedTuple):

@@ -36,6 +36,7 @@ from regie.ledger.rules import (
     suspense_to_person_entry,
 )
 from regie.ledger.services import entries_post
+from regie.payments import routes
 from regie.payments.allocation import OpenItem, Proposal, check_split, propose
 from regie.payments.models import (
     Allocation,
@@ -73,7 +74,7 @@ def person_credit(person_id: int) -> int:
         or 0
     )
     refunded = Refund.objects.filter(person_id=person_id).aggregate(t=Sum("amount_cents"))["t"]
-    return paid - used - (refunded or 0)
+    return paid - used - (refunded or 0) - routes.credit_used(person_id)
 
 
 def items_of(person_id: int, category_ids: list[int] | None = None) -> list[OpenItem]:
@@ -327,6 +328,7 @@ def payment_cancel(*, payment: Payment, day: date | None = None) -> Payment:
         movement = BankMovement.objects.select_for_update().get(pk=payment.movement_id)
     _lock_person(payment.person_id)
     day = day or timezone.localdate()
+    unrouted = routes.payment_unroute(payment, day)  # fees it paid (regie.dunning)
     active = list(payment.allocations.filter(cancelled=False).order_by("pk"))
     credit_after = person_credit(payment.person_id) + sum(a.amount_cents for a in active)
     if credit_after < payment.amount_cents:
@@ -338,7 +340,8 @@ def payment_cancel(*, payment: Payment, day: date | None = None) -> Payment:
             missing=format_cents(payment.amount_cents - credit_after),
         )
     payment.allocations.filter(cancelled=False).update(cancelled=True, cancelled_on=day)
-    entries_post([cancel_draft(payment, allocation_drafts(active, day, reverse=True), day)])
+    undone = [*allocation_drafts(active, day, reverse=True), *unrouted]
+    entries_post([cancel_draft(payment, undone, day)])
     payment.cancelled_at = timezone.now()
     payment.save(update_fields=["cancelled_at"])
     if movement is not None:

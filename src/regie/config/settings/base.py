@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "regie.documents",
     "regie.payments",
     "regie.security",
+    "regie.dunning",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,69 @@
+"""Kinds of structured communication that apps above payments route (reminders, plans).
+
+Payments know invoices and prepayment references. A reminder or a payment plan has its own
+communication (a prefix of the billing settings), but ``payments`` must not import the app
+that owns them: that app registers a :class:`Route` for its kind when it starts, and the bank
+import, the payment's cancellation and the person's credit call it.
+
+A payment with such a communication is first stored as the person's credit (as a prepayment
+is); the route's ``allocate`` then uses that credit as its rules say (DOMAIN §7), writing
+allocations and the ledger entries of what it paid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from regie.ledger.rules import EntryDraft
+from regie.payments.matching import Target
+
+
+@dataclass(frozen=True)
+class Route:
+    """What payments need of a kind of communication."""
+
+    kind: str
+    #: Lock and return what the 12-digit references designate (the others are left out).
+    load: Callable[[Sequence[str]], dict[str, Target]]
+    #: Use a payment just stored as credit to pay the target; write rows and entries.
+    allocate: Callable[..., None]
+    #: Cents of a person's credit the kind used other than invoice allocations (fees).
+    credit_used: Callable[[int], int]
+    #: Undo what ``allocate`` wrote besides invoice allocations; return the reversing entries.
+    cancel: Callable[..., list[EntryDraft]]
+
+
+ROUTES: dict[str, Route] = {}
+
+
+def route_register(route: Route) -> None:
+    """Route the payments of ``route.kind`` (called by an app's ``ready()``)."""
+    ROUTES[route.kind] = route
+
+
+def targets_load(references: Sequence[str]) -> dict[str, Target]:
+    """Return what registered kinds designate among ``references``."""
+    found: dict[str, Target] = {}
+    for route in ROUTES.values():
+        found.update(route.load([r for r in references if r not in found]))
+    return found
+
+
+def payment_route(payment, target: Target, day: date) -> bool:
+    """Let the target's kind allocate a payment; return whether a route took it."""
+    route = ROUTES.get(target.kind)
+    if route is None:
+        return False
+    route.allocate(payment=payment, target=target, day=day)
+    return True
+
+
+def credit_used(person_id: int) -> int:
+    return sum(route.credit_used(person_id) for route in ROUTES.values())
+
+
+def payment_unroute(payment, day: date) -> list[EntryDraft]:
+    """Undo what the routes wrote for a payment being cancelled; return the entries."""
+    return [draft for route in ROUTES.values() for draft in route.cancel(payment=payment, day=day)]
