@@ -6,3 +6,9 @@ class DocumentsConfig(AppConfig):
     name = "regie.documents"
     label = "documents"
     verbose_name = _("Documents and delivery")
+
+    def ready(self) -> None:
+        from regie.core.daily import daily_register
+        from regie.documents.mail import sendings_interrupted
+
+        daily_register("sendings_interrupted", lambda day: sendings_interrupted())

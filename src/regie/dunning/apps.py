@@ -8,8 +8,12 @@ class DunningConfig(AppConfig):
     verbose_name = _("Collection")
 
     def ready(self) -> None:
-        from regie.dunning import collection, reminders
+        from regie.core.daily import daily_register
+        from regie.dunning import collection, plans, reminders, selectors
         from regie.payments.routes import route_register
 
         route_register(collection.REMINDER_ROUTE)
+        route_register(plans.PLAN_ROUTE)
+        selectors.HOLDERS.append(plans.held_invoices)
+        daily_register("late_instalments", plans.instalments_mark_late)
         reminders.PAID_CHECKS.append(collection.reminder_paid_with)

@@ -217,3 +217,6 @@ class ReminderPayment(OrgModel):
 
     payment = models.OneToOneField("payments.Payment", on_delete=models.PROTECT, related_name="+")
     reminder = models.ForeignKey(Reminder, on_delete=models.PROTECT, related_name="payments")
+
+
+from regie.dunning.plan_models import *  # noqa: E402,F401,F403 - Django finds the models here
