@@ -9,11 +9,12 @@ class DunningConfig(AppConfig):
 
     def ready(self) -> None:
         from regie.core.daily import daily_register
-        from regie.dunning import collection, plans, reminders, selectors
+        from regie.dunning import collection, orders, plans, reminders, selectors
         from regie.payments.routes import route_register
 
         route_register(collection.REMINDER_ROUTE)
         route_register(plans.PLAN_ROUTE)
         selectors.HOLDERS.append(plans.held_invoices)
+        selectors.HOLDERS.append(orders.held_invoices)
         daily_register("late_instalments", plans.instalments_mark_late)
         reminders.PAID_CHECKS.append(collection.reminder_paid_with)

@@ -219,4 +219,5 @@ class ReminderPayment(OrgModel):
     reminder = models.ForeignKey(Reminder, on_delete=models.PROTECT, related_name="payments")
 
 
+from regie.dunning.order_models import *  # noqa: E402,F401,F403
 from regie.dunning.plan_models import *  # noqa: E402,F401,F403 - Django finds the models here

@@ -1,0 +1,98 @@
+"""Enforcement orders: the list for the board, its decision (DOMAIN §7).
+
+Once a formal notice's due date has passed unpaid, its debts may be proposed to the board. The
+clerk builds the list, records the board's decision (date, reference) that endorses it; the
+invoices under an order leave reminder runs and payments still match them. Public bodies are
+never subject to an order.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+
+from regie.core.errors import DomainError, gettext_noop
+from regie.dunning.collection import reminder_items
+from regie.dunning.models import Debtor, DebtorKind, Reminder
+from regie.dunning.order_models import (
+    EnforcementOrder,
+    OrderInvoice,
+    OrderList,
+    OrderListStatus,
+)
+
+
+def held_invoices() -> dict[str, set[int]]:
+    """Return the invoices under an active order (they leave reminder runs and plans)."""
+    ids = OrderInvoice.objects.filter(active=True).values_list("invoice_id", flat=True)
+    return {"in_order": set(ids)}
+
+
+def order_candidates(today: date) -> list[Reminder]:
+    """Return the live formal notices past due with invoices still open and not under an
+    order, of debtors who are not public bodies."""
+    public = set(
+        Debtor.objects.filter(kind=DebtorKind.PUBLIC_BODY).values_list("person_id", flat=True)
+    )
+    held = held_invoices()["in_order"]
+    notices = Reminder.objects.filter(
+        cancelled_at__isnull=True, level__formal_notice=True, due_date__lt=today
+    ).select_related("person")
+    return [
+        notice
+        for notice in notices.order_by("person__last_name", "pk")
+        if notice.person_id not in public
+        and any(item.id not in held for item in reminder_items(notice))
+    ]
+
+
+@transaction.atomic
+def order_list_create(*, notices: list[Reminder], day: date) -> OrderList:
+    """Propose the open debts of ``notices`` to the board: one order per debtor."""
+    candidates = {n.pk for n in order_candidates(day)}
+    refused = [n for n in notices if n.pk not in candidates]
+    if refused or not notices:
+        raise DomainError(
+            "order.not_candidate",
+            gettext_noop(
+                "Only formal notices past due and unpaid, of debtors who are not public "
+                "bodies, can be proposed to the board."
+            ),
+        )
+    order_list = OrderList.objects.create(created_on=day)
+    for notice in notices:
+        order = EnforcementOrder.objects.create(
+            order_list=order_list, person=notice.person, formal_notice=notice
+        )
+        OrderInvoice.objects.bulk_create(
+            [
+                OrderInvoice(
+                    organisation=order.organisation,
+                    order=order,
+                    invoice_id=item.id,
+                    open_cents=item.open_cents,
+                )
+                for item in reminder_items(notice)
+            ]
+        )
+    return order_list
+
+
+@transaction.atomic
+def order_list_endorse(*, order_list: OrderList, decision_date: date, reference: str) -> OrderList:
+    """Record the board's decision that makes the orders of the list enforceable."""
+    if order_list.status != OrderListStatus.PROPOSED:
+        raise DomainError("order.already_endorsed", gettext_noop("This list is endorsed already."))
+    if not reference.strip() or decision_date < order_list.created_on:
+        raise DomainError(
+            "order.decision",
+            gettext_noop(
+                "Give the board's decision reference and a decision date on or after the list."
+            ),
+        )
+    order_list.status = OrderListStatus.ENDORSED
+    order_list.decision_date = decision_date
+    order_list.decision_reference = reference.strip()
+    order_list.save(update_fields=["status", "decision_date", "decision_reference"])
+    return order_list
