@@ -40,8 +40,13 @@ lint: venv
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
+# Apps with a catalogue of their own (src/regie/<app>/locale): their strings go there, not in
+# the central one (makemessages ignores every directory named locale, so each app runs alone).
+APP_LOCALES = $(patsubst src/regie/%/locale,%,$(wildcard src/regie/*/locale))
+
 messages: venv
-	cd src/regie && ../../$(BIN)/regie makemessages -l fr -l nl -l de --no-obsolete
+	cd src/regie && ../../$(BIN)/regie makemessages -l fr -l nl -l de --no-obsolete --ignore "locale/*" $(foreach app,$(APP_LOCALES),--ignore "$(app)/*")
+	for app in $(APP_LOCALES); do (cd src/regie/$$app && ../../../$(BIN)/regie makemessages -l fr -l nl -l de --no-obsolete) || exit 1; done
 	cd src/regie && ../../$(BIN)/regie compilemessages
 
 bench: venv

@@ -45,7 +45,16 @@ from regie.payments.models import (
     Refund,
     StatementFile,
 )
-from regie.people.models import Child, ChildPerson, Person, SchoolClass, SchoolSite, TariffCategory
+from regie.people.models import (
+    Child,
+    ChildPerson,
+    MedicalRecord,
+    Person,
+    SchoolClass,
+    SchoolSite,
+    TariffCategory,
+)
+from regie.scanning.models import StaffPlace
 
 MISSING = 987654321
 
@@ -80,6 +89,8 @@ KWARG_MODELS = {
     ("documents:sending-", "pk"): Sending,
     # A member's second factor: B's user is no member of A (tests/security/).
     ("security:member-", "pk"): User,
+    ("scanning:device-", "pk"): Device,
+    ("api-v1:scan_place_", "place_id"): Place,
 }
 
 
@@ -181,6 +192,10 @@ def populate(org, tag):
         integration = User.objects.create_user(f"compta-{tag}")
         Membership.objects.create(user=integration, organisation=org, role=Role.FINANCE)
         api_token, _secret = api_token_create(user=integration, organisation=org, name=tag)
+        medical = MedicalRecord.objects.create(child=child, allergies=f"Arachides {tag}")
+        worker = User.objects.create_user(f"accueil-{tag}")
+        Membership.objects.create(user=worker, organisation=org, role=Role.STAFF)
+        staff_place = StaffPlace.objects.create(user=worker, place=place)
         return {
             "site": site,
             "class": klass,
@@ -213,6 +228,8 @@ def populate(org, tag):
             "mail_template": mail_template,
             "api_token": api_token,
             "user": integration,
+            "medical": medical,
+            "staff_place": staff_place,
         }
 
 
@@ -371,6 +388,10 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         # Collection (regie.dunning) has no page yet, only services; tests/dunning proves that
         # a run, a payment and a plan see their organisation's rows only.
         *apps.get_app_config("dunning").get_models(),
+        # Medical records: walked through the child's URLs (people:child-medical…).
+        MedicalRecord,
+        # Places of staff members: their admin pages; the scan API's places in KWARG_MODELS.
+        StaffPlace,
     }
     business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
     assert business <= covered, f"add pages of {business - covered} to the isolation walk"

@@ -15,6 +15,7 @@ from regie.api import context, scans, statements
 from regie.api.auth import BearerToken, StaffSession, in_caller_scope
 from regie.api.errors import INVALID_REQUEST, UNAUTHENTICATED, ApiError
 from regie.api.openapi import DocumentedAPI
+from regie.scanning import api as scanning_api
 
 api = DocumentedAPI(
     title="Regie API",
@@ -31,6 +32,7 @@ api.add_decorator(in_caller_scope)
 api.add_router("/", scans.router)
 api.add_router("/", context.router)
 api.add_router("/", statements.router)
+api.add_router("/", scanning_api.router)
 
 
 @api.exception_handler(ApiError)

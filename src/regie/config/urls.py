@@ -35,6 +35,7 @@ urlpatterns = [
     path("documents/", include("regie.documents.urls")),
     path("ledger/", include("regie.ledger.urls")),
     path("api/", include("regie.api.urls")),
+    path("scan/", include("regie.scanning.urls")),
     path("config/", admin_site.urls),
 ]
 

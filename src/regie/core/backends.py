@@ -16,6 +16,7 @@ REGIE_APPS = (
     "dunning",
     "ledger",
     "exports",
+    "scanning",
 )
 PLATFORM_MODELS = ("organisation", "user", "membership")
 

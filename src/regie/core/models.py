@@ -222,6 +222,7 @@ class AuditLog(OrgModel):
 
     class Action(models.TextChoices):
         VIEW_NATIONAL_NUMBER = "view_nn", _("national number viewed")
+        VIEW_MEDICAL = "view_medical", _("medical record viewed")
         EXPORT = "export", _("export")
         LOGIN = "login", _("login")
         SECOND_FACTOR_ENROL = "2fa_enrol", _("second factor set up")

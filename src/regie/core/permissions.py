@@ -17,6 +17,10 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "registry.edit": frozenset({ADMIN, COORD}),
     "registry.view_national_number": frozenset({ADMIN, COORD, FIN, AUDIT}),
     "scan.record": frozenset({ADMIN, COORD, STAFF}),
+    # Medical data (special category): the full record for the coordinator only (every view
+    # logged); the alerts (allergies, diet, medication) also for staff, at their places.
+    "medical.view": frozenset({COORD}),
+    "medical.alerts": frozenset({COORD, STAFF}),
     "attendance.view": frozenset({ADMIN, COORD, STAFF, FIN, AUDIT}),
     "attendance.edit": frozenset({ADMIN, COORD, STAFF}),
     "attendance.verify": frozenset({ADMIN, COORD}),

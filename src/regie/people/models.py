@@ -300,3 +300,44 @@ class ChildPerson(OrgModel):
 
     def __str__(self) -> str:
         return f"{self.child} — {self.person}"
+
+
+class MedicalRecord(OrgModel):
+    """A child's medical data ("Données médicales"): special-category personal data.
+
+    The coordinator sees and edits it (every view of the full record is logged); childcare
+    staff see only :meth:`alerts` of the children of their places, in the scanning app.
+    """
+
+    child = models.OneToOneField(
+        Child, on_delete=models.CASCADE, related_name="medical", verbose_name=_("child")
+    )
+    allergies = models.TextField(_("allergies"), blank=True)
+    diet = models.CharField(_("diet"), max_length=200, blank=True)
+    medication = models.TextField(_("medication"), blank=True)
+    doctor = models.CharField(_("doctor"), max_length=200, blank=True)
+    doctor_phone = models.CharField(_("doctor's phone"), max_length=40, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("medical record")
+        verbose_name_plural = _("medical records")
+        ordering = ["child"]
+
+    def __str__(self) -> str:
+        return str(self.child)
+
+    ALERT_FIELDS = ("allergies", "diet", "medication")
+
+    def alerts(self) -> list[dict[str, str]]:
+        """Return what staff at the door must know: allergies, diet, medication (filled ones).
+
+        >>> MedicalRecord(allergies="Arachides", medication="").alerts()[0]["field"]
+        'allergies'
+        """
+        return [
+            {"field": name, "label": str(self._meta.get_field(name).verbose_name), "text": value}
+            for name in self.ALERT_FIELDS
+            if (value := getattr(self, name).strip())
+        ]

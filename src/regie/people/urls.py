@@ -1,6 +1,6 @@
 from django.urls import path
 
-from regie.people import views
+from regie.people import medical, views
 from regie.people.models import Child, Person
 
 app_name = "people"
@@ -11,6 +11,8 @@ urlpatterns = [
     path("children/<int:pk>/edit/", views.ChildUpdate.as_view(), name="child-update"),
     path("children/<int:pk>/qr.svg", views.child_qr, name="child-qr"),
     path("children/<int:pk>/card/", views.child_card, name="child-card"),
+    path("children/<int:pk>/medical/", medical.medical_detail, name="child-medical"),
+    path("children/<int:pk>/medical/edit/", medical.medical_edit, name="child-medical-edit"),
     path(
         "children/<int:pk>/national-number/",
         views.national_number,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import segno
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
@@ -128,8 +130,12 @@ def child_qr(request, pk: int):
     """Return the child's scan-token QR code as SVG (printed on the child's card)."""
     require_capability(request, "registry.view")
     child = get_object_or_404(Child.objects, pk=pk)
-    svg = segno.make(child.scan_token, error="m").svg_inline(scale=6, title=str(child))
-    return HttpResponse(svg, content_type="image/svg+xml")
+    svg = io.BytesIO()
+    # A standalone SVG document (with its namespace): browsers decode it in an <img>.
+    segno.make(child.scan_token, error="m").save(
+        svg, kind="svg", scale=6, title=str(child), xmldecl=False, encoding="utf-8"
+    )
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 def child_card(request, pk: int):

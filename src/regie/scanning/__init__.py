@@ -1,0 +1,1 @@
+"""The scanning web app for childcare staff at the door (``/scan/``): offline first."""
