@@ -152,6 +152,16 @@ def eventually(check, timeout: float = 30):
     return result
 
 
+def first_load_code(page) -> dict[str, int]:
+    """Return the bytes transferred for the app's page, scripts and style sheet, by file."""
+    return page.evaluate(
+        """() => Object.fromEntries(
+            [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+                .filter((e) => e.name.endsWith("/scan/") || /\\.(js|css)$/.test(e.name))
+                .map((e) => [e.name.split("/").pop() || "app.html", e.transferSize]))"""
+    )
+
+
 def events_of(org) -> list[ScanEvent]:
     with scope(org):
         return list(ScanEvent.objects.select_related("child", "person", "recorded_by"))
@@ -190,7 +200,11 @@ def test_a_worker_scans_a_printed_card_and_the_childs_day_is_verified(page, phon
     scanner.locator("#pending[data-count='0']").wait_for()
 
     recorded = scanner.evaluate("performance.getEntriesByName('scan-recorded')[0].duration")
-    print(f"\nscan recorded on the phone in {recorded:.1f} ms")
+    code = first_load_code(scanner)
+    decoder = code.pop("jsQR.js", 0)
+    print(f"\nscan recorded on the phone in {recorded:.1f} ms; first load {sum(code.values())} B")
+    print(f"of code {code}; the decoder (no BarcodeDetector) {decoder} B")
+    assert sum(code.values()) < 200_000
     scanner.screenshot(path=shots(tmp_path) / "scanning-scan.png")
     assert axe_violations(scanner) == []
 
