@@ -156,7 +156,7 @@ def first_load_code(page) -> dict[str, int]:
     """Return the bytes transferred for the app's page, scripts and style sheet, by file."""
     return page.evaluate(
         """() => Object.fromEntries(
-            [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+            ["navigation", "resource"].flatMap((type) => performance.getEntriesByType(type))
                 .filter((e) => e.name.endsWith("/scan/") || /\\.(js|css)$/.test(e.name))
                 .map((e) => [e.name.split("/").pop() || "app.html", e.transferSize]))"""
     )
@@ -205,6 +205,20 @@ def test_a_worker_scans_a_printed_card_and_the_childs_day_is_verified(page, phon
     print(f"\nscan recorded on the phone in {recorded:.1f} ms; first load {sum(code.values())} B")
     print(f"of code {code}; the decoder (no BarcodeDetector) {decoder} B")
     assert sum(code.values()) < 200_000
+
+    scanner.locator(".tabs [data-tab='present']").click()
+    present = scanner.locator("#present-list li[data-child]")
+    present.first.wait_for()
+    assert present.count() == 1 and "Léa Lambert" in present.inner_text()
+    assert "Sophie Lambert" in present.inner_text() and "Arachides" in present.inner_text()
+    assert scanner.locator("#closing").inner_text() == "Fermeture à 23:59."
+    # From a quarter of an hour before closing, the children still present stand out.
+    assert scanner.evaluate(
+        """async () => {
+            const { closingSoon: soon } = await import("/static/scanning/present.js");
+            return [soon("18:00", "17:44"), soon("18:00", "17:45"), soon(null, "19:00")];
+        }"""
+    ) == [False, True, False]
     scanner.screenshot(path=shots(tmp_path) / "scanning-scan.png")
     assert axe_violations(scanner) == []
 
