@@ -17,6 +17,7 @@ from regie.demo.payments import PaymentStats, build_payments
 from regie.demo.registry import RegistryStats, build_registry
 from regie.demo.scans import ScanStats, build_attendance
 from regie.demo.second_factor import enrol_demo_user
+from regie.scanning.demo import door_for_demo
 
 DEMO_NAME = "Commune de Val-de-Mehaigne"
 DEMO_PASSWORD = "regie-demo"  # noqa: S105 - printed on purpose: it is the demo's login
@@ -95,6 +96,8 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
     with scope(commune):
         registry = build_registry(commune, children=children, seed=seed, today=today)
         _, attendance = build_attendance(commune, seed=seed, today=today, staff_id=staff_id)
+        if staff_id is not None:
+            door_for_demo(staff_id)
         billing = build_billing(today=today, user=finance)
         if billing.posted_run is not None:
             from regie.documents.demo import documents_for_demo
