@@ -45,7 +45,14 @@ async function boot() {
   state.token = (await store.get("device_token")) ?? null;
   state.seen = new Map((await store.get("recent")) ?? []);
   wire();
-  const me = await read("me", "me");
+  let me = await read("me", "me");
+  if (me === null && state.token) {
+    // Refused (a new pairing replaced this phone's token): forget it; a session may remain.
+    await store.remove("device_token");
+    state.token = null;
+    me = await read("me", "me");
+  }
+  await pending();
   if (!me) return show("signin");
   $("who").textContent = me.device ? fill(T.signed_in_device, { name: me.device.name }) : `${me.user.name} · ${me.organisation.name}`;
   document.querySelector(".tabs").hidden = false;
@@ -53,7 +60,6 @@ async function boot() {
   const placeId = await store.get("place");
   const chosen = places.find((p) => p.id === placeId) ?? (places.length === 1 ? places[0] : null);
   await (chosen ? openPlace(chosen) : choosePlace(places));
-  await pending();
   sync();
   setInterval(sync, SYNC_MS);
   addEventListener("online", sync);
