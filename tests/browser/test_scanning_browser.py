@@ -195,7 +195,11 @@ def test_a_worker_scans_a_printed_card_and_the_childs_day_is_verified(page, phon
         place["today"],
     )
     with scope(org_a):
-        day = day_verify(Day.objects.get(child=place["lea"], date=place["today"]))
+        # The scan's day is written right after the event (both by the same request).
+        day = eventually(
+            lambda: Day.objects.filter(child=place["lea"], date=place["today"]).first()
+        )
+        day = day_verify(day)
     assert day.status == DayStatus.VERIFIED
     scanner.locator("#pending[data-count='0']").wait_for()
 
