@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_alter_auditlog_action'),
+        ('core', '0005_second_factor'),
         ('people', '0001_initial'),
     ]
 

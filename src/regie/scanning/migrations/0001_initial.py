@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('activities', '0001_initial'),
-        ('core', '0005_alter_auditlog_action'),
+        ('core', '0005_second_factor'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
