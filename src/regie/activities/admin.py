@@ -90,12 +90,14 @@ class PlaceAdmin(OrgAdmin):
     list_display = ("name", "site")
     list_filter = ("site",)
     search_fields = ("name",)
+    service, service_keyword = services.place_save, "place"
 
 
 @admin.register(ActivityCategory, site=site)
 class ActivityCategoryAdmin(OrgAdmin):
     list_display = ("name", "code")
     search_fields = ("name", "code")
+    service, service_keyword = services.category_save, "category"
 
 
 @admin.register(Activity, site=site)

@@ -15,10 +15,26 @@ from datetime import date
 from django.db import transaction
 
 from regie.activities import pricing
-from regie.activities.models import Activity, Encoding, Price
+from regie.activities.models import Activity, ActivityCategory, Encoding, Place, Price
 from regie.attendance import windows
 from regie.core.errors import DomainError, gettext_noop
+from regie.core.services import record_save
 from regie.people.models import TariffCategory
+
+# -- Places and categories -------------------------------------------------------------------
+
+
+@transaction.atomic
+def place_save(*, place: Place) -> Place:
+    """Create or change a place (its name unique in the organisation)."""
+    return record_save(place)
+
+
+@transaction.atomic
+def category_save(*, category: ActivityCategory) -> ActivityCategory:
+    """Create or change an activity category (its code unique in the organisation)."""
+    return record_save(category)
+
 
 # -- Activities ------------------------------------------------------------------------------
 
@@ -65,7 +81,12 @@ def _check_chain(activity: Activity) -> None:
 
 @transaction.atomic
 def activity_save(*, activity: Activity) -> Activity:
-    """Save an activity after checking compatibility and its chain."""
+    """Save an activity after its model's rules (levels, dates, window), compatibility and chain.
+
+    Raises ``ValidationError`` for a broken model rule, ``DomainError`` for a broken save-time
+    rule (a scan could not tell it from another activity; a wrong chain).
+    """
+    activity.full_clean()
     activity_check(activity=activity)
     activity.save()
     return activity
@@ -117,8 +138,17 @@ def price_check(
 def price_save(
     *, price: Price, activities: Iterable[Activity], categories: Iterable[TariffCategory]
 ) -> Price:
-    """Save a price with its activities and tariff categories, refusing any overlap."""
+    """Save a price with its activities and tariff categories, refusing any overlap.
+
+    Its fields are validated first (``ValidationError``: an amount out of range, no name...);
+    a price with no activity is refused, as the form does.
+    """
     activities, categories = list(activities), list(categories)
+    price.full_clean()
+    if not activities:
+        raise DomainError(
+            "pricing.no_activity", gettext_noop("A price applies to at least one activity.")
+        )
     price_check(
         price=price,
         activity_ids=[a.pk for a in activities],

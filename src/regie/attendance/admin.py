@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from regie.attendance import devices
 from regie.attendance.models import Device, ScanEvent
 from regie.core.admin_site import OrgAdmin, site
 
@@ -21,10 +22,11 @@ class DeviceAdmin(OrgAdmin):
     actions = ["new_token"]
 
     def save_model(self, request, obj, form, change):
-        token = None if change else obj.new_token()
-        super().save_model(request, obj, form, change)
-        if token:
-            self._show_token(request, obj, token)
+        if change:
+            devices.device_save(device=obj)
+            return
+        _device, token = devices.device_create(device=obj)
+        self._show_token(request, obj, token)
 
     @admin.action(
         description=_("Give a new token to the selected devices (their old token stops working)"),
@@ -32,8 +34,7 @@ class DeviceAdmin(OrgAdmin):
     )
     def new_token(self, request, queryset):
         for device in queryset:
-            token = device.new_token()
-            device.save(update_fields=["token_hash"])
+            token = devices.device_token_renew(device=device)
             self._show_token(request, device, token)
 
     def _show_token(self, request, device: Device, token: str) -> None:

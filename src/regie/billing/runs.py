@@ -171,6 +171,64 @@ def _children(child_ids: set[int]) -> dict[int, ChildInfo]:
     }
 
 
+@transaction.atomic
+def run_open(
+    *,
+    categories,
+    date_from,
+    date_to,
+    invoice_date,
+    due_date,
+    site=None,
+    user=None,
+) -> BillingRun:
+    """Record a new run (its period, dates, school site and categories), not computed yet."""
+    categories = list(categories)
+    if not categories:
+        raise DomainError(
+            "billing.no_category", gettext_noop("Choose at least one activity category.")
+        )
+    if date_to < date_from:
+        raise DomainError("billing.period", gettext_noop("The period ends before it starts."))
+    if due_date < invoice_date:
+        raise DomainError(
+            "billing.due_date", gettext_noop("The due date comes before the invoice date.")
+        )
+    run = BillingRun(
+        date_from=date_from,
+        date_to=date_to,
+        invoice_date=invoice_date,
+        due_date=due_date,
+        site=site,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    run.full_clean(exclude=["categories"])
+    run.save()
+    run.categories.set(categories)
+    return run
+
+
+@transaction.atomic
+def run_start(*, user=None, **run_fields):
+    """Record a new run and start computing it in the background; return the job.
+
+    ``run_fields`` are :func:`run_open`'s. The job's page shows the progress and then links to
+    the run, its problems or its draft invoices.
+    """
+    from regie.billing.tasks import KIND_CREATE, run_create_task
+    from regie.core.jobs import job_start
+
+    run = run_open(user=user, **run_fields)
+    return job_start(
+        organisation=current_organisation(),
+        user=user,
+        kind=KIND_CREATE,
+        title=_("Billing run %(run)s: create the invoices") % {"run": run},
+        task=run_create_task,
+        parameters={"run_id": run.pk},
+    )
+
+
 @collector_paused()
 def run_create(
     run: BillingRun, progress: Progress | None = None, *, total: Progress | None = None

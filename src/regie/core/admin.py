@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from regie.core.admin_site import OrgAdmin, site
 from regie.core.api_tokens import api_token_revoke
 from regie.core.models import ApiToken, AuditLog, Membership, Organisation, User
+from regie.core.services import organisation_save
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,6 +29,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         return [MembershipInline] if request.user.is_superuser else []
+
+    def save_model(self, request, obj, form, change):
+        organisation_save(organisation=obj)
 
 
 @admin.register(User, site=site)

@@ -28,6 +28,16 @@ class OrgAdmin(admin.ModelAdmin):
     """Admin of a business model: the active organisation's rows only, organisation implicit."""
 
     exclude = ("organisation",)
+    #: The service that writes a record, called as ``service(**{service_keyword: obj})``;
+    #: services are the only writers, the admin included.
+    service = None
+    service_keyword = ""
+
+    def save_model(self, request, obj, form, change):
+        if self.service is None:
+            super().save_model(request, obj, form, change)
+        else:
+            type(self).service(**{self.service_keyword: obj})
 
     def get_queryset(self, request):
         if getattr(request, "organisation", None) is None:

@@ -31,7 +31,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from regie.activities.models import Activity, ActivityCategory, Encoding, Place, Price
-from regie.activities.services import activity_save, price_change_from, price_save
+from regie.activities.services import (
+    activity_save,
+    category_save,
+    place_save,
+    price_change_from,
+    price_save,
+)
 from regie.attendance import windows
 from regie.demo.registry import school_year_start
 from regie.people.models import Level, SchoolSite, TariffCategory
@@ -108,7 +114,7 @@ def build_activities(org, *, today: dt.date) -> ActivitySetup:
         if day >= setup.first_day
     ]
     kinds = {
-        code: ActivityCategory.objects.create(code=code, name=name)
+        code: category_save(category=ActivityCategory(code=code, name=name))
         for code, name in (
             ("accueil", "Accueil"),
             ("mercredi", "Mercredi après-midi"),
@@ -117,7 +123,7 @@ def build_activities(org, *, today: dt.date) -> ActivitySetup:
         )
     }
     for index, site in enumerate(SchoolSite.objects.order_by("pk")):
-        place = Place.objects.create(name=f"Accueil de {site.city or site.name}", site=site)
+        place = place_save(place=Place(name=f"Accueil de {site.city or site.name}", site=site))
         setup.by_site[site.pk] = _place_activities(place, kinds, setup, closed, index == 0)
     setup.prices = _prices(setup, start)
     return setup
@@ -138,8 +144,7 @@ def _place_activities(place, kinds, setup, closed, with_workshop) -> PlaceSetup:
             end_time=dt.time.fromisoformat(end),
             **extra,
         )
-        activity.full_clean()
-        activity_save(activity=activity)  # refuses conflicts and bad chains
+        activity_save(activity=activity)  # refuses invalid fields, conflicts and bad chains
         setup.activities.append(activity)
         return activity
 

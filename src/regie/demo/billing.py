@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from regie.activities.models import ActivityCategory
 from regie.billing.models import BillingRun, Invoice, RunStatus
-from regie.billing.runs import run_create, run_post, run_preview
+from regie.billing.runs import run_create, run_open, run_post, run_preview
 from regie.core.errors import DomainError
 from regie.demo.scans import previous_month_start
 from regie.people.models import ChildPerson
@@ -71,15 +71,14 @@ def build_billing(*, today: dt.date, user=None) -> BillingStats:
 def _run(first_day: dt.date, user) -> BillingRun:
     """Create the run of a month, dated the first of the next month."""
     following = next_month_start(first_day)
-    run = BillingRun.objects.create(
+    return run_open(
+        categories=ActivityCategory.objects.filter(code__in=CATEGORIES),
         date_from=first_day,
         date_to=following - dt.timedelta(days=1),
         invoice_date=following,
         due_date=following + dt.timedelta(days=DUE_DAYS),
-        created_by=user,
+        user=user,
     )
-    run.categories.set(ActivityCategory.objects.filter(code__in=CATEGORIES))
-    return run
 
 
 def _fix_registry(problems: Iterable[DomainError]) -> int:

@@ -10,6 +10,7 @@ from schwifty import IBAN
 
 from regie.core.models import Language, Membership, Organisation, OrganisationKind, Role, User
 from regie.core.money import format_cents
+from regie.core.services import organisation_save
 from regie.core.tenancy import scope
 from regie.demo.billing import BillingStats, build_billing
 from regie.demo.identifiers import belgian_iban, enterprise_number
@@ -66,8 +67,7 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
         bic=IBAN(iban).bic.compact,
         language=Language.FR,
     )
-    commune.full_clean()
-    commune.save()
+    organisation_save(organisation=commune)
     cpas = Organisation(
         name="CPAS de Val-de-Mehaigne",
         kind=OrganisationKind.CPAS,
@@ -78,8 +78,7 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
         iban=belgian_iban(7654321, "091"),
         language=Language.FR,
     )
-    cpas.full_clean()
-    cpas.save()
+    organisation_save(organisation=cpas)
     staff_id = finance = None
     for username, role, first, last in DEMO_USERS:
         user = User.objects.create_user(

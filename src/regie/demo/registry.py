@@ -20,6 +20,7 @@ from regie.people.models import (
     SchoolSite,
     TariffCategory,
 )
+from regie.people.services import class_save, site_save, tariff_category_save
 
 LEVEL_AGE = {  # age on 1 September of the school year
     Level.M1: 3,
@@ -56,20 +57,23 @@ def build_registry(org: Organisation, *, children: int, seed: int, today: dt.dat
         SchoolSite(organisation=org, name=n, street=s, postcode=p, city=c)
         for n, s, p, c in names.SCHOOLS
     ]
-    SchoolSite.objects.bulk_create(sites)
+    for site in sites:
+        site_save(site=site)
     classes = [
         SchoolClass(organisation=org, site=site, name=f"{level.label} {letter}", level=level)
         for site in sites
         for level in LEVEL_AGE
         for letter in ("A", "B")[: 1 + (site is sites[0])]
     ]
-    SchoolClass.objects.bulk_create(classes)
+    for school_class in classes:
+        class_save(school_class=school_class)
     categories = [
         TariffCategory(organisation=org, name="CPAS", code="cpas"),
         TariffCategory(organisation=org, name="Personnel communal", code="staff"),
         TariffCategory(organisation=org, name="Famille nombreuse", code="large-family"),
     ]
-    TariffCategory.objects.bulk_create(categories)
+    for category in categories:
+        tariff_category_save(category=category)
     stats.sites, stats.classes = len(sites), len(classes)
     start = school_year_start(today)
     kids, persons, links = [], [], []

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from regie.activities.models import Place
+from regie.attendance.devices import device_create
 from regie.attendance.models import (
     Day,
     Device,
@@ -251,9 +252,8 @@ class _Builder:
 
 
 def _device(place: PlaceSetup) -> int:
-    device = Device(name=f"Téléphone — {place.place.name}")
-    device.new_token()  # the secret is not kept: the administrator issues a new one
-    device.save()
+    # the secret is not kept: the administrator issues a new one
+    device, _token = device_create(device=Device(name=f"Téléphone — {place.place.name}"))
     return device.pk
 
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from django.db import transaction
 
 from regie.core.errors import DomainError, gettext_noop
-from regie.people.models import ChildPerson
+from regie.core.services import record_save
+from regie.people.models import Child, ChildPerson, Person, SchoolClass, SchoolSite, TariffCategory
 
 # Other apps (attendance, billing, dunning) register a guard that returns, for a link, the
 # reasons why its person may not stop being billable (unbilled attendances, open items...).
@@ -62,3 +63,36 @@ def link_delete(*, link: ChildPerson) -> None:
     if link.billable:
         _refuse_if_blocked(link)
     link.delete()
+
+
+# -- Records of the registry: each validated by its model's rules, then saved -------------------
+
+
+@transaction.atomic
+def site_save(*, site: SchoolSite) -> SchoolSite:
+    """Create or change a school site (its name unique in the organisation)."""
+    return record_save(site)
+
+
+@transaction.atomic
+def class_save(*, school_class: SchoolClass) -> SchoolClass:
+    """Create or change a class of a school site."""
+    return record_save(school_class)
+
+
+@transaction.atomic
+def tariff_category_save(*, category: TariffCategory) -> TariffCategory:
+    """Create or change a tariff category (its code unique in the organisation)."""
+    return record_save(category)
+
+
+@transaction.atomic
+def person_save(*, person: Person) -> Person:
+    """Create or change a person: national number, IBAN, phone and delivery rules checked."""
+    return record_save(person)
+
+
+@transaction.atomic
+def child_save(*, child: Child) -> Child:
+    """Create or change a child: national number against the birth date, class and site."""
+    return record_save(child)

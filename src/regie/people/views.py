@@ -17,7 +17,12 @@ from django.views.decorators.http import require_POST
 from regie.core.errors import DomainError
 from regie.core.models import AuditLog, Language
 from regie.core.validators import format_iban, format_national_number
-from regie.core.views import CapabilityRequiredMixin, audit, require_capability
+from regie.core.views import (
+    CapabilityRequiredMixin,
+    ServiceFormMixin,
+    audit,
+    require_capability,
+)
 from regie.people import selectors, services
 from regie.people.forms import ChildForm, LinkForm, PersonForm
 from regie.people.models import (
@@ -110,12 +115,19 @@ class TitledFormMixin:
 
 
 class ChildCreate(
-    CapabilityRequiredMixin, TitledFormMixin, SuccessMessageMixin, generic.CreateView
+    CapabilityRequiredMixin,
+    TitledFormMixin,
+    ServiceFormMixin,
+    SuccessMessageMixin,
+    generic.CreateView,
 ):
     capability = "registry.edit"
     model = Child
     form_class = ChildForm
     template_name = "people/form.html"
+
+    def write(self, form):
+        return services.child_save(child=form.instance)
 
     def get_success_message(self, cleaned_data):
         return _("Child %(name)s created.") % {"name": self.object}
@@ -205,13 +217,20 @@ class PersonDetail(CapabilityRequiredMixin, generic.DetailView):
 
 
 class PersonCreate(
-    CapabilityRequiredMixin, TitledFormMixin, SuccessMessageMixin, generic.CreateView
+    CapabilityRequiredMixin,
+    TitledFormMixin,
+    ServiceFormMixin,
+    SuccessMessageMixin,
+    generic.CreateView,
 ):
     capability = "registry.edit"
     model = Person
     form_class = PersonForm
     template_name = "people/form.html"
     success_message = _lazy("Changes saved.")
+
+    def write(self, form):
+        return services.person_save(person=form.instance)
 
 
 class PersonUpdate(PersonCreate, generic.UpdateView):
