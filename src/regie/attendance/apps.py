@@ -8,4 +8,7 @@ class AttendanceConfig(AppConfig):
     verbose_name = _("Attendance")
 
     def ready(self) -> None:
-        from regie.attendance import services  # noqa: F401 - registers the billable guard
+        from regie.attendance import (
+            dashboard,  # noqa: F401 - registers its counters
+            services,  # noqa: F401 - registers the billable guard
+        )

@@ -13,3 +13,4 @@ class BillingConfig(AppConfig):
         from regie.billing.attendance_links import LINKS
 
         register_billing_links(LINKS)  # attendance asks through it whether it is billed
+        from regie.billing import dashboard  # noqa: F401 - registers its counters

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -59,8 +58,11 @@ class RunList(CapabilityRequiredMixin, generic.ListView):
     paginate_by = 50
 
     def get_queryset(self):
+        runs = BillingRun.objects.all()
+        if self.request.GET.get("status") in RunStatus.values:
+            runs = runs.filter(status=self.request.GET["status"])
         return (
-            BillingRun.objects.select_related("site")
+            runs.select_related("site")
             .prefetch_related("categories")
             .annotate(invoice_count=Count("invoices"), total_cents=Sum("invoices__total_cents"))
             .order_by("-created_at", "-pk")
@@ -107,13 +109,12 @@ def run_new(request):
 
 
 def _start_create(request, form: RunForm):
-    with transaction.atomic():
-        run = form.run()
-        run.created_by = request.user
-        run.save()
-        run.categories.set(form.cleaned_data["categories"])
-        title = _("Billing run %(run)s: create the invoices") % {"run": run}
-        return start_job(request, run, tasks.KIND_CREATE, title, tasks.run_create_task)
+    try:
+        job = runs.run_start(user=request.user, **form.cleaned_data)
+    except DomainError as error:
+        form.add_error(None, error.translated())
+        return render(request, "billing/run_form.html", {"form": form})
+    return redirect("job", pk=job.pk)
 
 
 def start_job(request, run: BillingRun, kind: str, title: str, task):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from regie.core.dashboard import dashboard
+from regie.core.errors import DomainError
 from regie.core.middleware import SESSION_KEY
 from regie.core.models import AuditLog, Job
 from regie.core.permissions import role_can
@@ -50,10 +53,8 @@ def home(request):
     """Show the dashboard of the active organisation."""
     if not request.user.is_authenticated:
         return HttpResponseRedirect("/login/")
-    from regie.people.selectors import registry_summary
-
-    summary = registry_summary() if request.organisation else None
-    return render(request, "core/home.html", {"summary": summary})
+    sections = dashboard(request.role) if request.organisation else []
+    return render(request, "core/home.html", {"sections": sections})
 
 
 @require_POST
@@ -107,3 +108,29 @@ def job_status(request, pk: int):
             "finished": job.finished,
         }
     )
+
+
+class ServiceFormMixin:
+    """A create or update view whose form's instance is written by a service, not ``save()``.
+
+    The view defines ``write(form)``, which calls the service and returns the saved record; a
+    business error or a validation error of the service shows above the form.
+    """
+
+    def write(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                self.object = self.write(form)
+        except DomainError as error:
+            form.add_error(None, error.translated())
+            return self.form_invalid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        message = self.get_success_message(form.cleaned_data)
+        if message:
+            messages.success(self.request, message)
+        return HttpResponseRedirect(self.get_success_url())

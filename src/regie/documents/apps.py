@@ -12,3 +12,4 @@ class DocumentsConfig(AppConfig):
         from regie.documents.mail import sendings_interrupted
 
         daily_register("sendings_interrupted", lambda day: sendings_interrupted())
+        from regie.documents import dashboard  # noqa: F401 - registers its counters

@@ -9,3 +9,4 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from regie.payments import hooks  # noqa: F401 - tells billing what pays an invoice
+        from regie.payments import dashboard  # noqa: F401 - registers its counters

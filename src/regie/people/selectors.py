@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from regie.people.models import Child, ChildPerson, Person
-
-
-@dataclass(frozen=True)
-class RegistrySummary:
-    children: int
-    persons: int
-    without_attestable: int
-    without_billable: int
 
 
 def children_with_flags() -> QuerySet[Child]:
@@ -26,17 +16,6 @@ def children_with_flags() -> QuerySet[Child]:
     return Child.objects.select_related("site", "school_class", "tariff_category").annotate(
         has_billable=Exists(links.filter(billable=True)),
         has_attestable=Exists(links.filter(attestable=True)),
-    )
-
-
-def registry_summary() -> RegistrySummary:
-    """Return the counts shown on the dashboard."""
-    active = children_with_flags().filter(is_active=True)
-    return RegistrySummary(
-        children=active.count(),
-        persons=Person.objects.filter(is_active=True).count(),
-        without_attestable=active.filter(has_attestable=False).count(),
-        without_billable=active.filter(has_billable=False).count(),
     )
 
 
