@@ -20,7 +20,7 @@ from regie.core.money import format_cents
 from regie.core.permissions import role_can
 from regie.core.views import require_capability
 
-COVERAGE_CAPABILITIES = ("config.edit", "finance.view")
+COVERAGE_CAPABILITIES = ("activities.edit", "finance.view")
 
 
 def current_month(today: date) -> tuple[date, date]:
@@ -31,7 +31,7 @@ def current_month(today: date) -> tuple[date, date]:
 
 
 def add_price_url(gap: selectors.Gap) -> str:
-    """Return the admin's new-price page prefilled for the gap's activity, child and dates."""
+    """Return the new-price screen prefilled for the gap's activity, child and dates."""
     params = {
         "name": gap.activity.name,
         "activities": gap.activity.pk,
@@ -43,7 +43,7 @@ def add_price_url(gap: selectors.Gap) -> str:
         params["without_category"] = "1"
     else:
         params["categories"] = gap.category.pk
-    return f"{reverse('admin:activities_price_add')}?{urlencode(params)}"
+    return f"{reverse('activities:price-create')}?{urlencode(params)}"
 
 
 def coverage(request):
@@ -70,7 +70,7 @@ def coverage(request):
 
 def price_change(request, pk: int):
     """Change a price from a date: end it the day before, start the new price that day."""
-    require_capability(request, "config.edit")
+    require_capability(request, "activities.edit")
     price = get_object_or_404(Price.objects.prefetch_related("activities"), pk=pk)
     form = PriceChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -94,7 +94,7 @@ def price_change(request, pk: int):
                     "start": pricing.format_date(new.valid_from),
                 },
             )
-            return redirect("admin:activities_price_change", new.pk)
+            return redirect("activities:price-edit", new.pk)
     return render(
         request,
         "activities/price_change.html",

@@ -41,7 +41,7 @@ def problems_shown(
     date_to: date,
     can_configure: bool,
 ) -> list[Problem]:
-    """Return each problem with what to fix; ``can_configure`` offers the price admin pages."""
+    """Return each problem with what to fix; ``can_configure`` offers the price screens."""
     errors = [p if isinstance(p, DomainError) else DomainError.from_dict(p) for p in problems]
     price_ids = {pk for e in errors for pk in e.params.get("price_ids", ())}
     prices = Price.objects.in_bulk(price_ids) if price_ids else {}
@@ -62,14 +62,14 @@ def _shown(error: DomainError, prices, coverage: Link, can_configure: bool) -> P
             "category, or widen an existing one."
         )
         if not can_configure:
-            hint += " " + _("An administrator changes the prices.")
+            hint += " " + _("A coordinator or an administrator changes the prices.")
         return Problem(error.code, error.translated(), hint, [*links, coverage])
     if error.code == "pricing.ambiguous":
         found = [prices[pk] for pk in params.get("price_ids", ()) if pk in prices]
         links = [
             Link(
                 _("Price %(name)s") % {"name": price.name},
-                reverse("admin:activities_price_change", args=[price.pk]),
+                reverse("activities:price-edit", args=[price.pk]),
             )
             for price in found
             if can_configure
@@ -86,7 +86,7 @@ def _shown(error: DomainError, prices, coverage: Link, can_configure: bool) -> P
 
 
 def add_price_url(params: dict[str, Any]) -> str:
-    """Return the admin's new-price page prefilled for a missing price's activity and child."""
+    """Return the new-price screen prefilled for a missing price's activity and child."""
     query: dict[str, Any] = {"name": params.get("activity", "")}
     if params.get("activity_id"):
         query["activities"] = params["activity_id"]
@@ -98,4 +98,4 @@ def add_price_url(params: dict[str, Any]) -> str:
         query["categories"] = params["category_id"]
     elif "category_id" in params:
         query["without_category"] = "1"
-    return f"{reverse('admin:activities_price_add')}?{urlencode(query)}"
+    return f"{reverse('activities:price-create')}?{urlencode(query)}"

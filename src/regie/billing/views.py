@@ -102,7 +102,7 @@ def run_new(request):
                 preview.problems,
                 date_from=run.date_from,
                 date_to=run.date_to,
-                can_configure=role_can(request.role, "config.edit"),
+                can_configure=role_can(request.role, "activities.edit"),
             ),
         )
     return render(request, "billing/run_form.html", context)
@@ -170,7 +170,7 @@ def run_detail(request, pk: int):
                 run.problems,
                 date_from=run.date_from,
                 date_to=run.date_to,
-                can_configure=role_can(request.role, "config.edit"),
+                can_configure=role_can(request.role, "activities.edit"),
             ),
             "left_out": run_left_out_stored(run),
             "page_obj": page,

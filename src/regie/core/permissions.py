@@ -26,7 +26,9 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "attendance.verify": frozenset({ADMIN, COORD}),
     "finance.view": frozenset({ADMIN, FIN, AUDIT, COORD}),
     "finance.edit": frozenset({ADMIN, FIN}),
+    "activities.edit": frozenset({ADMIN, COORD}),
     "config.edit": frozenset({ADMIN}),
+    "members.manage": frozenset({ADMIN}),
     "audit.view": frozenset({ADMIN, AUDIT}),
 }
 
