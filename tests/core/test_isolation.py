@@ -7,11 +7,12 @@ model, with B's ids and with a missing id, and demands identical answers.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from regie.activities.models import Activity, ActivityCategory, Place, Price
 from regie.attendance.models import (
@@ -32,7 +33,17 @@ from regie.billing.models import (
 )
 from regie.core.admin_site import site as admin_site
 from regie.core.api_tokens import api_token_create
-from regie.core.models import ApiToken, AuditLog, Job, Membership, OrgModel, Role, Sequence, User
+from regie.core.models import (
+    ApiToken,
+    AuditLog,
+    Invitation,
+    Job,
+    Membership,
+    OrgModel,
+    Role,
+    Sequence,
+    User,
+)
 from regie.core.tenancy import ALL, scope
 from regie.documents.models import DocumentBatch, EmailTemplate, InvoiceDocument, Sending
 from regie.ledger.models import Account, Entry, EntryLine
@@ -69,6 +80,12 @@ KWARG_MODELS = {
     ("api-v1:job_get", "job_id"): Job,
     ("api-token-revoke", "pk"): ApiToken,
     ("activities:price-", "pk"): Price,
+    ("activities:activity-", "pk"): Activity,
+    ("activities:place-", "pk"): Place,
+    ("activities:category-", "pk"): ActivityCategory,
+    ("members:", "pk"): Membership,
+    # An invitation's link carries its secret; B's invitation id is as unknown as any text.
+    ("invitation", "secret"): Invitation,
     ("attendance:day", "pk"): Day,
     ("attendance:event-", "pk"): ScanEvent,
     ("attendance:child-", "child_pk"): Child,
@@ -190,7 +207,15 @@ def populate(org, tag):
         sending = Sending.objects.create(invoice=invoice, person=person, channel="email")
         mail_template = EmailTemplate.objects.create(language="fr", subject=tag, body=tag)
         integration = User.objects.create_user(f"compta-{tag}")
-        Membership.objects.create(user=integration, organisation=org, role=Role.FINANCE)
+        membership = Membership.objects.create(
+            user=integration, organisation=org, role=Role.FINANCE
+        )
+        invitation = Invitation.objects.create(
+            membership=membership,
+            token_hash=tag * 64,
+            created_by=integration,
+            expires_at=timezone.now() + timedelta(days=1),
+        )
         api_token, _secret = api_token_create(user=integration, organisation=org, name=tag)
         medical = MedicalRecord.objects.create(child=child, allergies=f"Arachides {tag}")
         worker = User.objects.create_user(f"accueil-{tag}")
@@ -230,6 +255,8 @@ def populate(org, tag):
             "user": integration,
             "medical": medical,
             "staff_place": staff_place,
+            "membership": membership,
+            "invitation": invitation,
         }
 
 
@@ -392,6 +419,8 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         MedicalRecord,
         # Places of staff members: their admin pages; the scan API's places in KWARG_MODELS.
         StaffPlace,
+        # Invitations: the link walked with B's id (members' pages with B's memberships).
+        Invitation,
     }
     business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
     assert business <= covered, f"add pages of {business - covered} to the isolation walk"

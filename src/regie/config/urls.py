@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from regie.core import token_views
+from regie.core import member_views, token_views
 from regie.core import views as core_views
 from regie.core.admin_site import site as admin_site
 
@@ -24,6 +24,8 @@ urlpatterns = [
         name="api-token-revoke",
     ),
     path("", include("regie.security.urls")),
+    path("members/", include("regie.core.member_urls")),
+    path("invitation/<str:secret>/", member_views.invitation, name="invitation"),
     path("jobs/<int:pk>/", core_views.job_detail, name="job"),
     path("jobs/<int:pk>/status/", core_views.job_status, name="job-status"),
     path("registry/", include("regie.people.urls")),

@@ -231,6 +231,11 @@ class AuditLog(OrgModel):
         RECOVERY_CODE_USED = "2fa_recovery", _("recovery code used")
         RECOVERY_CODES_NEW = "2fa_codes", _("new recovery codes")
         SECOND_FACTOR_RESET = "2fa_reset", _("second factor reset")
+        MEMBER_INVITE = "member_invite", _("member invited")
+        MEMBER_ROLE = "member_role", _("member's role changed")
+        MEMBER_OFF = "member_off", _("member deactivated")
+        MEMBER_ON = "member_on", _("member reactivated")
+        MEMBER_JOIN = "member_join", _("invitation accepted")
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     user = models.ForeignKey(
@@ -363,3 +368,31 @@ class ApiToken(OrgModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Invitation(OrgModel):
+    """A single-use, expiring link that lets an invited user choose a password.
+
+    Only the SHA-256 of the secret is stored; the secret travels in the e-mail only.
+    """
+
+    PREFIX = "inv_"
+
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("member")
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return str(self.membership.user.email)
