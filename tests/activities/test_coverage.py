@@ -104,11 +104,11 @@ def test_coverage_page_lists_gaps_with_a_link_to_add_the_price(evening, in_a, lo
     page = response.content.decode()
     assert response.status_code == 200
     assert len(response.context["gaps"]) == 2
-    add = reverse("admin:activities_price_add")
+    add = reverse("activities:price-create")
     assert f"{add}?name=Accueil+du+soir&amp;activities={evening.pk}&amp;positions=2" in page
     assert "without_category=1" in page and "valid_from=2025-10-01" in page
     prefilled = client.get(response.context["gaps"][1]["add_url"])
-    form = prefilled.context["adminform"].form
+    form = prefilled.context["form"]
     assert form["positions"].value() == "3"
     assert form["without_category"].value()
     assert form["activities"].value() == [str(evening.pk)]

@@ -127,7 +127,7 @@ def test_the_preview_lists_every_problem_at_once_with_a_link_to_fix_each(family,
         "people:child-detail", args=[orphan.pk]
     )
     add, coverage = problems["pricing.missing"].links
-    assert add.url.startswith(reverse("admin:activities_price_add") + "?")
+    assert add.url.startswith(reverse("activities:price-create") + "?")
     assert f"activities={morning.pk}" in add.url
     assert "positions=1" in add.url and "valid_from=2025-10-06" in add.url
     assert "without_category=1" in add.url
@@ -152,7 +152,7 @@ def test_a_finance_officer_gets_the_coverage_check_not_the_price_admin(family, e
     assert [link.url for link in problem.links] == [
         reverse("activities:coverage") + "?date_from=2025-10-01&date_to=2025-10-31"
     ]
-    assert "An administrator changes the prices." in problem.hint
+    assert "A coordinator or an administrator changes the prices." in problem.hint
     assert finance.get(problem.links[0].url).status_code == 200
 
 
@@ -169,8 +169,8 @@ def test_an_ambiguous_price_links_to_each_price_involved(family, evening, as_rol
     assert {p.code for p in problems} == {"pricing.ambiguous"}
     urls = {link.url for link in problems[0].links}
     assert {
-        reverse("admin:activities_price_change", args=[first.pk]),
-        reverse("admin:activities_price_change", args=[second.pk]),
+        reverse("activities:price-edit", args=[first.pk]),
+        reverse("activities:price-edit", args=[second.pk]),
     } <= urls
 
 
