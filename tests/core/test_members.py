@@ -115,5 +115,5 @@ def test_a_mail_server_that_does_not_answer_saves_nothing(org_a, login, settings
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
     page = login(org_a, Role.ADMINISTRATOR).post(reverse("members:list"), INVITE)
     assert page.status_code == 200
-    assert "mail server" in str(page.context["form"].non_field_errors())
+    assert "serveur de courrier" in str(page.context["form"].non_field_errors())
     assert not User.objects.filter(email="julie.lambert@example.be").exists()

@@ -126,10 +126,9 @@ def _mail(membership: Membership, secret: str | None, base_url: str) -> None:
         raise DomainError(
             "members.mail",
             gettext_noop(
-                "The mail server did not answer (%(reason)s); nothing was saved. Try again "
-                "later or ask the platform's administrator to check the mail settings."
+                "The mail server did not answer; nothing was saved. Try again later or ask "
+                "the platform's administrator to check the mail settings."
             ),
-            reason=type(error).__name__,
         ) from error
 
 
