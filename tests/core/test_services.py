@@ -163,3 +163,12 @@ def test_a_run_is_opened_with_its_categories_and_started_as_a_job(
     run = BillingRun.objects.get(pk=job.parameters["run_id"])
     assert list(run.categories.all()) == [kind]
     assert job.status == Job.Status.QUEUED and len(callbacks) == 1
+
+
+def test_a_persons_phone_is_validated_and_formatted(in_a):
+    person = Person(last_name="Dupont", delivery="email", email="a@b.be", phone="0470 12 34 5")
+    with pytest.raises(ValidationError) as caught:
+        person_save(person=person)
+    assert "phone" in caught.value.message_dict
+    person.phone = "0470/12.34.56"
+    assert person_save(person=person).phone == "+32 470 12 34 56"

@@ -55,3 +55,27 @@ def test_national_number_with_wrong_check_digits_is_refused_in_french():
 def test_masking_shows_only_the_check_digits():
     assert validators.mask_national_number("85073003328") == "••.••.••-•••.28"
     assert validators.format_national_number("85073003328") == "85.07.30-033.28"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("081 24 60 00", "+32 81 24 60 00"),
+        ("0470/12.34.56", "+32 470 12 34 56"),
+        ("+32 2 279 22 11", "+32 2 279 22 11"),
+        ("0033 1 42 68 53 00", "+33 1 42 68 53 00"),
+    ],
+)
+def test_phone_numbers_are_belgian_by_default_and_stored_in_international_form(typed, stored):
+    assert validators.clean_phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["12", "0470 12 34", "téléphone", "+32 999 99 99 99 99"])
+def test_an_impossible_phone_number_is_refused_with_an_example(typed):
+    with translation.override("fr"), pytest.raises(ValidationError) as exc:
+        validators.clean_phone(typed)
+    assert typed in exc.value.messages[0] and "081 24 60 00" in exc.value.messages[0]
+
+
+def test_a_national_phone_number_follows_the_persons_country():
+    assert validators.clean_phone("01 42 68 53 00", "FR") == "+33 1 42 68 53 00"

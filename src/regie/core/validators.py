@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from schwifty import BIC, IBAN
@@ -21,6 +22,32 @@ def clean_identifiers(instance, cleaners) -> dict[str, ValidationError]:
             except ValidationError as exc:
                 errors[field] = exc
     return errors
+
+
+def clean_phone(value: str, region: str = "BE") -> str:
+    """Return a phone number in international form, or raise; national numbers are Belgian.
+
+    >>> clean_phone("081 24 60 00")
+    '+32 81 24 60 00'
+    >>> clean_phone("0470/12.34.56")
+    '+32 470 12 34 56'
+    >>> clean_phone("+33 1 42 68 53 00")
+    '+33 1 42 68 53 00'
+    """
+    try:
+        number = phonenumbers.parse(value, region or "BE")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _(
+                "“%(value)s” is not a valid phone number; write it like 081 24 60 00, "
+                "0470 12 34 56 or, from abroad, +33 1 42 68 53 00."
+            ),
+            code="phone",
+            params={"value": value},
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def clean_enterprise_number(value: str) -> str:

@@ -234,6 +234,7 @@ class Person(OrgModel):
             (
                 ("national_number", validators.clean_national_number),
                 ("iban", validators.clean_iban),
+                ("phone", lambda value: validators.clean_phone(value, self.country)),
             ),
         )
         if self.delivery == Delivery.EMAIL and not self.email:
