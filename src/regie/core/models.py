@@ -101,6 +101,10 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
+    def __str__(self) -> str:
+        """The person's name wherever a user is shown ("recorded by"), the login if none."""
+        return self.get_full_name() or self.username
+
 
 class Role(models.TextChoices):
     ADMINISTRATOR = "admin", _("Administrator")
