@@ -117,3 +117,8 @@ def test_a_mail_server_that_does_not_answer_saves_nothing(org_a, login, settings
     assert page.status_code == 200
     assert "serveur de courrier" in str(page.context["form"].non_field_errors())
     assert not User.objects.filter(email="julie.lambert@example.be").exists()
+
+
+def test_a_user_is_shown_by_name_not_by_login():
+    assert str(User(username="adupont", first_name="Anne", last_name="Dupont")) == "Anne Dupont"
+    assert str(User(username="adupont")) == "adupont"

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 class Section(models.TextChoices):
     """Where a counter shows on the dashboard, in this order."""
 
+    ORGANISATION = "organisation", _("Organisation")
     REGISTRY = "registry", _("Registry")
     ATTENDANCE = "attendance", _("Attendance")
     BILLING = "billing", _("Billing")

@@ -6,16 +6,41 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from regie.core import members
+from regie.core.dashboard import Counter, Section, register_counter
 from regie.core.errors import DomainError
 from regie.core.models import Membership, Role
+from regie.core.permissions import CAPABILITIES
+from regie.core.tenancy import current_organisation
 from regie.core.views import require_capability
 
 CAPABILITY = "members.manage"
+
+
+def _waiting() -> int:
+    """Count the members invited who have not chosen their password yet."""
+    return Membership.objects.filter(
+        organisation=current_organisation(), is_active=True, user__is_active=False
+    ).count()
+
+
+register_counter(
+    Counter(
+        key="members.invited",
+        label=gettext_lazy("members invited, no password chosen yet"),
+        count=_waiting,
+        url=lambda: reverse("members:list"),
+        roles=CAPABILITIES[CAPABILITY],
+        section=Section.ORGANISATION,
+        order=10,
+        warn=False,
+    )
+)
 
 
 class InviteForm(forms.Form):
