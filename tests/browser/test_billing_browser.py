@@ -41,15 +41,15 @@ def admin_adds_the_missing_price(browser, base_url: str, coverage_url: str) -> N
     admin.set_default_timeout(15000)
     log_in(admin, "adam")
     admin.goto(coverage_url)
-    admin.locator("a[href^='/config/activities/price/add/']").first.click()
-    admin.wait_for_url("**/config/activities/price/add/*")
+    admin.locator("a[href^='/activities/prices/new/']").first.click()
+    admin.wait_for_url("**/activities/prices/new/*")
     assert admin.locator("#id_name").input_value() == "Accueil du soir"
     admin.locator("#id_positions").fill("")
     admin.locator("#id_valid_to").fill("")
     admin.locator("#id_period_minutes").fill("00:30")
     admin.locator("#id_unit_cents").fill("0,50")
-    admin.locator("input[name=_save]").click()
-    admin.wait_for_url("**/config/activities/price/")
+    admin.locator("form.edit button.primary").click()
+    admin.wait_for_url("**/activities/prices/")
     context.close()
 
 

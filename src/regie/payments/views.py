@@ -11,6 +11,7 @@ from django.views import generic
 
 from regie.core.errors import DomainError
 from regie.core.models import Job
+from regie.core.money import format_cents
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.payments import selectors
 from regie.payments.allocation import OpenItem, propose
@@ -20,7 +21,7 @@ from regie.payments.models import BankMovement, MovementStatus, StatementFile, l
 from regie.payments.refunds import with_credit
 from regie.payments.tasks import KIND_IMPORT, import_job_start
 from regie.people.models import Person
-from regie.people.selectors import search_persons
+from regie.people.selectors import search_persons, with_children
 
 MOVEMENTS_PER_PAGE = 100
 PERSONS_FOUND = 20
@@ -103,7 +104,10 @@ def persons_found(query: str):
     if not query.strip():
         return []
     found = search_persons({"q": query, "status": "all"}).order_by("last_name", "first_name")
-    return list(with_credit(found)[:PERSONS_FOUND])
+    persons = list(with_children(with_credit(found))[:PERSONS_FOUND])
+    for person in persons:
+        person.credit_euros = format_cents(person.credit_cents)
+    return persons
 
 
 def chosen_person(request) -> Person | None:

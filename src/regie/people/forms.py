@@ -59,9 +59,12 @@ class LinkForm(forms.ModelForm):
         model = ChildPerson
         fields = ["person", "relationship", "billable", "attestable", "custodial"]
 
-    def __init__(self, *args, child: Child, **kwargs):
+    def __init__(self, *args, child: Child, person: Person | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.child = child
         self.fields["person"].queryset = Person.objects.filter(is_active=True)
+        if person is not None:  # chosen with the picker
+            self.fields["person"].widget = forms.HiddenInput()
+            self.initial["person"] = person.pk
         if self.instance.pk:
             self.fields["person"].disabled = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from regie.people.models import Child, ChildPerson, Person
 
@@ -76,3 +76,17 @@ def search_persons(params: dict) -> QuerySet[Person]:
     elif status == "inactive":
         qs = qs.filter(is_active=False)
     return qs
+
+
+def with_children(persons: QuerySet[Person]) -> QuerySet[Person]:
+    """Prefetch each person's children as ``child_links``: what tells two namesakes apart."""
+    links = ChildPerson.objects.select_related("child").order_by("child__birth_date", "pk")
+    return persons.prefetch_related(Prefetch("links", queryset=links, to_attr="child_links"))
+
+
+def persons_to_pick(query: str, limit: int = 20) -> list[Person]:
+    """Return the active persons matching ``query`` (empty: none) with their children."""
+    if not query.strip():
+        return []
+    found = search_persons({"q": query}).order_by("last_name", "first_name", "pk")
+    return list(with_children(found)[:limit])

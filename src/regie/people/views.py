@@ -7,7 +7,7 @@ import io
 import segno
 from django.contrib import messages
 from django.contrib.messages.views import SuccessMessageMixin
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -242,7 +242,14 @@ def link_edit(request, child_pk: int, pk: int | None = None):
     require_capability(request, "registry.edit")
     child = get_object_or_404(Child.objects, pk=child_pk)
     link = get_object_or_404(ChildPerson.objects, pk=pk, child=child) if pk else None
-    form = LinkForm(request.POST or None, instance=link, child=child)
+    person = None
+    if link is None:
+        person = _chosen_person(request)
+        if person is None:  # first choose the person, as you type
+            query = request.GET.get("q", "")
+            context = {"child": child, "query": query, "found": selectors.persons_to_pick(query)}
+            return render(request, "people/link_pick.html", context)
+    form = LinkForm(request.POST or None, instance=link, child=child, person=person)
     if request.method == "POST" and form.is_valid():
         try:
             services.link_save(link=form.instance)
@@ -251,7 +258,18 @@ def link_edit(request, child_pk: int, pk: int | None = None):
         else:
             messages.success(request, _("Changes saved."))
             return redirect("people:child-detail", pk=child.pk)
-    return render(request, "people/link_form.html", {"form": form, "child": child, "link": link})
+    context = {"form": form, "child": child, "link": link, "person": person}
+    return render(request, "people/link_form.html", context)
+
+
+def _chosen_person(request) -> Person | None:
+    """Return the active person named by ``person`` (POST or GET); 404 if not one of ours."""
+    wanted = request.POST.get("person") or request.GET.get("person")
+    if not wanted:
+        return None
+    if not str(wanted).isdigit():
+        raise Http404
+    return get_object_or_404(Person.objects.filter(is_active=True), pk=int(wanted))
 
 
 @require_POST
