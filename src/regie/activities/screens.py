@@ -22,7 +22,7 @@ from regie.activities.forms import ActivityForm, PriceForm, activity_label
 from regie.activities.models import Activity, ActivityCategory, Place, Price
 from regie.core.money import format_cents
 from regie.core.views import CapabilityRequiredMixin, ServiceFormMixin
-from regie.people.forms import DateInput
+from regie.core.widgets import DateInput
 
 CAPABILITY = "activities.edit"
 TIME = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
