@@ -47,7 +47,9 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail"))
     first_name = forms.CharField(label=gettext_lazy("First name"), max_length=150)
     last_name = forms.CharField(label=gettext_lazy("Last name"), max_length=150)
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices)
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=Role.choices, initial=Role.COORDINATOR
+    )
 
 
 class RoleForm(forms.Form):
