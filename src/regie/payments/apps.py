@@ -8,5 +8,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Payments")
 
     def ready(self) -> None:
-        from regie.payments import hooks  # noqa: F401 - tells billing what pays an invoice
-        from regie.payments import dashboard  # noqa: F401 - registers its counters
+        from regie.payments import (
+            dashboard,  # noqa: F401 - registers its counters
+            hooks,  # noqa: F401 - tells billing what pays an invoice
+        )
