@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -221,6 +222,10 @@ def populate(org, tag):
         worker = User.objects.create_user(f"accueil-{tag}")
         Membership.objects.create(user=worker, organisation=org, role=Role.STAFF)
         staff_place = StaffPlace.objects.create(user=worker, place=place)
+        audit = AuditLog.objects.create(
+            user=integration, action=AuditLog.Action.EXPORT, model="child", object_id=child.pk
+        )
+        billing_settings, _created = BillingSettings.objects.get_or_create()
         return {
             "site": site,
             "class": klass,
@@ -257,6 +262,9 @@ def populate(org, tag):
             "staff_place": staff_place,
             "membership": membership,
             "invitation": invitation,
+            "audit": audit,
+            "billing_settings": billing_settings,
+            "organisation": org,
         }
 
 
@@ -335,28 +343,91 @@ def test_every_url_answers_404_for_another_organisations_ids(two_orgs, org_a, lo
     assert snapshot() == before
 
 
+# Admin routes of the site itself, without an object id (login, index, jsi18n…).
+ADMIN_SITE_ROUTES = {
+    "index",
+    "login",
+    "logout",
+    "password_change",
+    "password_change_done",
+    "autocomplete",
+    "jsi18n",
+    "app_list",
+}
+#: Walked below with B's ids and a missing id, for every registered model.
+ADMIN_OBJECT_VIEWS = ("change", "delete", "history")
+ADMIN_MODEL_ROUTES = {"changelist", "add", *ADMIN_OBJECT_VIEWS}
+# Models whose admin pages tests/ledger/test_ledger_screens.py walks with B's ids.
+ADMIN_WALKED_ELSEWHERE = {Account, Entry, EntryLine}
+# Routes a model admin adds, with where their isolation is proven.
+ADMIN_EXTRA_ROUTES = {
+    "ledger_account_default_chart": "no id; creates the active organisation's accounts only",
+    "auth_user_password_change": "walked below with B's user and a missing id",
+}
+
+
+def admin_route_names(patterns=None):
+    """Yield the name of every admin route, included model admins' routes too."""
+    for entry in admin_site.get_urls() if patterns is None else patterns:
+        if isinstance(entry, URLResolver):
+            yield from admin_route_names(entry.url_patterns)
+        elif entry.name:
+            yield entry.name
+
+
+def test_the_walk_knows_every_admin_route():
+    """A new admin route (a model admin's extra view, a new model) makes this test fail until
+    the walk below proves its isolation, or ADMIN_EXTRA_ROUTES says where it is proven."""
+    models = {f"{m._meta.app_label}_{m._meta.model_name}" for m in admin_site._registry}
+    unknown = []
+    for name in admin_route_names():
+        model, _, view = name.rpartition("_")
+        known_model_route = model in models and view in ADMIN_MODEL_ROUTES
+        if name in ADMIN_SITE_ROUTES | {"view_on_site"} | set(ADMIN_EXTRA_ROUTES):
+            continue
+        if not known_model_route:
+            unknown.append(name)
+    assert not unknown, f"admin routes the isolation walk does not know: {unknown}"
+
+
+def same_answer(client, url_b: str, url_missing: str, where: str) -> None:
+    """GET and POST answer alike for B's object and a missing one (status and redirect)."""
+    for method in (client.get, client.post):
+        got_b, got_missing = method(url_b), method(url_missing)
+        assert got_b.status_code == got_missing.status_code, (where, url_b, method.__name__)
+        assert got_b.get("Location") == got_missing.get("Location"), (where, url_b)
+
+
 def test_every_admin_page_treats_another_organisations_ids_as_missing(two_orgs, org_a, login):
-    """Admin change/delete/history pages of B's objects behave as for a missing id."""
+    """Admin change/delete/history and "view on site" of B's objects behave as for a missing
+    id, for every registered model (users and organisations included)."""
     client = login(org_a, Role.ADMINISTRATOR)
     before = snapshot()
     objects_b = {type(o): o for o in two_orgs.values()}
     checked = 0
-    for model in admin_site._registry:
-        if not issubclass(model, OrgModel) or model not in objects_b:
-            continue
+    for model in set(admin_site._registry) - ADMIN_WALKED_ELSEWHERE:
+        assert model in objects_b, f"{model.__name__} is in the admin: add B's one to populate()"
         info = (model._meta.app_label, model._meta.model_name)
-        for view in ("change", "delete", "history"):
-            url_b = reverse(f"admin:{info[0]}_{info[1]}_{view}", args=[objects_b[model].pk])
+        pk_b = objects_b[model].pk
+        for view in ADMIN_OBJECT_VIEWS:
+            url_b = reverse(f"admin:{info[0]}_{info[1]}_{view}", args=[pk_b])
             url_missing = reverse(f"admin:{info[0]}_{info[1]}_{view}", args=[MISSING])
-            for method in (client.get, client.post):
-                got_b, got_missing = method(url_b), method(url_missing)
-                assert got_b.status_code == got_missing.status_code, (url_b, method.__name__)
-                assert got_b.get("Location") == got_missing.get("Location"), url_b
-                checked += 1
+            same_answer(client, url_b, url_missing, view)
+            checked += 1
+        content_type = ContentType.objects.get_for_model(model).pk
+        on_site_b = reverse("admin:view_on_site", args=[content_type, pk_b])
+        on_site_missing = reverse("admin:view_on_site", args=[content_type, MISSING])
+        same_answer(client, on_site_b, on_site_missing, "view_on_site")
+        assert client.get(on_site_b).status_code == 404  # none of them has a page on the site
         changelist = client.get(reverse(f"admin:{info[0]}_{info[1]}_changelist"))
-        assert changelist.status_code == 200
-        assert str(objects_b[model]) not in changelist.content.decode(), model
-    assert checked >= 3 * 3 * 2  # sites, classes, categories × change, delete, history
+        if issubclass(model, OrgModel):
+            assert changelist.status_code == 200
+            if "B" in str(objects_b[model]):
+                assert str(objects_b[model]) not in changelist.content.decode(), model
+    password_b = reverse("admin:auth_user_password_change", args=[two_orgs["user"].pk])
+    password_missing = reverse("admin:auth_user_password_change", args=[MISSING])
+    same_answer(client, password_b, password_missing, "password")
+    assert checked >= 3 * 3  # sites, classes, categories × change, delete, history
     assert snapshot() == before
 
 

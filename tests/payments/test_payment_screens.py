@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from tests import factories as f
 from tests.payments import test_payment_services as spec
 
@@ -101,23 +102,21 @@ def test_importing_the_same_file_again_says_so_and_imports_nothing(
     assert BankMovement.objects.count() == 1 and Payment.objects.count() == 1
 
 
-def test_a_refused_file_fails_the_job_with_the_parsers_translated_reason(
-    in_a, finance, django_capture_on_commit_callbacks
-):
-    """Given a file that is no CODA, the job fails with the parser's reason in the user's
-    language, never a traceback, and nothing is imported."""
+def test_a_refused_file_is_shown_again_with_the_parsers_translated_reason(in_a, finance):
+    """Given a file that is no CODA, the form is shown again with the parser's reason in the
+    user's language, never a traceback; no job starts and nothing is imported."""
     data = b"0000001010000000000000000000000000000000000000000000000000000000\r\n"
 
-    job = upload(finance, data, "broken.cod", django_capture_on_commit_callbacks)
+    response = finance.post(
+        reverse("payments:statement-import"), {"file": SimpleUploadedFile("broken.cod", data)}
+    )
 
-    job.refresh_from_db()
-    assert job.status == Job.Status.FAILED
+    assert response.status_code == 200
     with translation.override("fr"):
         expected = check_data(data, "broken.cod").errors[0].translated()
-    assert job.error == expected
-    assert "Traceback" not in job.error and "Error:" not in job.error
-    assert not StatementFile.objects.exists()
-    assert job.parameters == {"name": "broken.cod"}
+    page = response.content.decode()
+    assert escape(expected) in page and "Traceback" not in page
+    assert not Job.objects.exists() and not StatementFile.objects.exists()
 
 
 def test_a_statement_that_does_not_follow_the_previous_one_is_reported(
@@ -366,3 +365,44 @@ def test_a_refund_of_the_credit_is_recorded_and_never_above_it(invoices, finance
     refund = Refund.objects.get()
     assert (refund.amount_cents, refund.iban, refund.batch) == (750, "BE71096123456769", "")
     assert person_credit(mum.pk) == 0
+
+
+def trailer_off(data: bytes) -> bytes:
+    """Return the CODA file with its trailer's credit total raised by 1 cent (thousandths)."""
+    lines = data.split(b"\r\n") if b"\r\n" in data else data.split(b"\n")
+    sep = b"\r\n" if b"\r\n" in data else b"\n"
+    for index, line in enumerate(lines):
+        if line.startswith(b"9"):
+            total = int(line[37:52]) + 10
+            lines[index] = line[:37] + str(total).zfill(15).encode() + line[52:]
+    return sep.join(lines)
+
+
+def test_a_file_whose_trailer_does_not_add_up_is_refused_in_the_form(invoices, finance):
+    """The upload checks the file as the API does: the parser's reason in the form, no job."""
+    mum, (october, _) = invoices
+    data = trailer_off(spec.coda(("2.00", october.communication)))
+    reasons = check_data(data, "x.cod").errors
+    assert reasons and reasons[0].code == "coda.trailer_credit"
+
+    response = finance.post(
+        reverse("payments:statement-import"), {"file": SimpleUploadedFile("x.cod", data)}
+    )
+
+    assert response.status_code == 200
+    with translation.override("fr"):
+        assert escape(reasons[0].translated()) in response.content.decode()
+    assert not Job.objects.exists() and not StatementFile.objects.exists()
+
+
+def test_a_very_long_file_name_is_imported(invoices, finance, django_capture_on_commit_callbacks):
+    mum, (october, _) = invoices
+    name = "extrait-" + "x" * 240 + ".cod"
+    job = upload(
+        finance,
+        spec.coda(("2.00", october.communication)),
+        name,
+        django_capture_on_commit_callbacks,
+    )
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and len(job.title) <= 200

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import set_language
@@ -41,7 +40,6 @@ urlpatterns = [
     path("config/", admin_site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Nothing under MEDIA_ROOT is served by its path, in any setting: documents (invoice batches,
+# templates, logos) hold personal data and are served only by views that check the
+# organisation and the role (e.g. ``documents:batch-download``).

@@ -38,6 +38,12 @@ class OrganisationAdmin(admin.ModelAdmin):
 class RegieUserAdmin(UserAdmin):
     fieldsets = (*UserAdmin.fieldsets, ("Regie", {"fields": ("language",)}))
 
+    def get_queryset(self, request):
+        """Users span organisations: platform operators (superusers) only see them, so that
+        anyone else gets the same answer for a user who exists and one who does not."""
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.none()
+
 
 @admin.register(AuditLog, site=site)
 class AuditLogAdmin(OrgAdmin):

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from regie.core.backends import current_role
@@ -19,6 +23,40 @@ class RegieAdminSite(admin.AdminSite):
         if not (user.is_active and user.is_authenticated):
             return False
         return user.is_superuser or current_role(user) in ADMIN_ACTIONS
+
+    def get_urls(self):
+        """Django's admin URLs, with "view on site" reading through the scoped admin."""
+        scoped = path(
+            "r/<int:content_type_id>/<path:object_id>/",
+            self.admin_view(self.view_on_site),
+            name="view_on_site",
+        )
+        urls = super().get_urls()
+        return [scoped if getattr(u, "name", "") == "view_on_site" else u for u in urls]
+
+    def view_on_site(self, request, content_type_id: int, object_id: str):
+        """Redirect to an object's page, found through its admin's (scoped) queryset.
+
+        Django's own view reads the object with the unscoped manager; here another
+        organisation's object, a missing one and a model without page all answer 404 alike.
+        """
+        try:
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+        except ContentType.DoesNotExist:
+            raise Http404 from None
+        model_admin = self._registry.get(model)
+        if model_admin is None or not model_admin.has_view_or_change_permission(request):
+            raise Http404
+        obj = model_admin.get_object(request, unquote(object_id))
+        target = None
+        if obj is not None and model_admin.view_on_site:
+            if callable(model_admin.view_on_site):
+                target = model_admin.view_on_site(obj)
+            elif hasattr(obj, "get_absolute_url"):
+                target = obj.get_absolute_url()
+        if not target:
+            raise Http404
+        return HttpResponseRedirect(target)
 
 
 site = RegieAdminSite(name="admin")

@@ -16,6 +16,18 @@ def gettext_noop(message: str) -> str:
     return message
 
 
+def json_safe(value: Any) -> Any:
+    """Return ``value`` as JSON data: numbers, text, booleans and None as they are, lists and
+    tuples item by item, mappings key by key, anything else (Decimal, date…) as its text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    return str(value)
+
+
 class DomainError(Exception):
     """A broken business rule: a stable ``code``, an English template and its parameters."""
 
@@ -37,8 +49,13 @@ class DomainError(Exception):
         return template % self.params if self.params else template
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the error as JSON-ready data (tuples become lists)."""
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        """Return the error as JSON-ready data: tuples become lists, any other value its text.
+
+        >>> from decimal import Decimal
+        >>> DomainError("x", "%(a)s %(b)s", a=Decimal("1.50"), b=(1, 2)).to_dict()["params"]
+        {'a': '1.50', 'b': [1, 2]}
+        """
+        params = {key: json_safe(value) for key, value in self.params.items()}
         return {"code": self.code, "template": self.template, "params": params}
 
     @classmethod

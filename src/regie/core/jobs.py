@@ -57,11 +57,14 @@ def job_start(
     task,
     parameters: dict[str, Any],
 ) -> Job:
-    """Create a queued job and enqueue ``task(job_id=...)`` once the transaction commits."""
+    """Create a queued job and enqueue ``task(job_id=...)`` once the transaction commits.
+
+    A title longer than the column (a long uploaded file name) is shortened with "…"."""
+    limit = Job._meta.get_field("title").max_length
     job = Job.unscoped_objects.create(
         organisation=organisation,
         kind=kind,
-        title=title,
+        title=title if len(title) <= limit else title[: limit - 1] + "…",
         parameters=parameters,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
@@ -84,7 +87,7 @@ def job_run(job_id: int, work: Callable[[Job, Progress], dict[str, Any]]) -> Non
         # What the work recorded before failing (a link to what it produced) is kept.
         recorded = Job.unscoped_objects.filter(pk=job.pk).values_list("result", flat=True)[0]
         with translation.override(language):
-            _finish(
+            _finish_safely(
                 job,
                 Job.Status.FAILED,
                 error=error.translated(),
@@ -92,9 +95,19 @@ def job_run(job_id: int, work: Callable[[Job, Progress], dict[str, Any]]) -> Non
             )
     except Exception as error:  # a job must never stay "running" forever
         logger.exception("job %s failed", job.pk)
-        _finish(job, Job.Status.FAILED, error=f"{type(error).__name__}: {error}")
+        _finish_safely(job, Job.Status.FAILED, error=f"{type(error).__name__}: {error}")
     else:
-        _finish(job, Job.Status.DONE, result=result or {})
+        _finish_safely(job, Job.Status.DONE, result=result or {})
+
+
+def _finish_safely(job: Job, status: str, *, result: dict | None = None, error: str = "") -> None:
+    """Record how the job ended; when its result cannot be stored, end it failed all the same."""
+    try:
+        _finish(job, status, result=result, error=error)
+    except Exception as failure:  # the safety net: never leave a job "running"
+        logger.exception("job %s: its outcome could not be recorded", job.pk)
+        message = error or f"{type(failure).__name__}: {failure}"
+        _finish(job, Job.Status.FAILED, error=message)
 
 
 def _finish(job: Job, status: str, *, result: dict | None = None, error: str = "") -> None:
@@ -103,4 +116,5 @@ def _finish(job: Job, status: str, *, result: dict | None = None, error: str = "
         fields["result"] = result
         if job.total and status == Job.Status.DONE:
             fields["done"] = job.total
-    Job.unscoped_objects.filter(pk=job.pk).update(**fields)
+    with transaction.atomic():  # a failure rolls back this write only, not the caller's work
+        Job.unscoped_objects.filter(pk=job.pk).update(**fields)

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import generic
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from regie.billing.models import BillingRun, Invoice, Kind
@@ -134,6 +135,7 @@ def run_send(request, pk: int):
 
 
 @require_GET
+@never_cache
 def invoice_pdf(request, pk: int):
     """Return the PDF of one posted invoice (``?detail=1`` adds the table per child and day)."""
     require_capability(request, "finance.view")
@@ -193,6 +195,7 @@ def batch_detail(request, pk: int):
 
 
 @require_GET
+@never_cache
 def batch_download(request, pk: int):
     """Return a batch's file, to members of its organisation only."""
     require_capability(request, "finance.view")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -98,4 +99,5 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
     """Return the file as a download named ``filename`` (``.xlsx`` added)."""
     response = HttpResponse(content, content_type=CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    add_never_cache_headers(response)  # personal data: never kept by a browser or a proxy
     return response

@@ -12,6 +12,7 @@ from regie.core.validators import clean_iban
 from regie.ledger.forms import PeriodForm
 from regie.payments.models import Mode, MovementStatus
 from regie.payments.selectors import ItemRow, accounts
+from regie.payments.statement_check import check_data
 from regie.people.forms import DateInput
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -32,9 +33,15 @@ class ImportForm(forms.Form):
     )
 
     def clean_file(self):
+        """Refuse a file over the limit, or one its parser refuses (with the parser's reasons,
+        as the API answers 422), before any job starts."""
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
+        checked = check_data(upload.read(), upload.name)
+        upload.seek(0)
+        if checked.errors:
+            raise forms.ValidationError([error.translated() for error in checked.errors])
         return upload
 
 

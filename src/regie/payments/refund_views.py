@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -95,6 +96,7 @@ def sepa_file(request):
     response = HttpResponse(content, content_type="application/xml")
     filename = batch.replace("/", "-") + ".xml"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    add_never_cache_headers(response)  # names and IBANs: never kept by a browser or a proxy
     return response
 
 

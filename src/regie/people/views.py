@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from regie.core.errors import DomainError
@@ -138,6 +139,7 @@ class ChildUpdate(ChildCreate, generic.UpdateView):
         return _("Changes saved.")
 
 
+@never_cache
 def child_qr(request, pk: int):
     """Return the child's scan-token QR code as SVG (printed on the child's card)."""
     require_capability(request, "registry.view")
