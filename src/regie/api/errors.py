@@ -96,3 +96,16 @@ INVALID_REQUEST = DomainError(
     "api.invalid_request",
     gettext_noop("The request does not match the API schema; see /api/v1/docs."),
 )
+BAD_REQUEST = DomainError(
+    "api.bad_request", gettext_noop("The request is malformed and cannot be read.")
+)
+BODY_TOO_LARGE = DomainError(
+    "api.too_large",
+    gettext_noop("The request body is too large; send the data in smaller requests."),
+)
+SERVER_ERROR = DomainError(
+    "api.server_error",
+    gettext_noop(
+        "An unexpected error occurred; nothing was saved. Try again, or tell your administrator."
+    ),
+)

@@ -9,13 +9,28 @@ The OpenAPI schema is at ``/api/v1/openapi.json`` and the interactive documentat
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import DataError
 from ninja.errors import AuthenticationError, ValidationError
 
 from regie.api import context, scans, statements
 from regie.api.auth import BearerToken, StaffSession, in_caller_scope
-from regie.api.errors import INVALID_REQUEST, UNAUTHENTICATED, ApiError
+from regie.api.errors import (
+    BAD_JSON,
+    BAD_REQUEST,
+    BODY_TOO_LARGE,
+    INVALID_REQUEST,
+    SERVER_ERROR,
+    UNAUTHENTICATED,
+    ApiError,
+)
 from regie.api.openapi import DocumentedAPI
+from regie.core.badinput import TOO_LARGE_NUMBER
 from regie.scanning import api as scanning_api
+
+logger = logging.getLogger(__name__)
 
 api = DocumentedAPI(
     title="Regie API",
@@ -51,3 +66,33 @@ def unauthenticated(request, error: AuthenticationError):
 def invalid_request(request, error: ValidationError):
     body = ApiError(422, INVALID_REQUEST).body() | {"detail": error.errors}
     return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request, error: RequestDataTooBig):
+    return api_error(request, ApiError(413, BODY_TOO_LARGE))
+
+
+@api.exception_handler(SuspiciousOperation)
+def bad_request(request, error: SuspiciousOperation):
+    return api_error(request, ApiError(400, BAD_REQUEST))
+
+
+@api.exception_handler(RecursionError)
+def too_deep(request, error: RecursionError):
+    """JSON nested beyond Python's recursion limit is no JSON Regie reads."""
+    return api_error(request, ApiError(400, BAD_JSON))
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def out_of_range(request, error: Exception):
+    """A number beyond what the database stores (an id or an offset of 30 digits)."""
+    return api_error(request, ApiError(400, TOO_LARGE_NUMBER))
+
+
+@api.exception_handler(Exception)
+def server_error(request, error: Exception):
+    """Any other failure: logged with its traceback, answered without it (DEBUG or not)."""
+    logger.exception("API %s %s failed", request.method, request.path)
+    return api_error(request, ApiError(500, SERVER_ERROR))

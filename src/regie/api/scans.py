@@ -30,6 +30,8 @@ from regie.core.errors import DomainError, gettext_noop
 
 router = Router(tags=["scans"])
 
+MAX_ID = 2**63 - 1  # the largest id a database stores
+
 # Local date and time, to the minute; seconds are accepted and dropped; no time zone.
 LOCAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?")
 
@@ -42,14 +44,19 @@ class ScanIn(pydantic.BaseModel):
         json_schema_extra={"format": "uuid"},
     )
     token: StrictStr = Field(description="Scan token of the child's card (its QR code).")
-    place_id: StrictInt = Field(description="Id of the place, from GET /api/v1/places.")
+    place_id: StrictInt = Field(
+        description="Id of the place, from GET /api/v1/places.", ge=1, le=MAX_ID
+    )
     at: StrictStr = Field(
         description="Local date and time to the minute, without time zone.",
         examples=["2025-10-01T16:04"],
     )
     direction: StrictStr = Field(json_schema_extra={"enum": ["entry", "exit"]})
     person_id: StrictInt | None = Field(
-        default=None, description="Optional id of the person who dropped off or picked up."
+        default=None,
+        description="Optional id of the person who dropped off or picked up.",
+        ge=1,
+        le=MAX_ID,
     )
 
 

@@ -33,6 +33,7 @@ from regie.payments.tasks import KIND_IMPORT, import_job_start, import_summary
 router = Router(tags=["bank statements"])
 
 PAGE_SIZE, MAX_PAGE_SIZE = 50, 500
+MAX_OFFSET = 2**31 - 1  # beyond it the databases refuse the OFFSET
 #: Room for the multipart envelope around the file before the request is refused unread.
 ENVELOPE_BYTES = 64 * 1024
 
@@ -92,7 +93,7 @@ class FileOut(Schema):
 
 class PageIn(Schema):
     limit: int = Field(PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class FilePageOut(Schema):
@@ -191,6 +192,7 @@ def statements_post(request, response: HttpResponse):
     caller = caller_require(request, "finance.edit", IMPORT_REFUSED)
     if _declared_length(request) > MAX_FILE_BYTES + ENVELOPE_BYTES:
         raise ApiError(413, TOO_LARGE)
+    _utf8_part_headers(request)
     upload = request.FILES.get("file")
     if upload is None:
         raise ApiError(422, NO_FILE)
@@ -231,6 +233,21 @@ def statements_list(request, page: Query[PageIn]):
     files = StatementFile.objects.select_related("imported_by")
     chosen = files.prefetch_related("statements")[page.offset : page.offset + page.limit]
     return {"count": files.count(), "items": [_file(file) for file in chosen]}
+
+
+def _utf8_part_headers(request) -> None:
+    """Re-encode in UTF-8 the part headers a client wrote in latin-1 (a file name with an
+    accent), which Django's parser would otherwise skip, losing the file."""
+    if not request.content_type.startswith("multipart/"):
+        return
+    lines = request.body.split(b"\r\n")
+    for index, line in enumerate(lines):
+        if line[:20].lower() == b"content-disposition:":
+            try:
+                line.decode()
+            except UnicodeDecodeError:
+                lines[index] = line.decode("latin-1").encode()
+    request._body = b"\r\n".join(lines)  # what Django parses the files from
 
 
 def _declared_length(request) -> int:

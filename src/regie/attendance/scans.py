@@ -107,15 +107,15 @@ def scan_events_record(
             outcomes[index] = _rejected(item, error)
         else:
             new[client_id] = lookup.event(item, client_id, device, user)
-    _insert(new, lookup)
+    inserted = _insert(new, lookup)
     if device is not None:
         Device.objects.filter(pk=device.pk).update(last_seen=timezone.now())
     warnings = _Warnings(lookup)
     answers = []
     for index, outcome in enumerate(outcomes):
         client_id = ids[index]
-        if outcome is None:  # a new event: accepted (ids only come back after the insert)
-            outcome = EventOutcome(str(client_id), ACCEPTED)
+        if outcome is None:  # new here: accepted, unless a concurrent delivery stored it first
+            outcome = EventOutcome(str(client_id), ACCEPTED if client_id in inserted else DUPLICATE)
         if outcome.status != REJECTED:
             event_id, fact = lookup.stored[client_id]
             outcome = replace(outcome, event_id=event_id)
@@ -141,7 +141,8 @@ class _Lookup:
     def __init__(self, items: Sequence[EventInput], ids: Sequence[uuid.UUID | None]) -> None:
         self.organisation = current_organisation()
         self.received_at = timezone.now()
-        tokens = {item.token for item in items}
+        # A NUL character is no token (PostgreSQL text cannot even hold it): unknown card.
+        tokens = {item.token for item in items if "\x00" not in item.token}
         self.children = {
             token: (pk, level)
             for token, pk, level in Child.objects.filter(scan_token__in=tokens).values_list(
@@ -252,15 +253,21 @@ class _NewEvent(NamedTuple):
 _CONVERTED = frozenset({"date", "time", "client_event_id", "created_at"})
 
 
-def _insert(new: dict[uuid.UUID, _NewEvent], lookup: _Lookup) -> None:
-    """Insert the new events; an id already taken (a concurrent delivery) is not inserted again.
+#: Rows per INSERT statement: 13 parameters each stay far below SQLite's limit of 32,766.
+INSERT_CHUNK = 1000
 
-    One ``INSERT ... ON CONFLICT DO NOTHING`` run with ``executemany`` (SQLite and PostgreSQL
-    both accept it) instead of ``bulk_create``: measured on a batch of 500 scans, compiling the
-    SQL of every value and building model instances took about 40% of the request.
+
+def _insert(new: dict[uuid.UUID, _NewEvent], lookup: _Lookup) -> set[uuid.UUID]:
+    """Insert the new events and return the client ids this call stored.
+
+    An id already taken (a concurrent delivery of the same scan) is not inserted again and is
+    not returned: that scan is a duplicate, whichever request the phone reads. One multi-row
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` per chunk (SQLite 3.35+ and PostgreSQL)
+    instead of ``bulk_create``: compiling the SQL of every value and building model instances
+    took about 40% of the request on a batch of 500 scans.
     """
     if not new:
-        return
+        return set()
     fields = [ScanEvent._meta.get_field(name) for name in _NewEvent._fields]
     prepared: dict[tuple[str, object], object] = {}  # dates, times repeat: convert them once
 
@@ -272,26 +279,40 @@ def _insert(new: dict[uuid.UUID, _NewEvent], lookup: _Lookup) -> None:
             prepared[key] = field.get_db_prep_save(value, connection)
         return prepared[key]
 
+    # In the order of their ids, so that two deliveries sharing scans wait on each other in
+    # the same order and never deadlock.
+    ordered = sorted(new.values(), key=lambda event: event.client_event_id)
     rows = [
-        [prepare(f, value) for f, value in zip(fields, event, strict=True)]
-        for event in new.values()
+        [prepare(f, value) for f, value in zip(fields, event, strict=True)] for event in ordered
     ]
-    quote = connection.ops.quote_name
-    # Only the model's own table and column names are formatted in; the values are parameters.
-    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(  # noqa: S608
-        quote(ScanEvent._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
-    )
+    client_column = ScanEvent._meta.get_field("client_event_id")
+    inserted: set[uuid.UUID] = set()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-        # executemany returns no primary keys: read them (a concurrent twin's pk, if it won).
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            cursor.execute(_insert_sql(fields, len(chunk)), [v for row in chunk for v in row])
+            inserted |= {client_column.to_python(client_id) for (client_id,) in cursor.fetchall()}
+        # A concurrent twin's pk, when it won, is read here too.
         pks = ScanEvent.objects.filter(client_event_id__in=new).values_list("client_event_id", "pk")
         for client_id, pk in pks:
             event = new[client_id]
             fact = _Fact(event.child, event.place, event.date, event.time, event.direction)
             lookup.stored[client_id] = (pk, fact)
-        days_touch((event.child, event.date) for event in new.values())
+        days_touch((new[client_id].child, new[client_id].date) for client_id in inserted)
+    return inserted
+
+
+def _insert_sql(fields, rows: int) -> str:
+    """Return the INSERT of ``rows`` events returning the client ids actually stored."""
+    quote = connection.ops.quote_name
+    values = "({})".format(", ".join(["%s"] * len(fields)))
+    # Only the model's own table and column names are formatted in; the values are parameters.
+    return "INSERT INTO {} ({}) VALUES {} ON CONFLICT DO NOTHING RETURNING {}".format(  # noqa: S608
+        quote(ScanEvent._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join([values] * rows),
+        quote(ScanEvent._meta.get_field("client_event_id").column),
+    )
 
 
 class _Warnings:

@@ -40,6 +40,7 @@ from regie.attendance.models import (
     RegistrationDate,
     ScanEvent,
 )
+from regie.core.badinput import id_param
 from regie.core.errors import DomainError
 
 # The order of the status groups on the days list: what needs work first.
@@ -297,8 +298,8 @@ def search_registrations(params: Mapping) -> QuerySet[Registration]:
     for word in (params.get("q") or "").split():
         qs = qs.filter(Q(child__last_name__icontains=word) | Q(child__first_name__icontains=word))
     activity = params.get("activity")
-    if activity and str(activity).isdigit():
-        qs = qs.filter(activity_id=activity)
+    if activity:
+        qs = qs.filter(activity_id=id_param(activity, "activity"))
     day = _parse_date(params.get("date"))
     if day:
         registered = RegistrationDate.unscoped_objects.filter(

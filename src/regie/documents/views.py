@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from regie.billing.models import BillingRun, Invoice, Kind
+from regie.core.badinput import id_param, ids_param
 from regie.core.errors import DomainError
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.documents import batches, files, mail, tasks
@@ -91,7 +92,7 @@ def selection_generate(request):
     """Generate the documents of a selection: invoices ticked in a list (``invoice`` ids) or
     typed by number (``numbers``)."""
     require_capability(request, "finance.edit")
-    ids = [int(value) for value in request.POST.getlist("invoice") if value.isdigit()]
+    ids = ids_param(request.POST.getlist("invoice"), "invoice")
     try:
         ids += batches.invoices_numbered(request.POST.get("numbers", ""))
         return _start_batch(request, invoice_ids=ids)
@@ -223,8 +224,8 @@ class SendingList(CapabilityRequiredMixin, generic.ListView):
         elif params.get("status") in SendingStatus.values:
             sendings = sendings.filter(status=params["status"])
         for key, field in (("run", "invoice__run_id"), ("job", "job_id")):
-            if params.get(key, "").isdigit():
-                sendings = sendings.filter(**{field: int(params[key])})
+            if number := id_param(params.get(key), key):
+                sendings = sendings.filter(**{field: number})
         return sendings
 
     def get_context_data(self, **kwargs):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regie.activities.models import ActivityCategory
 from regie.core.amounts import ConfirmLargeAmounts, MoneyField
+from regie.core.badinput import ids_param
 from regie.core.validators import clean_iban
 from regie.ledger.forms import PeriodForm
 from regie.payments.models import Mode, MovementStatus
@@ -94,7 +95,7 @@ class PaymentForm(ConfirmLargeAmounts, forms.Form):
         if self.is_bound and self.is_valid():
             return [c.pk for c in self.cleaned_data["categories"]]
         raw = self.data.getlist("categories") if self.is_bound else []
-        return [int(v) for v in raw if str(v).isdigit()]
+        return ids_param(raw, "categories")
 
 
 class SplitForm(forms.Form):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import generic
 
+from regie.core.badinput import id_param
 from regie.core.errors import DomainError
 from regie.core.models import Job
 from regie.core.money import format_cents
@@ -115,9 +115,7 @@ def chosen_person(request) -> Person | None:
     wanted = request.POST.get("person") or request.GET.get("person")
     if not wanted:
         return None
-    if not str(wanted).isdigit():
-        raise Http404
-    return get_object_or_404(with_credit(Person.objects.all()), pk=int(wanted))
+    return get_object_or_404(with_credit(Person.objects.all()), pk=id_param(wanted, "person"))
 
 
 def proposed_split(amount_cents: int, rows) -> SplitForm:

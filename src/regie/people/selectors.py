@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from regie.core.badinput import id_param
 from regie.people.models import Child, ChildPerson, Person
 
 
@@ -42,7 +43,7 @@ def search_children(params: dict) -> QuerySet[Child]:
         if value == "none":
             qs = qs.filter(**({field: ""} if field == "level" else {f"{field}__isnull": True}))
         elif value:
-            qs = qs.filter(**{field: value})
+            qs = qs.filter(**{field: value if field == "level" else id_param(value, param)})
     status = params.get("status", "active")
     if status == "active":
         qs = qs.filter(is_active=True)

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "regie.core.middleware.OrganisationMiddleware",
     "regie.security.middleware.SecondFactorMiddleware",
     "axes.middleware.AxesMiddleware",
+    "regie.core.badinput.BadInputMiddleware",
 ]
 
 ROOT_URLCONF = "regie.config.urls"
