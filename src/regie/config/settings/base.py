@@ -126,6 +126,12 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# ... and an address after more failures, whatever the usernames tried (regie.core.login_limits).
+AXES_HANDLER = "regie.core.login_limits.LoginLimitHandler"
+REGIE_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("REGIE_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+# The client's address: the socket's, or the last entry of this header set by a trusted proxy.
+REGIE_TRUSTED_PROXY_HEADER = os.environ.get("REGIE_TRUSTED_PROXY_HEADER", "")
+AXES_CLIENT_IP_CALLABLE = "regie.core.login_limits.client_address"
 
 # Second factor (django-otp, TOTP): whether new organisations require it of their
 # administrators and finance officers (each organisation may change it; docs/security.md).

@@ -9,6 +9,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-media"
 AXES_FAILURE_LIMIT = 3
+REGIE_LOGIN_ADDRESS_FAILURE_LIMIT = 6
 
 # Several test runs may share one PostgreSQL server (developers, CI, parallel sessions): give
 # each run its own test database so that they never drop each other's.
