@@ -11,6 +11,7 @@ import pytest
 from regie.core.models import Membership, Organisation, Role, User
 from regie.core.tenancy import scope
 from regie.demo.identifiers import belgian_iban, enterprise_number
+from regie.payments.models import BankAccount
 
 # Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -19,6 +20,7 @@ SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server", "client", "admin_client"}
 
 _numbers = itertools.count(30000000)
+TEST_ACCOUNT = "BE68539007547034"  # tests/payments' ACCOUNT: every test organisation holds it
 
 
 def pytest_collection_modifyitems(config, items):
@@ -48,7 +50,9 @@ def make_organisation(name: str) -> Organisation:
         city="Namur",
     )
     org.full_clean()
-    org.save()
+    org.save()  # lists its own IBAN among its bank accounts
+    with scope(org):  # the account of the statements the payment tests write
+        BankAccount.objects.create(iban=TEST_ACCOUNT, name="Compte des tests")
     return org
 
 

@@ -50,6 +50,7 @@ from regie.documents.models import DocumentBatch, EmailTemplate, InvoiceDocument
 from regie.ledger.models import Account, Entry, EntryLine
 from regie.payments.models import (
     Allocation,
+    BankAccount,
     BankMovement,
     BankStatement,
     Payment,
@@ -226,6 +227,7 @@ def populate(org, tag):
             user=integration, action=AuditLog.Action.EXPORT, model="child", object_id=child.pk
         )
         billing_settings, _created = BillingSettings.objects.get_or_create()
+        bank_account = BankAccount.objects.get(iban=org.iban)
         return {
             "site": site,
             "class": klass,
@@ -264,6 +266,7 @@ def populate(org, tag):
             "invitation": invitation,
             "audit": audit,
             "billing_settings": billing_settings,
+            "bank_account": bank_account,
             "organisation": org,
         }
 
@@ -469,6 +472,7 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         # Payments: pages walked through KWARG_MODELS and their read-only admin pages;
         # allocations and prepayment references have no page of their own.
         StatementFile,
+        BankAccount,
         BankStatement,
         BankMovement,
         Payment,

@@ -13,7 +13,7 @@ from tests.payments import test_payment_services as spec
 from regie.core.models import Role
 from regie.payments.corrections import movement_correct
 from regie.payments.imports import statements_import
-from regie.payments.models import BankMovement
+from regie.payments.models import BankAccount, BankMovement
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.parsers.statement import Movement, Statement
 from regie.payments.reconciliation import Gap, reconciliation
@@ -118,6 +118,7 @@ def test_correcting_the_suspense_and_refunding_by_transfer_makes_them_agree(invo
 def test_one_account_leaves_the_other_accounts_movements_out(invoices):
     mum, (october, _) = invoices
     statements_import(data=spec.coda(("2.00", october.communication)), name="a.cod")
+    BankAccount.objects.create(iban=OTHER_ACCOUNT, name="Compte des repas")  # a second account
     statements_import(data=statement_file(("4.00", ""), account=OTHER_ACCOUNT), name="b.cod")
 
     mine = reconciliation(*DECEMBER, account=spec.ACCOUNT)

@@ -24,6 +24,7 @@ from regie.api.auth import caller_require
 from regie.api.errors import ApiError, ErrorOut
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import Job
+from regie.payments.accounts import file_refusals
 from regie.payments.forms import MAX_FILE_BYTES
 from regie.payments.imports import ImportResult
 from regie.payments.models import StatementFile
@@ -200,9 +201,8 @@ def statements_post(request, response: HttpResponse):
         raise ApiError(413, TOO_LARGE)
     data = upload.read()
     name = (upload.name or "statement")[:200]
-    checked = check_data(data, name)
-    if checked.errors:
-        raise ApiError(422, checked.errors[0])
+    if refusals := file_refusals(check_data(data, name)):
+        raise ApiError(422, refusals[0])
     job = import_job_start(organisation=caller.organisation, user=caller.user, name=name, data=data)
     response["Location"] = _job_url(job)
     return Status(202, _job(job))

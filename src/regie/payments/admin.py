@@ -8,7 +8,14 @@ from __future__ import annotations
 from django.contrib import admin
 
 from regie.core.admin_site import OrgAdmin, site
-from regie.payments.models import BankMovement, BankStatement, Payment, Refund, StatementFile
+from regie.payments.models import (
+    BankAccount,
+    BankMovement,
+    BankStatement,
+    Payment,
+    Refund,
+    StatementFile,
+)
 
 
 class ReadOnlyAdmin(OrgAdmin):
@@ -18,6 +25,18 @@ class ReadOnlyAdmin(OrgAdmin):
         return False
 
     has_change_permission = has_delete_permission = has_add_permission
+
+
+@admin.register(BankAccount, site=site)
+class BankAccountAdmin(OrgAdmin):
+    """The organisation's bank accounts: only their statements are imported."""
+
+    list_display = ("iban", "name", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("iban", "name")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate it instead: its statements stay in the history
 
 
 @admin.register(StatementFile, site=site)

@@ -11,6 +11,7 @@ from regie.core.amounts import ConfirmLargeAmounts, MoneyField
 from regie.core.badinput import ids_param
 from regie.core.validators import clean_iban
 from regie.ledger.forms import PeriodForm
+from regie.payments.accounts import file_refusals
 from regie.payments.models import Mode, MovementStatus
 from regie.payments.selectors import ItemRow, accounts
 from regie.payments.statement_check import check_data
@@ -39,10 +40,10 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
-        checked = check_data(upload.read(), upload.name)
+        refusals = file_refusals(check_data(upload.read(), upload.name))
         upload.seek(0)
-        if checked.errors:
-            raise forms.ValidationError([error.translated() for error in checked.errors])
+        if refusals:
+            raise forms.ValidationError([error.translated() for error in refusals])
         return upload
 
 

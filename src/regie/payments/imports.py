@@ -33,6 +33,7 @@ from regie.core.tenancy import current_organisation
 from regie.ledger.rules import suspense_entry
 from regie.ledger.services import entries_post
 from regie.payments import matching, routes
+from regie.payments.accounts import foreign_statements
 from regie.payments.models import (
     Allocation,
     BankMovement,
@@ -123,6 +124,9 @@ def _read(data: bytes, name: str):
         raise check_data(data, name).errors[0]
     for statement in parsed.statements:
         StatementFigures.of(statement)  # refuses a fraction of a cent, as the check does
+    statements = ((s.account, s.sequence_number) for s in parsed.statements)
+    if refusals := foreign_statements(statements):
+        raise refusals[0]
     return kind, parsed
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,39 @@ from django.utils.translation import gettext_lazy as _
 from regie.billing.models import Invoice
 from regie.core.models import OrgModel, organisation_key
 from regie.core.money import format_cents
+from regie.core.validators import clean_iban
 from regie.people.models import Person
+
+
+class BankAccount(OrgModel):
+    """One of the organisation's bank accounts: only their statements are imported.
+
+    The organisation's own IBAN (its details) is listed by itself when it is saved.
+    """
+
+    iban = models.CharField(_("IBAN"), max_length=34, validators=[clean_iban])
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("Statements of an inactive account are refused.")
+    )
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["iban"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "iban"], name="bankaccount_once")
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            self.iban = clean_iban(self.iban)
+        except ValidationError as error:
+            raise ValidationError({"iban": error}) from None
+
+    def __str__(self) -> str:
+        return f"{self.iban} {self.name}".strip()
 
 
 class StatementFile(OrgModel):

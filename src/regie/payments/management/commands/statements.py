@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from stdnum import iban
 
+from regie.core.models import Organisation
 from regie.core.money import format_cents
+from regie.core.tenancy import scope
+from regie.payments.accounts import file_refusals
 from regie.payments.statement_check import FileCheck, StatementFigures, check_file
 
 FORMAT_NAMES = {"coda": "CODA", "camt053": "camt.053"}
@@ -75,17 +79,31 @@ class Command(BaseCommand):
             default=settings.LANGUAGE_CODE,
             help="Language of the labels and refusal reasons (default: %(default)s).",
         )
+        check.add_argument(
+            "--organisation",
+            metavar="NUMBER",
+            help="Also refuse statements of accounts that are not this organisation's (its "
+            "number in Regie or its enterprise number).",
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         handlers = {"check": self.handle_check}
         handlers[action](**options)
 
     def handle_check(
-        self, *, files: list[str], as_json: bool, language: str, **options: Any
+        self,
+        *,
+        files: list[str],
+        as_json: bool,
+        language: str,
+        organisation: str | None = None,
+        **options: Any,
     ) -> None:
         """Print the check of every file; raise CommandError (status 1) if any is refused."""
         with translation.override(language):
             checks = [check_file(path) for path in files]
+            if organisation:
+                checks = own_accounts_only(checks, organisation_named(organisation))
             if as_json:
                 self.stdout.write(json.dumps(report_json(checks), ensure_ascii=False, indent=2))
             else:
@@ -120,6 +138,28 @@ class Command(BaseCommand):
         ]
         statements = (line for s in file_check.statements for line in statement_lines(s))
         return [heading, *warnings, *statements]
+
+
+def organisation_named(number: str) -> Organisation:
+    """Return the organisation of this id or enterprise number, or stop with a message."""
+    digits = "".join(ch for ch in number if ch.isdigit())
+    found = Organisation.objects.filter(enterprise_number__in={number, digits}).first()
+    if found is None and number.isdigit() and len(number) < 10:
+        found = Organisation.objects.filter(pk=int(number)).first()
+    if found is None:
+        raise CommandError(_("No organisation has the number %(number)s.") % {"number": number})
+    return found
+
+
+def own_accounts_only(checks: list[FileCheck], organisation: Organisation) -> list[FileCheck]:
+    """Return the checks, refusing the files with statements of another organisation's account."""
+    with scope(organisation):
+        return [
+            replace(check, statements=(), errors=tuple(refusals))
+            if (refusals := file_refusals(check))
+            else check
+            for check in checks
+        ]
 
 
 def statement_lines(figures: StatementFigures) -> list[str]:
