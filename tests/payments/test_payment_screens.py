@@ -6,6 +6,7 @@ Wording is translated later, so these tests read states, codes, figures and data
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -241,6 +242,7 @@ def payment_data(person, **changes) -> dict:
         "mode": "cash",
         "comment": "guichet",
         "action": "save",
+        "once": uuid.uuid4().hex,  # the form's one-time token (regie.core.once)
     }
     data.update(changes)
     return data
@@ -355,10 +357,11 @@ def test_a_refund_of_the_credit_is_recorded_and_never_above_it(invoices, finance
     listing = finance.get(reverse("payments:refund-list")).content.decode()
     assert f'data-person="{mum.pk}"' in listing
 
-    too_much = finance.post(url, {"amount": "7,51", "iban": mum.iban, "date": "2025-12-08"})
-    done = finance.post(
-        url, {"amount": "7,50", "iban": "BE71 0961 2345 6769", "date": "2025-12-08"}
+    too_much = finance.post(
+        url, {"amount": "7,51", "iban": mum.iban, "date": "2025-12-08", "once": uuid.uuid4().hex}
     )
+    form = {"amount": "7,50", "iban": "BE71 0961 2345 6769", "date": "2025-12-08"}
+    done = finance.post(url, {**form, "once": uuid.uuid4().hex})
 
     assert too_much.status_code == 200 and too_much.context["form"].non_field_errors()
     assert done["Location"] == reverse("payments:refund-list")

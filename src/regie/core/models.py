@@ -400,3 +400,23 @@ class Invitation(OrgModel):
 
     def __str__(self) -> str:
         return str(self.membership.user.email)
+
+
+class Submission(OrgModel):
+    """A one-time token of a form that creates money, consumed with the write it allowed
+    (:mod:`regie.core.once`): the same token twice is refused by the unique key."""
+
+    token = models.UUIDField(_("token"))
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    result_url = models.CharField(_("result"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "token"], name="submission_once")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.token)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
 from django.views.decorators.http import require_POST
 
 from regie.core.errors import DomainError
+from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.payments import selectors
 from regie.payments.forms import PaymentForm, SplitForm
@@ -76,7 +79,10 @@ def payment_new(request):
         if form.is_valid():
             split = proposed_split(form.cleaned_data["amount"], rows)
     elif request.method == "POST" and form.is_valid() and split.is_valid():
-        payment = _create(request, person, form, split)
+        try:
+            payment = _create(request, person, form, split)
+        except AlreadySubmitted as first:
+            return once_answer(request, first, fallback=reverse("payments:payment-list"))
         if payment is not None:
             if payment.receipt_number:
                 return redirect("payments:payment-receipt", pk=payment.pk)
@@ -88,17 +94,23 @@ def payment_new(request):
 def _create(request, person, form: PaymentForm, split: SplitForm) -> Payment | None:
     data = form.cleaned_data
     try:
-        payment = payment_create(
-            person=person,
-            day=data["date"],
-            amount_cents=data["amount"],
-            mode=data["mode"],
-            split=split.split(),
-            category_ids=form.category_ids() or None,
-            reconciled_on=data["reconciled_on"],
-            comment=data["comment"],
-            user=request.user,
-        )
+        with transaction.atomic():  # the form's one-time token is consumed with the payment
+            submission = once_begin(request)
+            payment = payment_create(
+                person=person,
+                day=data["date"],
+                amount_cents=data["amount"],
+                mode=data["mode"],
+                split=split.split(),
+                category_ids=form.category_ids() or None,
+                reconciled_on=data["reconciled_on"],
+                comment=data["comment"],
+                user=request.user,
+            )
+            shown = (
+                "payments:payment-receipt" if payment.receipt_number else "payments:payment-detail"
+            )
+            once_done(submission, reverse(shown, args=[payment.pk]))
     except DomainError as error:
         form.add_error(None, error.translated())
         return None

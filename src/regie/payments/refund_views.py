@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from regie.core.errors import DomainError
 from regie.core.models import AuditLog
+from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
 from regie.core.views import audit, require_capability
 from regie.ledger.forms import current_year
 from regie.payments import refunds
@@ -50,9 +53,14 @@ def refund_new(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            refund_create(
-                person=person, amount_cents=data["amount"], day=data["date"], iban=data["iban"]
-            )
+            with transaction.atomic():  # the form's one-time token is consumed with the refund
+                submission = once_begin(request)
+                refund_create(
+                    person=person, amount_cents=data["amount"], day=data["date"], iban=data["iban"]
+                )
+                once_done(submission, reverse("payments:refund-list"))
+        except AlreadySubmitted as first:
+            return once_answer(request, first, fallback=reverse("payments:refund-list"))
         except DomainError as error:
             form.add_error(None, error.translated())
         else:
