@@ -16,7 +16,10 @@ def test_the_openapi_schema_describes_every_operation_and_both_authentications(d
     assert item["properties"]["direction"]["enum"] == ["entry", "exit"]
     assert body["example"]["events"][0]["at"] == "2025-10-01T16:04"
     answers = schema["paths"]["/api/v1/scans"]["post"]["responses"]
-    assert {"200", "400", "401", "403"} <= set(answers)
+    assert {"200", "400", "401", "403", "413", "500"} <= set(answers)
+    listing = schema["paths"]["/api/v1/statements"]["get"]["responses"]
+    invalid = listing["422"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert "detail" in schema["components"]["schemas"][invalid]["properties"]  # fields and why
     schemes = schema["components"]["securitySchemes"]
     assert {s["type"] for s in schemes.values()} == {"http", "apiKey"}
 

@@ -14,6 +14,12 @@ class ErrorOut(Schema):
     message: str
 
 
+class InvalidOut(ErrorOut):
+    """A request outside the schema (422): ``detail`` lists each field and why."""
+
+    detail: list[dict] = []
+
+
 class ApiError(Exception):
     """Refuse a request with ``status`` and a :class:`DomainError` translated at once.
 

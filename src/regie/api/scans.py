@@ -121,7 +121,14 @@ class ScanBatchOut(pydantic.BaseModel):
 
 @router.post(
     "/scans",
-    response={200: ScanBatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
+    response={
+        200: ScanBatchOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        413: ErrorOut,
+        500: ErrorOut,
+    },
     openapi_extra=BATCH_BODY,
     summary="Send a batch of scans",
 )

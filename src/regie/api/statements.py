@@ -21,7 +21,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from regie.api.auth import caller_require
-from regie.api.errors import ApiError, ErrorOut
+from regie.api.errors import ApiError, ErrorOut, InvalidOut
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import Job
 from regie.payments.accounts import file_refusals
@@ -210,7 +210,7 @@ def statements_post(request, response: HttpResponse):
 
 @router.get(
     "/jobs/{job_id}",
-    response={200: JobOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: JobOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: InvalidOut},
     summary="Progress and outcome of an import",
 )
 def job_get(request, job_id: int):
@@ -224,7 +224,7 @@ def job_get(request, job_id: int):
 
 @router.get(
     "/statements",
-    response={200: FilePageOut, 401: ErrorOut, 403: ErrorOut},
+    response={200: FilePageOut, 401: ErrorOut, 403: ErrorOut, 422: InvalidOut},
     summary="Imported bank files",
 )
 def statements_list(request, page: Query[PageIn]):
