@@ -21,5 +21,8 @@ class DocumentedAPI(NinjaAPI):
         schema = super().get_openapi_schema(*args, **kwargs)
         for operations in schema["paths"].values():
             for operation in operations.values():
-                operation["responses"].setdefault("422", INVALID_REQUEST_ANSWER)
+                answers = operation["responses"]
+                # An operation that declares its own 422 (an int key) keeps it.
+                if 422 not in answers and "422" not in answers:
+                    answers["422"] = INVALID_REQUEST_ANSWER
         return schema
