@@ -38,7 +38,7 @@ def test_report_only_sends_the_policy_without_enforcing_it(rf):
 
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", re.I)
-INLINE_HANDLER = re.compile(r"\son[a-z]+\s*=", re.I)
+INLINE_HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.I)  # an attribute inside a tag
 INLINE_STYLE = re.compile(r"\sstyle\s*=|<style", re.I)
 
 

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0005_second_factor'),
+        ('core', '0007_members'),
     ]
 
     operations = [
