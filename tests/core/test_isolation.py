@@ -499,6 +499,9 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         Invitation,
         # One-time tokens of the money forms: no page of their own.
         Submission,
+        # Accounting exports: their pages walked through KWARG_MODELS ("exports:"); settings,
+        # budget articles, items and files belong to an organisation's export pages.
+        *apps.get_app_config("exports").get_models(),
     }
     business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
     assert business <= covered, f"add pages of {business - covered} to the isolation walk"

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "regie.security",
     "regie.dunning",
     "regie.scanning",
+    "regie.exports",
 ]
 
 MIDDLEWARE = [
