@@ -371,6 +371,7 @@ def test_billing_settings_are_in_the_admin_and_invoices_are_not(in_a, as_role):
             "reminder_prefix": "202",
             "plan_prefix": "203",
             "prepayment_prefix": "204",
+            "fee_prefix": "205",
         },
     )
     assert response.status_code == 302
@@ -384,6 +385,7 @@ def test_billing_settings_refuse_malformed_or_shared_prefixes(in_a):
             "reminder_prefix": "102",
             "plan_prefix": "102",
             "prepayment_prefix": "104",
+            "fee_prefix": "105",
         }
     )
     assert not form.is_valid()

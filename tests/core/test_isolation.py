@@ -491,6 +491,9 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         # Collection (regie.dunning) has no page yet, only services; tests/dunning proves that
         # a run, a payment and a plan see their organisation's rows only.
         *apps.get_app_config("dunning").get_models(),
+        # Fees of other services: no page yet, only services and the payment route;
+        # tests/fees/test_fees_isolation.py proves they see their organisation's rows only.
+        *apps.get_app_config("fees").get_models(),
         # Medical records: walked through the child's URLs (people:child-medical…).
         MedicalRecord,
         # Places of staff members: their admin pages; the scan API's places in KWARG_MODELS.

@@ -14,6 +14,7 @@ from regie.billing.models import BillingSettings
 from regie.core.admin_site import OrgAdmin, site
 
 PREFIXES = ("invoice_prefix", "reminder_prefix", "plan_prefix", "prepayment_prefix")
+PREFIXES += ("fee_prefix",)
 
 
 class BillingSettingsForm(forms.ModelForm):

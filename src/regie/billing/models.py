@@ -31,6 +31,7 @@ class BillingSettings(OrgModel):
     reminder_prefix = models.CharField(_("reminder prefix"), max_length=3, default="102")
     plan_prefix = models.CharField(_("payment plan prefix"), max_length=3, default="103")
     prepayment_prefix = models.CharField(_("prepayment prefix"), max_length=3, default="104")
+    fee_prefix = models.CharField(_("service file prefix"), max_length=3, default="105")
 
     class Meta:
         verbose_name = _("billing settings")

@@ -17,7 +17,7 @@ from regie.core.errors import DomainError, gettext_noop
 from regie.core.sequences import sequence_next
 
 SERIAL_DIGITS = 7
-KINDS = ("invoice", "reminder", "plan", "prepayment")
+KINDS = ("invoice", "reminder", "plan", "prepayment", "fee")
 
 
 def communication(prefix: str, serial: int) -> str:

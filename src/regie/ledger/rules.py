@@ -273,3 +273,32 @@ def fee_payment_entry(
     if reverse:
         lines = [_swap(line) for line in lines]
     return _entry(Journal.MISC, day, document, document, lines)
+
+
+# -- Fees of other services ------------------------------------------------------------------
+
+
+def service_file_entry(
+    *,
+    document: str,
+    day: date,
+    person_id: int,
+    category_id: int,
+    amount: int,
+    reverse: bool = False,
+) -> EntryDraft:
+    """A person's credit (a payment with a service file's communication) pays the file: the
+    service's revenue, in its category; ``reverse`` when that payment is cancelled.
+
+    >>> [(l.role, l.category_id, l.debit, l.credit) for l in service_file_entry(
+    ...     document="105/0000001", day=date(2026, 5, 4), person_id=7, category_id=3,
+    ...     amount=3000).lines]
+    [('person_credit', None, 3000, 0), ('revenue', 3, 0, 3000)]
+    """
+    lines = [
+        LineDraft(AccountRole.PERSON_CREDIT, amount, 0, None, person_id),
+        LineDraft(AccountRole.REVENUE, 0, amount, category_id, person_id),
+    ]
+    if reverse:
+        lines = [_swap(line) for line in lines]
+    return _entry(Journal.MISC, day, document, document, lines)

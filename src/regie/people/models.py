@@ -216,6 +216,12 @@ class Person(OrgModel):
     national_number = models.CharField(
         _("national register or BIS number"), max_length=20, blank=True
     )
+    enterprise_number = models.CharField(
+        _("enterprise number (BCE/KBO)"),
+        max_length=10,
+        blank=True,
+        help_text=_("A company: its name is the last name."),
+    )
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -233,6 +239,7 @@ class Person(OrgModel):
             self,
             (
                 ("national_number", validators.clean_national_number),
+                ("enterprise_number", validators.clean_enterprise_number),
                 ("iban", validators.clean_iban),
                 ("phone", lambda value: validators.clean_phone(value, self.country)),
             ),

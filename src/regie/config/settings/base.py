@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "regie.payments",
     "regie.security",
     "regie.dunning",
+    "regie.fees",
     "regie.scanning",
     "regie.exports",
 ]

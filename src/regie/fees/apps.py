@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FeesConfig(AppConfig):
+    name = "regie.fees"
+    label = "fees"
+    verbose_name = _("Fees of other services")
+
+    def ready(self) -> None:
+        from regie.fees import payments
+        from regie.payments.routes import route_register
+
+        route_register(payments.FILE_ROUTE)

@@ -1,0 +1,202 @@
+"""Fees of other services (DOMAIN §8): services, the files their systems push, versions, lines.
+
+A *service* (occupation of the public domain, events…) is connected to its own software (the
+permit system) by a secret token that may only push files. A *file* is the permit system's
+dossier, identified by its own id (unique per service); each push that changes it makes a new
+*version* with its lines, its amount and its own structured communication. The file carries
+the current version's figures, so lists need no join.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from stdnum.be import ogm_vcs
+
+from regie.activities.models import ActivityCategory
+from regie.core.models import OrgModel, secret_hash, secret_new
+from regie.people.models import Person
+
+
+class Way(models.TextChoices):
+    ADVANCE = "advance", _("paid in advance")
+    AFTERWARDS = "afterwards", _("invoiced afterwards")
+
+
+class FileState(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("awaiting payment")
+    PAID = "paid", _("paid")
+    TO_INVOICE = "to_invoice", _("to invoice")
+    INVOICED = "invoiced", _("invoiced")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class Service(OrgModel):
+    """A municipal service whose fees Regie collects, and its connection to its software."""
+
+    TOKEN_PREFIX = "svc_"  # noqa: S105 (the start of every token, not a secret)
+
+    name = models.CharField(_("name"), max_length=100)
+    category = models.ForeignKey(
+        ActivityCategory,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("category"),
+        help_text=_("Its revenue is booked on this category's accounts."),
+    )
+    budget_article = models.CharField(_("budget article"), max_length=30, blank=True)
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=2, default=0)
+    default_way = models.CharField(
+        _("default way of paying"), max_length=10, choices=Way.choices, default=Way.ADVANCE
+    )
+    days_to_pay = models.PositiveSmallIntegerField(_("days to pay"), default=15)
+    callback_url = models.URLField(
+        _("address called back when a file is paid"), max_length=300, blank=True
+    )
+    callback_secret = models.CharField(_("signing secret"), max_length=64, blank=True)
+    token_hash = models.CharField(max_length=64, null=True, unique=True, editable=False)
+    token_hint = models.CharField(_("beginning of the token"), max_length=12, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="service_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    hash_token = staticmethod(secret_hash)
+
+    def new_token(self) -> str:
+        """Give the service a new secret token and return it (only its hash is kept)."""
+        token, self.token_hash = secret_new(self.TOKEN_PREFIX)
+        self.token_hint = token[:10]
+        return token
+
+
+class ServiceFile(OrgModel):
+    """A file pushed by a service's system, with its current version's figures."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="files", verbose_name=_("service")
+    )
+    external_id = models.CharField(_("file id in the service's system"), max_length=100)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="service_files", verbose_name=_("applicant")
+    )
+    description = models.CharField(_("description"), max_length=300)
+    date_from = models.DateField(_("from"), null=True, blank=True)
+    date_to = models.DateField(_("to"), null=True, blank=True)
+    way = models.CharField(_("way of paying"), max_length=10, choices=Way.choices)
+    state = models.CharField(_("state"), max_length=20, choices=FileState.choices)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    amount_cents = models.BigIntegerField(_("amount (cents)"), default=0)
+    communication = models.CharField(_("structured communication"), max_length=12)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    pay_token = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service file")
+        verbose_name_plural = _("service files")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["service", "external_id"], name="servicefile_unique_external_id"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.external_id}"
+
+    @property
+    def formatted_communication(self) -> str:
+        return f"+++{ogm_vcs.format(self.communication)}+++" if self.communication else ""
+
+
+class FileVersion(OrgModel):
+    """One version of a file as pushed: its lines, amount and structured communication."""
+
+    file = models.ForeignKey(
+        ServiceFile, on_delete=models.CASCADE, related_name="versions", verbose_name=_("file")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    digest = models.CharField(_("fingerprint of what was pushed"), max_length=64)
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    communication = models.CharField(_("structured communication"), max_length=12)
+    pushed = models.JSONField(_("as pushed"), default=dict)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("file version")
+        verbose_name_plural = _("file versions")
+        ordering = ["file", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "number"], name="fileversion_unique_number"),
+            models.UniqueConstraint(
+                fields=["organisation", "communication"],
+                condition=~Q(communication=""),
+                name="fileversion_unique_communication",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file} v{self.number}"
+
+
+class FileLine(OrgModel):
+    """A line of a version: label, quantity × unit price (VAT included) = amount."""
+
+    version = models.ForeignKey(
+        FileVersion, on_delete=models.CASCADE, related_name="lines", verbose_name=_("version")
+    )
+    label = models.CharField(_("label"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit_cents = models.BigIntegerField(_("unit price (cents)"))
+    vat_rate = models.DecimalField(_("VAT rate (%)"), max_digits=4, decimal_places=2)
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+
+    class Meta:
+        verbose_name = _("file line")
+        verbose_name_plural = _("file lines")
+        ordering = ["version", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class FilePayment(OrgModel):
+    """What a payment (bank, counter, online) paid of a file; undone when it is cancelled."""
+
+    file = models.ForeignKey(
+        ServiceFile, on_delete=models.PROTECT, related_name="payments", verbose_name=_("file")
+    )
+    version = models.ForeignKey(
+        FileVersion, on_delete=models.PROTECT, related_name="+", verbose_name=_("version")
+    )
+    payment = models.ForeignKey(
+        "payments.Payment",
+        on_delete=models.PROTECT,
+        related_name="file_payments",
+        verbose_name=_("payment"),
+    )
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    date = models.DateField(_("date"))
+    cancelled = models.BooleanField(_("cancelled"), default=False)
+
+    class Meta:
+        verbose_name = _("payment of a file")
+        verbose_name_plural = _("payments of files")
+        ordering = ["file", "date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.file} P{self.payment_id}"

@@ -1,0 +1,138 @@
+"""What pays a service file: a payment with its communication (bank, counter, online).
+
+The payment is first the person's credit (as payments store any routed payment); the route
+registered here (:mod:`regie.payments.routes`) then uses that credit to pay the file, writes
+the service's revenue to the ledger, and marks the file paid when nothing is open any more.
+More than the file's amount stays the person's credit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from regie.core.errors import DomainError, gettext_noop
+from regie.fees.models import FilePayment, FileState, FileVersion, ServiceFile
+from regie.fees.services import paid_cents
+from regie.ledger.rules import EntryDraft, service_file_entry
+from regie.ledger.services import entries_post
+from regie.payments.matching import Target
+from regie.payments.models import Mode, Payment
+from regie.payments.routes import Route, payment_route
+from regie.payments.services import chunked, payment_create
+
+KIND = "service_file"
+COUNTER_MODES = (Mode.CASH, Mode.CARD)
+
+#: What happens once a file is paid (the call back to its system, regie.fees.callbacks).
+ON_PAID: list = []
+
+
+def file_open(file: ServiceFile) -> int:
+    """Return what is still to pay of a file awaiting payment (0 in any other state)."""
+    if file.state != FileState.AWAITING_PAYMENT:
+        return 0
+    return max(file.amount_cents - paid_cents(file), 0)
+
+
+def _load(references: Sequence[str]) -> dict[str, Target]:
+    """Lock and return the files whose versions carry ``references``."""
+    found = {}
+    for chunk in chunked(references):
+        versions = FileVersion.objects.filter(communication__in=chunk).order_by("file_id")
+        for communication, file_id in versions.values_list("communication", "file_id"):
+            file = ServiceFile.objects.select_for_update().get(pk=file_id)
+            found[communication] = Target(KIND, file.pk, file.person_id, file_open(file))
+    return found
+
+
+def _allocate(*, payment: Payment, target: Target, day: date) -> None:
+    """Pay the file of ``target`` with ``payment`` (already the person's credit)."""
+    file = ServiceFile.objects.select_for_update().select_related("service").get(pk=target.id)
+    due = file_open(file)
+    take = min(payment.amount_cents, due)
+    if take <= 0:
+        return
+    version = file.versions.get(number=file.version)
+    FilePayment.objects.create(
+        file=file, version=version, payment=payment, amount_cents=take, date=day
+    )
+    entries_post([_draft(file, payment, take, day)])
+    if take == due:
+        file.state = FileState.PAID
+        file.paid_at = timezone.now()
+        file.save(update_fields=["state", "paid_at", "updated_at"])
+        for hook in ON_PAID:
+            hook(file)
+
+
+def _draft(file, payment, amount: int, day: date, *, reverse: bool = False) -> EntryDraft:
+    return service_file_entry(
+        document=f"{file.communication}/P{payment.pk}{'/X' if reverse else ''}",
+        day=day,
+        person_id=file.person_id,
+        category_id=file.service.category_id,
+        amount=amount,
+        reverse=reverse,
+    )
+
+
+def _credit_used(person_id: int) -> int:
+    used = FilePayment.objects.filter(
+        payment__person_id=person_id, payment__cancelled_at__isnull=True, cancelled=False
+    ).aggregate(t=Sum("amount_cents"))["t"]
+    return used or 0
+
+
+def _cancel(*, payment: Payment, day: date) -> list[EntryDraft]:
+    """Undo what a payment being cancelled paid of files; a paid file awaits payment again."""
+    paid = list(
+        FilePayment.objects.filter(payment=payment, cancelled=False).select_related("file__service")
+    )
+    FilePayment.objects.filter(pk__in=[p.pk for p in paid]).update(cancelled=True)
+    ServiceFile.objects.filter(pk__in=[p.file_id for p in paid], state=FileState.PAID).update(
+        state=FileState.AWAITING_PAYMENT, paid_at=None
+    )
+    return [_draft(p.file, payment, p.amount_cents, day, reverse=True) for p in paid]
+
+
+FILE_ROUTE = Route(KIND, _load, _allocate, _credit_used, _cancel)
+
+NOT_AWAITING = DomainError(
+    "fees.not_awaiting_payment",
+    gettext_noop("This file is not awaiting payment (it is paid, invoiced or cancelled)."),
+)
+
+
+@transaction.atomic
+def file_pay_at_counter(
+    *, file: ServiceFile, mode: str, day: date | None = None, user=None, comment: str = ""
+) -> Payment:
+    """Record the applicant's payment of the whole open amount at the counter (cash, card).
+
+    Cash gets its printed receipt number (``REC/yyyy/nnnnn``) from the payments service.
+    """
+    file = ServiceFile.objects.select_for_update().select_related("service").get(pk=file.pk)
+    if mode not in COUNTER_MODES:
+        raise DomainError(
+            "fees.counter_mode", gettext_noop("At the counter a file is paid in cash or by card.")
+        )
+    due = file_open(file)
+    if due <= 0:
+        raise NOT_AWAITING
+    day = day or timezone.localdate()
+    payment = payment_create(
+        person=file.person,
+        day=day,
+        amount_cents=due,
+        mode=mode,
+        split={},
+        comment=(comment or f"{file.service} {file.external_id}")[:300],
+        user=user,
+    )
+    payment_route(payment, Target(KIND, file.pk, file.person_id, due), day)
+    return payment

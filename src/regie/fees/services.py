@@ -1,0 +1,243 @@
+"""Writers of services and their files (DOMAIN §8): the only code that changes them.
+
+A push is idempotent: the same file pushed again (same fingerprint of what was sent) changes
+nothing and answers the same; a different push of a known file is refused unless it is a new
+version, which replaces the amounts while nothing is paid, invoiced or cancelled.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from regie.billing.numbering import communications_next
+from regie.core.errors import DomainError, gettext_noop
+from regie.core.services import record_save
+from regie.fees import rules
+from regie.fees.applicants import Applicant, applicant_person
+from regie.fees.models import (
+    FileLine,
+    FilePayment,
+    FileState,
+    FileVersion,
+    Service,
+    ServiceFile,
+    Way,
+)
+
+
+@dataclass(frozen=True)
+class FileData:
+    """A file as a service's system pushes it."""
+
+    external_id: str
+    applicant: Applicant
+    description: str
+    lines: tuple[rules.Line, ...]
+    way: str = ""  # empty: the service's default way of paying
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def pushed(self) -> dict:
+        """Return what was pushed as JSON data (its fingerprint makes pushes idempotent)."""
+        data = asdict(self)
+        data["lines"] = [
+            {
+                **asdict(line),
+                "quantity": str(line.quantity.normalize()),
+                "vat_rate": str(line.vat_rate.normalize()),
+            }
+            for line in self.lines
+        ]
+        return rules_json(data)
+
+
+def rules_json(data):
+    """Return ``data`` with dates as ISO text (JSONField stores it as it is)."""
+    if isinstance(data, dict):
+        return {key: rules_json(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [rules_json(value) for value in data]
+    if isinstance(data, date):
+        return data.isoformat()
+    return data
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    NEW_VERSION = "new_version"
+    UNCHANGED = "unchanged"
+    CANCELLED = "cancelled"
+
+
+FILE_EXISTS = DomainError(
+    "fees.file_exists",
+    gettext_noop(
+        "This service already has a different file with this id: push it as a new version "
+        "(PUT), or use another id."
+    ),
+)
+UNKNOWN_FILE = DomainError(
+    "fees.unknown_file", gettext_noop("This service has no file with this id.")
+)
+SERVICE_INACTIVE = DomainError(
+    "fees.service_inactive",
+    gettext_noop("The service is deactivated: ask the finance officer to reactivate it."),
+)
+
+
+@transaction.atomic
+def service_save(*, service: Service) -> Service:
+    """Create or change a service; give it a signing secret for its call-backs."""
+    if not service.callback_secret:
+        service.callback_secret = secrets.token_hex(32)
+    return record_save(service)
+
+
+@transaction.atomic
+def service_token_new(*, service: Service) -> str:
+    """Give the service's system a new token (the old one stops at once); return it once."""
+    token = service.new_token()
+    service.save(update_fields=["token_hash", "token_hint"])
+    return token
+
+
+def paid_cents(file: ServiceFile) -> int:
+    """Return what live payments paid of a file."""
+    paid = FilePayment.objects.filter(file=file, cancelled=False).aggregate(t=Sum("amount_cents"))
+    return paid["t"] or 0
+
+
+def file_push(
+    *, service: Service, data: FileData, new_version: bool = False
+) -> tuple[ServiceFile, Outcome]:
+    """Store a pushed file (or, with ``new_version``, a new version of a known one).
+
+    Return the file and what happened; the same push twice is ``unchanged`` the second time.
+    """
+    if not service.is_active:
+        raise SERVICE_INACTIVE
+    _check(data)
+    digest = rules.push_digest(data.pushed())
+    for _attempt in range(2):  # a concurrent first push of the same id: read it the 2nd time
+        try:
+            with transaction.atomic():
+                return _push(service, data, digest, new_version)
+        except IntegrityError:
+            continue
+    raise FILE_EXISTS
+
+
+def _check(data: FileData) -> None:
+    errors = rules.lines_errors(data.lines)
+    if error := rules.dates_error(data.date_from, data.date_to):
+        errors.append(error)
+    if not data.description.strip():
+        errors.append(
+            DomainError("fees.no_description", gettext_noop("The file has no description."))
+        )
+    if data.way and data.way not in Way.values:
+        errors.append(
+            DomainError(
+                "fees.bad_way",
+                gettext_noop("The way of paying is “advance” or “afterwards”."),
+            )
+        )
+    if errors:
+        raise errors[0]
+
+
+def _push(service, data: FileData, digest: str, new_version: bool):
+    file = (
+        ServiceFile.objects.select_for_update()
+        .filter(service=service, external_id=data.external_id)
+        .first()
+    )
+    if file is None:
+        if new_version:
+            raise UNKNOWN_FILE
+        return _create(service, data, digest), Outcome.CREATED
+    current = file.versions.order_by("-number").first()
+    if current.digest == digest:
+        return file, Outcome.UNCHANGED
+    if not new_version:
+        raise FILE_EXISTS
+    if refusal := rules.version_refusal(file.state, paid_cents(file)):
+        raise refusal
+    _version(file, data, digest, file.version + 1)
+    return file, Outcome.NEW_VERSION
+
+
+def _create(service: Service, data: FileData, digest: str) -> ServiceFile:
+    way = data.way or service.default_way
+    file = ServiceFile(
+        service=service,
+        external_id=data.external_id,
+        person=applicant_person(data.applicant),
+        way=way,
+        state=FileState.AWAITING_PAYMENT if way == Way.ADVANCE else FileState.TO_INVOICE,
+        version=0,
+        pay_token=secrets.token_urlsafe(32),
+    )
+    _describe(file, data)
+    file.save()
+    _version(file, data, digest, 1)
+    return file
+
+
+def _describe(file: ServiceFile, data: FileData) -> None:
+    file.description = data.description.strip()[:300]
+    file.date_from, file.date_to = data.date_from, data.date_to
+
+
+def _version(file: ServiceFile, data: FileData, digest: str, number: int) -> FileVersion:
+    """Write version ``number`` with its lines and communication; the file takes its figures."""
+    amounts = [rules.line_amount(line.quantity, line.unit_cents) for line in data.lines]
+    (communication,) = communications_next("fee", 1)
+    version = FileVersion.objects.create(
+        file=file,
+        number=number,
+        digest=digest,
+        amount_cents=sum(amounts),
+        communication=communication,
+        pushed=data.pushed(),
+    )
+    FileLine.objects.bulk_create(
+        FileLine(
+            organisation_id=file.organisation_id,
+            version=version,
+            label=line.label.strip()[:200],
+            quantity=line.quantity,
+            unit_cents=line.unit_cents,
+            vat_rate=line.vat_rate,
+            amount_cents=amount,
+        )
+        for line, amount in zip(data.lines, amounts, strict=True)
+    )
+    _describe(file, data)
+    file.version = number
+    file.amount_cents = version.amount_cents
+    file.communication = communication
+    file.due_date = timezone.localdate() + timedelta(days=file.service.days_to_pay)
+    file.save()
+    return version
+
+
+@transaction.atomic
+def file_cancel(*, file: ServiceFile) -> tuple[ServiceFile, Outcome]:
+    """Cancel a file nothing paid or invoiced yet; cancelling it again changes nothing."""
+    file = ServiceFile.objects.select_for_update().get(pk=file.pk)
+    if file.state == FileState.CANCELLED:
+        return file, Outcome.UNCHANGED
+    if refusal := rules.cancel_refusal(file.state, paid_cents(file)):
+        raise refusal
+    file.state = FileState.CANCELLED
+    file.cancelled_at = timezone.now()
+    file.save(update_fields=["state", "cancelled_at", "updated_at"])
+    return file, Outcome.CANCELLED

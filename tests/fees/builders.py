@@ -1,0 +1,46 @@
+"""Builders of services and pushed files for the fees tests (inside an active scope)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests import factories as f
+
+from regie.fees.applicants import Applicant
+from regie.fees.models import Service
+from regie.fees.rules import Line
+from regie.fees.services import FileData, service_save
+
+
+def service(name: str = "Occupation du domaine public", **fields) -> Service:
+    return service_save(
+        service=Service(
+            name=name,
+            category=f.category("permis", "Permis"),
+            budget_article="040/161-48",
+            **fields,
+        )
+    )
+
+
+def applicant(**fields) -> Applicant:
+    values = {
+        "last_name": "Lambert",
+        "first_name": "Julie",
+        "street": "Rue Haute 3",
+        "postcode": "5000",
+        "city": "Namur",
+        "email": "julie.lambert@example.be",
+    }
+    return Applicant(**(values | fields))
+
+
+def container(external_id: str = "OCC-2026-0042", days: str = "2", **fields) -> FileData:
+    """Worked example 13: a container on the public road, 2 days at 15.00."""
+    values = {
+        "external_id": external_id,
+        "applicant": applicant(),
+        "description": "Conteneur sur la voie publique, rue Haute 3",
+        "lines": (Line("Conteneur, par jour", Decimal(days), 1500, Decimal("0")),),
+    }
+    return FileData(**(values | fields))
