@@ -32,6 +32,7 @@ from regie.billing.models import (
     InvoiceLine,
     WriteOff,
 )
+from regie.certificates.models import Certificate, CertificateBatch, DailyMaximum
 from regie.core.admin_site import site as admin_site
 from regie.core.api_tokens import api_token_create
 from regie.core.models import (
@@ -111,6 +112,8 @@ KWARG_MODELS = {
     ("security:member-", "pk"): User,
     ("scanning:device-", "pk"): Device,
     ("api-v1:scan_place_", "place_id"): Place,
+    ("certificates:batch", "pk"): CertificateBatch,
+    ("certificates:certificate", "pk"): Certificate,
 }
 
 
@@ -229,6 +232,11 @@ def populate(org, tag):
         )
         billing_settings, _created = BillingSettings.objects.get_or_create()
         bank_account = BankAccount.objects.get(iban=org.iban)
+        maximum = DailyMaximum.objects.create(year=2025, cents=1640)
+        certificates = CertificateBatch.objects.create(year=2025, daily_max_cents=1640)
+        certificate = Certificate.objects.create(
+            batch=certificates, sequence=1, person=person, child=child, total_cents=200
+        )
         return {
             "site": site,
             "class": klass,
@@ -268,6 +276,9 @@ def populate(org, tag):
             "audit": audit,
             "billing_settings": billing_settings,
             "bank_account": bank_account,
+            "daily_maximum": maximum,
+            "certificate_batch": certificates,
+            "certificate": certificate,
             "organisation": org,
         }
 
@@ -505,6 +516,9 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         # Accounting exports: their pages walked through KWARG_MODELS ("exports:"); settings,
         # budget articles, items and files belong to an organisation's export pages.
         *apps.get_app_config("exports").get_models(),
+        # Tax certificates: batches and certificates walked through KWARG_MODELS; the daily
+        # maxima are listed on the certificates' page (see tests/certificates).
+        *apps.get_app_config("certificates").get_models(),
     }
     business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
     assert business <= covered, f"add pages of {business - covered} to the isolation walk"

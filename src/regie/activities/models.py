@@ -49,6 +49,11 @@ class ActivityCategory(OrgModel):
 
     name = models.CharField(_("name"), max_length=100)
     code = models.SlugField(_("code"), max_length=30)
+    tax_deductible = models.BooleanField(
+        _("tax-deductible childcare"),
+        default=False,
+        help_text=_("Childcare and camps are; meals are not (tax certificates 281.86)."),
+    )
 
     class Meta:
         verbose_name = _("activity category")

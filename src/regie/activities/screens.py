@@ -139,7 +139,7 @@ class CategoryList(ConfigList):
 
 class CategoryEdit(ConfigEdit):
     model = ActivityCategory
-    fields = ["name", "code"]
+    fields = ["name", "code", "tax_deductible"]
     list_url = "activities:category-list"
 
     def write(self, form):

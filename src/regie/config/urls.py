@@ -37,6 +37,7 @@ urlpatterns = [
     path("ledger/", include("regie.ledger.urls")),
     path("api/", include("regie.api.urls")),
     path("scan/", include("regie.scanning.urls")),
+    path("certificates/", include("regie.certificates.urls")),
     path("config/", admin_site.urls),
 ]
 

@@ -21,6 +21,7 @@ class ChildForm(forms.ModelForm):
             "school_class",
             "level",
             "tariff_category",
+            "severe_disability",
             "is_active",
         ]
         widgets = {"birth_date": DateInput()}

@@ -132,6 +132,11 @@ class Child(OrgModel):
         _("scan token"), max_length=40, unique=True, default=new_scan_token, editable=False
     )
     is_active = models.BooleanField(_("active"), default=True)
+    severe_disability = models.BooleanField(
+        _("severe disability"),
+        default=False,
+        help_text=_("Childcare costs stay deductible until 21 instead of 14."),
+    )
     persons = models.ManyToManyField("Person", through="ChildPerson", related_name="children")
 
     class Meta:

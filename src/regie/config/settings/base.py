@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "regie.fees",
     "regie.scanning",
     "regie.exports",
+    "regie.certificates",
 ]
 
 MIDDLEWARE = [
