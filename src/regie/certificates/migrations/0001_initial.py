@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0008_form_submissions'),
-        ('people', '0003_child_severe_disability'),
+        ('people', '0004_child_severe_disability'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

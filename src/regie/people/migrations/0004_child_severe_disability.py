@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0002_medicalrecord'),
+        ('people', '0003_person_enterprise_number'),
     ]
 
     operations = [
