@@ -1,0 +1,113 @@
+"""The accounting CSV: one line per document line (docs/exports.md, column by column).
+
+UTF-8 without BOM, semicolons, ISO dates, amounts with a decimal point and two decimals,
+signed (a credit note's lines are negative), the structured communication on every line.
+
+>>> from datetime import date
+>>> from regie.exports.documents import Document, Line, Party
+>>> doc = Document("FACT/2026/00001", "invoice", "original", False, date(2026, 3, 2),
+...     date(2026, 4, 1), Party("P7", "Dupont Anne"), (Line("Accueil", 150, "835/161-48",
+...     date(2026, 2, 3), 3, 50),), communication="101000000159")
+>>> print(write([doc], application_code="AES").decode().splitlines()[1])
+AES;FACT/2026/00001;invoice;original;invoice;;;2026-03-02;2026-04-01;P7;\
+Dupont Anne;;;;;;BE;1;2026-02-03;Accueil;3;0.50;1.50;835/161-48;O;0;+++101/0000/00159+++
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+
+from regie.exports.documents import Document
+
+COLUMNS = [
+    "application",
+    "document",
+    "type",
+    "action",
+    "source_kind",
+    "source_document",
+    "credited_document",
+    "date",
+    "due_date",
+    "debtor",
+    "debtor_name",
+    "national_number",
+    "enterprise_number",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "line",
+    "line_date",
+    "description",
+    "quantity",
+    "unit_price",
+    "amount",
+    "budget_article",
+    "vat_category",
+    "vat_rate",
+    "structured_communication",
+]
+
+
+def euros(cents: int) -> str:
+    """Return cents as euros with a decimal point: 12345 → '123.45', -5 → '-0.05'."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def _rate(rate: Decimal) -> str:
+    return format(rate.normalize(), "f")
+
+
+def rows(document: Document, application_code: str = "") -> Iterable[list[str]]:
+    """Yield the CSV rows of one document, one per line."""
+    sign = -1 if document.is_credit else 1
+    party = document.debtor
+    head = [
+        application_code,
+        document.number,
+        "credit_note" if document.is_credit else "invoice",
+        document.action,
+        document.kind,
+        document.source_number,
+        document.reference,
+        document.issue_date.isoformat(),
+        document.due_date.isoformat(),
+        party.reference,
+        party.name,
+        party.national_number,
+        party.enterprise_number,
+        party.street,
+        party.postcode,
+        party.city,
+        party.country,
+    ]
+    for number, line in enumerate(document.lines, start=1):
+        quantity, unit = line.priced
+        yield head + [
+            str(number),
+            line.day.isoformat() if line.day else "",
+            line.label,
+            str(quantity),
+            euros(unit),
+            euros(sign * line.amount_cents),
+            line.article,
+            line.vat_category,
+            _rate(line.vat_rate),
+            document.formatted_communication,
+        ]
+
+
+def write(documents: Iterable[Document], application_code: str = "") -> bytes:
+    """Return the CSV of an export's documents (UTF-8, semicolons, a heading row)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for document in documents:
+        writer.writerows(rows(document, application_code))
+    return buffer.getvalue().encode("utf-8")

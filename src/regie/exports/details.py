@@ -1,0 +1,151 @@
+"""Turn an export's items into the documents the formats write (selectors).
+
+An original or a reissue is the document as it stands (a reissue's lines are less what was
+written off from each); a reversal credits, per budget article, what earlier exports carried.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+
+from django.utils.translation import gettext as _
+
+from regie.billing.models import Invoice, InvoiceLine, WriteOff
+from regie.dunning.models import Reminder
+from regie.exports.accounting import REISSUE, REVERSAL, Item
+from regie.exports.documents import Document, Line, Party
+from regie.exports.models import EnterpriseNumber, ExportSettings
+from regie.exports.sources import DETAIL_READERS, Articles, _chunks, article_lines, party_of
+
+
+def item_number(item: Item) -> str:
+    """Return the number an item travels under: a change gets a suffix of its own.
+
+    >>> item_number(Item("invoice:1", "invoice", "FACT/2026/00001", "reversal", -50, "x", 1))
+    'FACT/2026/00001-C1'
+    >>> item_number(Item("invoice:1", "invoice", "FACT/2026/00001", "reissue", 45, "x", 1))
+    'FACT/2026/00001-R1'
+    """
+    if item.action == REVERSAL:
+        return f"{item.number}-C{item.version}"
+    if item.action == REISSUE:
+        return f"{item.number}-R{item.version}"
+    return item.number
+
+
+def _written_by_line(invoice_ids: Sequence[int]) -> dict[int, int]:
+    written: dict[int, int] = defaultdict(int)
+    for chunk in _chunks(list(invoice_ids)):
+        for spread in WriteOff.objects.filter(invoice_id__in=chunk).values_list(
+            "spread", flat=True
+        ):
+            for line_id, cents in spread.items():
+                written[int(line_id)] += cents
+    return written
+
+
+def _invoice_lines(invoice_ids: Sequence[int], articles: Articles) -> dict[int, list[Line]]:
+    lines: dict[int, list[Line]] = defaultdict(list)
+    written = _written_by_line(invoice_ids)
+    for chunk in _chunks(list(invoice_ids)):
+        rows = (
+            InvoiceLine.objects.filter(invoice_id__in=chunk)
+            .order_by("invoice_id", "date", "pk")
+            .values_list(
+                "pk", "invoice_id", "category_id", "date", "quantity", "unit_cents",
+                "amount_cents", "activity__name", "child__first_name",
+            )
+        )  # fmt: skip
+        for pk, invoice_id, category_id, day, quantity, unit, amount, activity, child in rows:
+            article, vat, rate = articles.of(category_id)
+            label = f"{activity} – {child}"
+            net = amount - written.get(pk, 0)
+            lines[invoice_id].append(Line(label, net, article, day, quantity, unit, vat, rate))
+    return lines
+
+
+def _invoices(items: list[Item], articles: Articles, debtor) -> dict[str, Document]:
+    ids = sorted({int(item.key.split(":")[1]) for item in items})
+    invoices: dict[int, Invoice] = {}
+    for chunk in _chunks(ids):
+        for invoice in Invoice.objects.filter(pk__in=chunk).select_related("person", "credit_of"):
+            invoices[invoice.pk] = invoice
+    lines = _invoice_lines(ids, articles)
+    documents = {}
+    for item in items:
+        invoice = invoices[int(item.key.split(":")[1])]
+        documents[item.key] = Document(
+            number=invoice.number,
+            kind=item.kind,
+            action=item.action,
+            is_credit=item.amount_cents < 0,
+            issue_date=invoice.invoice_date,
+            due_date=invoice.due_date,
+            debtor=debtor(invoice.person),
+            lines=tuple(lines[invoice.pk]),
+            communication=invoice.communication,
+            source_number=invoice.number,
+            reference=invoice.credit_of.number if invoice.credit_of_id else "",
+        )
+    return documents
+
+
+def _fees(items: list[Item], options: ExportSettings, debtor) -> dict[str, Document]:
+    ids = [int(item.key.split(":")[1]) for item in items]
+    reminders = {r.pk: r for r in Reminder.objects.filter(pk__in=ids).select_related("person")}
+    documents = {}
+    for item in items:
+        reminder = reminders[int(item.key.split(":")[1])]
+        label = _("Reminder fee")
+        line = Line(label, reminder.fee_cents, options.fee_article or options.default_article,
+                    reminder.issued_on)  # fmt: skip
+        documents[item.key] = Document(
+            number=reminder.number,
+            kind=item.kind,
+            action=item.action,
+            is_credit=False,
+            issue_date=reminder.issued_on,
+            due_date=reminder.due_date,
+            debtor=debtor(reminder.person),
+            lines=(line,),
+            communication=reminder.communication,
+            source_number=reminder.number,
+        )
+    return documents
+
+
+def documents_for(
+    items: Sequence[Item], previous: dict[str, dict[str, int]], options: ExportSettings
+) -> list[Document]:
+    """Return the documents of an export's items, in the items' order.
+
+    ``previous`` holds, per document, the cents earlier exports carried per article: a
+    reversal credits exactly them.
+    """
+    articles = Articles(options)
+    enterprise = dict(EnterpriseNumber.objects.values_list("person_id", "number"))
+
+    def debtor(person) -> Party:
+        return party_of(person, options, enterprise)
+
+    unique = list({item.key: item for item in items}.values())
+    base: dict[str, Document] = {}
+    base |= _invoices([i for i in unique if i.key.startswith("invoice:")], articles, debtor)
+    base |= _fees([i for i in unique if i.key.startswith("reminder:")], options, debtor)
+    for reader in DETAIL_READERS:
+        base |= reader([i for i in unique if i.key.split(":")[0] not in ("invoice", "reminder")])
+    documents = []
+    for item in items:
+        document = replace(
+            base[item.key],
+            number=item_number(item),
+            action=item.action,
+            is_credit=item.amount_cents < 0,
+        )
+        if item.action == REVERSAL:
+            label = _("Cancels %(number)s as exported") % {"number": item.number}
+            document = replace(document, lines=article_lines(previous.get(item.key, {}), label))
+        documents.append(document)
+    return documents

@@ -1,0 +1,172 @@
+"""Read the organisation's documents as the accounting export sees them (selectors).
+
+:func:`sources` returns the documents that may travel in an export ending on a date (the
+posted invoices and credit notes, the reminders' fees), :func:`exported` what earlier exports
+carried for them, and :func:`documents_for` the details the formats write.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Q
+
+from regie.billing.models import Invoice, Kind, WriteOff
+from regie.dunning.models import Reminder
+from regie.exports import accounting
+from regie.exports.accounting import Exported, Item, Source
+from regie.exports.documents import Line, Party
+from regie.exports.models import (
+    BudgetArticle,
+    DebtorId,
+    ExportItem,
+    ExportSettings,
+)
+from regie.people.models import Person
+
+CHUNK = 2000
+# Issue 16 (services) registers here the readers of its documents: f(date_from, date_to)
+# returning Sources, and of their details: f(items) returning {key: Document}.
+SOURCE_READERS: list = []
+DETAIL_READERS: list = []
+
+
+def settings_of() -> ExportSettings:
+    """Return the organisation's export settings (the defaults until saved)."""
+    return ExportSettings.objects.first() or ExportSettings()
+
+
+def _chunks(values: Sequence, size: int = CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def invoice_sources(date_from: date, date_to: date) -> list[Source]:
+    """Return posted invoices and credit notes dated in the range or ever written off."""
+    written = WriteOff.objects.filter(invoice=OuterRef("pk"))
+    rows = (
+        Invoice.objects.filter(posted_at__isnull=False, invoice_date__lte=date_to)
+        .filter(Q(invoice_date__gte=date_from) | Exists(written))
+        .order_by("invoice_date", "number")
+        .values_list("pk", "kind", "number", "invoice_date", "total_cents")
+    )
+    offs: dict[int, tuple[int, date]] = {}
+    for invoice_id, cents, day in WriteOff.objects.filter(
+        invoice__invoice_date__lte=date_to
+    ).values_list("invoice_id", "amount_cents", "date"):
+        total, last = offs.get(invoice_id, (0, day))
+        offs[invoice_id] = (total + cents, max(last, day))
+    result = []
+    for pk, kind, number, day, total in rows:
+        written_off, changed = offs.get(pk, (0, day))
+        amount = total - written_off
+        source_kind = accounting.CREDIT_NOTE if kind == Kind.CREDIT_NOTE else accounting.INVOICE
+        key = f"invoice:{pk}"
+        result.append(Source(key, source_kind, number, day, amount, str(amount), changed))
+    return result
+
+
+def fee_sources(date_from: date, date_to: date) -> list[Source]:
+    """Return the reminders' fees issued in the range, or cancelled since."""
+    rows = (
+        Reminder.objects.filter(fee_cents__gt=0, issued_on__lte=date_to)
+        .filter(Q(issued_on__gte=date_from) | Q(cancelled_at__isnull=False))
+        .order_by("issued_on", "number")
+        .values_list("pk", "number", "issued_on", "fee_cents", "cancelled_at")
+    )
+    result = []
+    for pk, number, day, fee, cancelled_at in rows:
+        amount = 0 if cancelled_at else fee
+        changed = cancelled_at.date() if cancelled_at else day
+        key = f"reminder:{pk}"
+        result.append(
+            Source(key, accounting.REMINDER_FEE, number, day, amount, str(amount), changed)
+        )
+    return result
+
+
+def sources(date_from: date, date_to: date) -> list[Source]:
+    """Return every document that may travel in an export of the range."""
+    found = invoice_sources(date_from, date_to) + fee_sources(date_from, date_to)
+    for reader in SOURCE_READERS:
+        found += reader(date_from, date_to)
+    return found
+
+
+def exported(keys: Iterable[str]) -> tuple[dict[str, Exported], dict[str, dict[str, int]]]:
+    """Return what earlier exports carried per document, and its net cents per article."""
+    items: list[Item] = []
+    articles: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for chunk in _chunks(sorted(set(keys))):
+        for row in ExportItem.objects.filter(source__in=chunk).order_by("pk").values(
+            "source", "kind", "number", "action", "amount_cents", "fingerprint", "version",
+            "articles",
+        ):  # fmt: skip
+            items.append(
+                Item(
+                    row["source"],
+                    row["kind"],
+                    row["number"],
+                    row["action"],
+                    row["amount_cents"],
+                    row["fingerprint"],
+                    row["version"],
+                )  # fmt: skip
+            )
+            for article, cents in row["articles"].items():
+                articles[row["source"]][article] += cents
+    return accounting.exported_after([], items), articles
+
+
+def party_of(person: Person, options: ExportSettings, enterprise: dict[int, str]) -> Party:
+    """Return a person as a debtor, with the identifiers the settings ask for."""
+    number = enterprise.get(person.pk, "")
+    national = person.national_number if options.debtor_id == DebtorId.NATIONAL else ""
+    company = number if options.debtor_id != DebtorId.NONE else ""
+    return Party(
+        reference=f"P{person.pk}",
+        name=" ".join(part for part in (person.last_name, person.first_name) if part),
+        street=person.street,
+        postcode=person.postcode,
+        city=person.city,
+        country=person.country or "BE",
+        email=person.email,
+        national_number="" if number else national,
+        enterprise_number=company or number,
+    )
+
+
+class Articles:
+    """The budget article and VAT of each activity category, with the settings' defaults."""
+
+    def __init__(self, options: ExportSettings) -> None:
+        self.options = options
+        self.by_category = {a.category_id: a for a in BudgetArticle.objects.all()}
+
+    def of(self, category_id: int | None) -> tuple[str, str, Decimal]:
+        found = self.by_category.get(category_id)
+        if found is None:
+            return self.options.default_article, "O", Decimal("0")
+        return found.article, found.vat_category, Decimal(found.vat_rate)
+
+
+def article_key(line: Line) -> str:
+    """Return the key under which an item stores a line's cents: article, VAT, rate."""
+    return f"{line.article}|{line.vat_category}|{line.vat_rate.normalize()}"
+
+
+def article_lines(articles: dict[str, int], label: str) -> tuple[Line, ...]:
+    """Return the lines of a reversal: the cents exported per article, as positive amounts.
+
+    >>> [(x.article, x.amount_cents) for x in article_lines({"835/161-48|O|0": 5000}, "x")]
+    [('835/161-48', 5000)]
+    """
+    lines = []
+    for key, cents in sorted(articles.items()):
+        if cents:
+            article, vat, rate = key.split("|")
+            lines.append(Line(label, abs(cents), article, vat_category=vat, vat_rate=Decimal(rate)))
+    return tuple(lines)
