@@ -30,6 +30,10 @@ EXPECTED = {
         "billing.runs_draft",
         "payments.movements_rejected",
         "attendance.unbilled_error",
+        "dunning.runs_waiting",
+        "dunning.reminders_overdue",
+        "dunning.instalments_late",
+        "dunning.orders_to_decide",
     },
     Role.STAFF: {"attendance.days_error", "attendance.days_not_processed"},
     Role.AUDITOR: {"people.children"},
@@ -37,7 +41,7 @@ EXPECTED = {
 HIDDEN = {
     Role.COORDINATOR: {"payments.movements_rejected", "documents.sendings_failed"},
     Role.FINANCE: {"attendance.days_error"},
-    Role.STAFF: {"billing.runs_draft", "people.children"},
+    Role.STAFF: {"billing.runs_draft", "people.children", "dunning.instalments_late"},
     Role.AUDITOR: {"attendance.days_error", "payments.movements_rejected"},
 }
 

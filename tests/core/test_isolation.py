@@ -49,6 +49,26 @@ from regie.core.models import (
 )
 from regie.core.tenancy import ALL, scope
 from regie.documents.models import DocumentBatch, EmailTemplate, InvoiceDocument, Sending
+from regie.dunning.models import (
+    CollectionSettings,
+    Complaint,
+    Debtor,
+    EnforcementOrder,
+    FeePayment,
+    Instalment,
+    InstalmentPayment,
+    OrderInvoice,
+    OrderList,
+    PaymentPlan,
+    PlanFee,
+    PlanInvoice,
+    PolicyLevel,
+    Reminder,
+    ReminderInvoice,
+    ReminderPayment,
+    ReminderPolicy,
+    ReminderRun,
+)
 from regie.ledger.models import Account, Entry, EntryLine
 from regie.payments.models import (
     Allocation,
@@ -111,6 +131,14 @@ KWARG_MODELS = {
     # A member's second factor: B's user is no member of A (tests/security/).
     ("security:member-", "pk"): User,
     ("scanning:device-", "pk"): Device,
+    ("dunning:policy-", "pk"): ReminderPolicy,
+    ("dunning:run", "pk"): ReminderRun,
+    ("dunning:reminder", "pk"): Reminder,
+    ("dunning:complaint-", "pk"): Complaint,
+    ("dunning:invoice-", "pk"): Invoice,
+    ("dunning:order-list", "pk"): OrderList,
+    ("dunning:plan", "pk"): PaymentPlan,
+    ("dunning:person-", "pk"): Person,
     ("api-v1:scan_place_", "place_id"): Place,
     ("certificates:batch", "pk"): CertificateBatch,
     ("certificates:certificate", "pk"): Certificate,
@@ -231,6 +259,7 @@ def populate(org, tag):
             user=integration, action=AuditLog.Action.EXPORT, model="child", object_id=child.pk
         )
         billing_settings, _created = BillingSettings.objects.get_or_create()
+        collection = populate_collection(person, invoice, kind, tag)
         bank_account = BankAccount.objects.get(iban=org.iban)
         maximum = DailyMaximum.objects.create(year=2025, cents=1640)
         certificates = CertificateBatch.objects.create(year=2025, daily_max_cents=1640)
@@ -280,7 +309,55 @@ def populate(org, tag):
             "certificate_batch": certificates,
             "certificate": certificate,
             "organisation": org,
+            **collection,
         }
+
+
+def populate_collection(person, invoice, category, tag):
+    """Return a reminder policy, its level, a run, a reminder and a complaint."""
+    policy = ReminderPolicy.objects.create(name=f"Rappels {tag}")
+    policy.categories.set([category])
+    level = PolicyLevel.objects.create(
+        policy=policy, number=1, name=f"Rappel {tag}", delay_days=10, days_to_pay=15
+    )
+    run = ReminderRun.objects.create(
+        level=level, run_date="2026-01-10", due_date="2026-01-25", status="done"
+    )
+    reminder = Reminder.objects.create(
+        run=run,
+        person=person,
+        level=level,
+        number=f"RAP/2026/0000{1 if tag == 'A' else 2}",
+        communication="102000000101" if tag == "A" else "102000000202",
+        issued_on="2026-01-10",
+        due_date="2026-01-25",
+        principal_cents=0,
+    )
+    ReminderInvoice.objects.create(reminder=reminder, invoice=invoice, open_cents=0)
+    complaint = Complaint.objects.create(invoice=invoice, received_on="2026-01-12")
+    order_list = OrderList.objects.create(created_on="2026-02-10")
+    order = EnforcementOrder.objects.create(
+        order_list=order_list, person=person, formal_notice=reminder
+    )
+    OrderInvoice.objects.create(order=order, invoice=invoice, open_cents=0, active=False)
+    plan = PaymentPlan.objects.create(
+        person=person,
+        communication="103000000101" if tag == "A" else "103000000202",
+        frequency="monthly",
+        created_on="2026-02-01",
+        total_cents=300,
+    )
+    PlanInvoice.objects.create(plan=plan, invoice=invoice, open_cents=300, active=False)
+    Instalment.objects.create(plan=plan, number=1, due_date="2026-03-01", amount_cents=300)
+    return {
+        "order_list": order_list,
+        "plan": plan,
+        "reminder_policy": policy,
+        "reminder_level": level,
+        "reminder_run": run,
+        "reminder": reminder,
+        "complaint": complaint,
+    }
 
 
 def normalise(content: bytes) -> bytes:
@@ -499,9 +576,30 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         InvoiceDocument,
         # API tokens: the revoke URL and the admin pages walked with B's ids.
         ApiToken,
-        # Collection (regie.dunning) has no page yet, only services; tests/dunning proves that
-        # a run, a payment and a plan see their organisation's rows only.
-        *apps.get_app_config("dunning").get_models(),
+        # Collection: policies, runs, reminders and complaints walked through KWARG_MODELS;
+        # a policy's levels and a reminder's invoices are shown on their pages only.
+        ReminderPolicy,
+        PolicyLevel,
+        ReminderRun,
+        Reminder,
+        ReminderInvoice,
+        Complaint,
+        # Orders and plans: lists and plans walked through KWARG_MODELS, their orders,
+        # invoices and instalments shown on those pages only.
+        OrderList,
+        EnforcementOrder,
+        OrderInvoice,
+        PaymentPlan,
+        PlanInvoice,
+        PlanFee,
+        Instalment,
+        # Collection rows without a page of their own (payments' parts, settings, kinds of
+        # debtor): tests/dunning proves that payments and plans see their organisation's rows.
+        Debtor,
+        FeePayment,
+        ReminderPayment,
+        InstalmentPayment,
+        CollectionSettings,
         # Fees of other services: no page yet, only services and the payment route;
         # tests/fees/test_fees_isolation.py proves they see their organisation's rows only.
         *apps.get_app_config("fees").get_models(),

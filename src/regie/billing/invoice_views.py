@@ -165,8 +165,14 @@ def account(request, pk: int):
     return _account_page(request, person, _move_form(request, person))
 
 
+#: Sections other apps add to a person's account: ``panel(request, person)`` returns a dict
+#: with the ``template`` to include and its context, or None (collection: reminders, plans).
+ACCOUNT_PANELS: list = []
+
+
 def _account_page(request, person: Person, form: MoveForm):
     items = selectors.account_items(person.pk)
+    panels = [p for p in (panel(request, person) for panel in ACCOUNT_PANELS) if p]
     drafts = Invoice.objects.filter(person=person, posted_at__isnull=True).select_related("run")
     return render(
         request,
@@ -177,6 +183,7 @@ def _account_page(request, person: Person, form: MoveForm):
             "balance": items[-1].balance_cents if items else 0,
             "drafts": drafts,
             "form": form,
+            "panels": panels,
         },
     )
 

@@ -35,6 +35,7 @@ urlpatterns = [
     path("billing/", include("regie.billing.urls")),
     path("documents/", include("regie.documents.urls")),
     path("ledger/", include("regie.ledger.urls")),
+    path("collection/", include("regie.dunning.urls")),
     path("api/", include("regie.api.urls")),
     path("scan/", include("regie.scanning.urls")),
     path("certificates/", include("regie.certificates.urls")),

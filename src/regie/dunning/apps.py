@@ -18,3 +18,6 @@ class DunningConfig(AppConfig):
         selectors.HOLDERS.append(orders.held_invoices)
         daily_register("late_instalments", plans.instalments_mark_late)
         reminders.PAID_CHECKS.append(collection.reminder_paid_with)
+        from regie.dunning import dashboard, hooks  # noqa: F401 - registers the counters
+
+        hooks.register()

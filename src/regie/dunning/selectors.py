@@ -128,6 +128,7 @@ class Preview:
     planned: list[Planned] = field(default_factory=list)
     problems: list[DomainError] = field(default_factory=list)
     blocked: set[int] = field(default_factory=set)  # persons with a problem: not reminded
+    below: list[tuple[Person, int]] = field(default_factory=list)  # under the person minimum
 
     @property
     def sendable(self) -> list[Planned]:
@@ -158,6 +159,7 @@ def run_preview(level: PolicyLevel, run_date: date) -> Preview:
         items, person = by_person[person_id], persons[person_id]
         principal = sum(i.open_cents for i in items)
         if principal < policy.min_person_cents:
+            preview.below.append((person, principal))
             continue
         fee = rules.capped_fee(
             fee_cents=rule.fee_cents,

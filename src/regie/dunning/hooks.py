@@ -1,0 +1,55 @@
+"""What collection adds to a person's account: reminders' fees, and its reminders and plans."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from regie.billing.selectors import AccountItem, register_account_source
+from regie.core.permissions import role_can
+from regie.dunning import listing
+from regie.dunning.models import Reminder
+from regie.dunning.plan_models import PaymentPlan
+
+AccountItem.LABELS["reminder_fee"] = _("reminder fee")
+AccountItem.LABELS["reminder_fee_cancelled"] = _("reminder fee cancelled")
+
+
+def fee_items(person_id: int) -> list[tuple[tuple, AccountItem]]:
+    """Return a person's reminder fees, and their reversal when a reminder was cancelled."""
+    items = []
+    reminders = Reminder.objects.filter(person_id=person_id, fee_cents__gt=0)
+    for reminder in reminders:
+        fee = AccountItem(reminder.issued_on, "reminder_fee", reminder.number, reminder.fee_cents)
+        items.append(((fee.day, 1, reminder.pk), fee))
+        if reminder.cancelled_at is not None:
+            day = timezone.localdate(reminder.cancelled_at)
+            back = AccountItem(day, "reminder_fee_cancelled", reminder.number, -reminder.fee_cents)
+            items.append(((day, 2, reminder.pk), back))
+    return items
+
+
+def account_panel(request, person) -> dict:
+    """Return the account's collection section: reminders, plans, a new plan."""
+    today = timezone.localdate()
+    reminders = listing.with_reminder_state(
+        Reminder.objects.filter(person=person).select_related("level")
+    ).order_by("-issued_on", "-pk")[:20]
+    plans = list(PaymentPlan.objects.filter(person=person).prefetch_related("instalments")[:10])
+    for plan in plans:
+        plan.sums = listing.plan_sums(plan, today)
+    return {
+        "template": "dunning/account_panel.html",
+        "reminders": listing.with_status_labels(list(reminders), today),
+        "plans": plans,
+        "can_plan": role_can(request.role, "finance.edit"),
+    }
+
+
+def register() -> None:
+    """Register collection's part of the account (called by the app's ``ready``)."""
+    from regie.billing import invoice_views
+
+    register_account_source(fee_items)
+    if account_panel not in invoice_views.ACCOUNT_PANELS:
+        invoice_views.ACCOUNT_PANELS.append(account_panel)

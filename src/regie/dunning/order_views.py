@@ -1,0 +1,105 @@
+"""Enforcement order screens: the candidates for the board, the lists and their decision."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regie.core.errors import DomainError
+from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
+from regie.core.views import require_capability
+from regie.dunning.collection import reminder_items
+from regie.dunning.forms import DecisionForm
+from regie.dunning.models import Debtor, DebtorKind, Reminder
+from regie.dunning.order_models import OrderList, OrderListStatus
+from regie.dunning.orders import order_candidates, order_list_create, order_list_endorse
+
+
+def _with_open(notices):
+    """Give each formal notice its invoices still open and their total."""
+    for notice in notices:
+        notice.open_items = reminder_items(notice)
+        notice.open_total = sum(item.open_cents for item in notice.open_items)
+    return notices
+
+
+def public_body_notices(today) -> list[Reminder]:
+    """Return the formal notices past due of public bodies: never subject to an order."""
+    public = Debtor.objects.filter(kind=DebtorKind.PUBLIC_BODY).values("person_id")
+    notices = Reminder.objects.filter(
+        cancelled_at__isnull=True,
+        level__formal_notice=True,
+        due_date__lt=today,
+        person_id__in=public,
+    ).select_related("person")
+    return [n for n in _with_open(notices.order_by("person__last_name", "pk")) if n.open_items]
+
+
+def order_candidates_view(request):
+    """List the formal notices past due and unpaid; propose the ticked ones to the board."""
+    require_capability(request, "finance.view")
+    today = timezone.localdate()
+    candidates = _with_open(order_candidates(today))
+    if request.method == "POST":
+        require_capability(request, "finance.edit")
+        chosen = set(request.POST.getlist("notices"))
+        notices = [n for n in candidates if str(n.pk) in chosen]
+        try:
+            with transaction.atomic():  # the form's token is consumed with the list
+                submission = once_begin(request)
+                order_list = order_list_create(notices=notices, day=today)
+                url = reverse("dunning:order-list", args=[order_list.pk])
+                once_done(submission, url)
+        except AlreadySubmitted as first:
+            return once_answer(request, first, fallback=reverse("dunning:order-lists"))
+        except DomainError as error:
+            messages.error(request, error.translated())
+        else:
+            messages.success(request, _("The list is ready for the board."))
+            return redirect(url)
+    context = {"candidates": candidates, "public_bodies": public_body_notices(today)}
+    return render(request, "dunning/order_candidates.html", context)
+
+
+def order_lists(request):
+    """List the lists proposed to the board, with their decision."""
+    require_capability(request, "finance.view")
+    lists = OrderList.objects.annotate(
+        count=Count("orders", distinct=True), total=Sum("orders__items__open_cents")
+    )
+    return render(request, "dunning/order_lists.html", {"lists": lists})
+
+
+def order_list_detail(request, pk: int):
+    """Show a list: one order per debtor with its debts; record the board's decision."""
+    require_capability(request, "finance.view")
+    order_list = get_object_or_404(OrderList, pk=pk)
+    form = DecisionForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        require_capability(request, "finance.edit")
+        if form.is_valid():
+            try:
+                order_list_endorse(order_list=order_list, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.translated())
+            else:
+                messages.success(request, _("The board's decision is recorded."))
+                return redirect("dunning:order-list", pk=order_list.pk)
+    orders = order_list.orders.select_related("person", "formal_notice").prefetch_related(
+        "items__invoice"
+    )
+    for order in orders:
+        order.total = sum(item.open_cents for item in order.items.all())
+    context = {
+        "order_list": order_list,
+        "orders": orders,
+        "total": sum(order.total for order in orders),
+        "form": form,
+        "proposed": order_list.status == OrderListStatus.PROPOSED,
+    }
+    return render(request, "dunning/order_list.html", context)
