@@ -7,7 +7,8 @@ from django.urls import reverse
 from tests.certificates.builders import days, family, invoice_post, kinds_create, maximum, pay
 
 from regie.certificates.models import Certificate, CertificateBatch, DailyMaximum
-from regie.core.models import Role
+from regie.certificates.services import batch_create
+from regie.core.models import AuditLog, Role
 from regie.core.tenancy import scope
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,27 @@ def test_an_auditor_reads_but_cannot_build(org_a, login):
     assert client.post(reverse("certificates:build"), {"year": 2025}).status_code == 403
     staff = login(org_a, Role.STAFF)
     assert staff.get(reverse("certificates:index")).status_code == 403
+
+
+def test_belcotax_file_downloads_and_is_logged(org_a, login):
+    paid_family(org_a)
+    with scope(org_a):
+        batch = batch_create(year=2025)
+    client = login(org_a, Role.FINANCE)
+    data = {"contact": "Anne", "phone": "081000000", "email": "a@example.be"}
+    answer = client.post(reverse("certificates:batch-filing", args=[batch.pk]), data)
+    assert answer.status_code == 200
+    assert answer["Content-Type"] == "application/xml"
+    assert b"<f2011_nationaalnr>85073003328</f2011_nationaalnr>" in answer.content
+    with scope(org_a):
+        assert AuditLog.objects.filter(action="export", object_id=str(batch.pk)).exists()
+
+
+def test_belcotax_file_without_contact_is_refused_with_the_form(org_a, login):
+    paid_family(org_a)
+    with scope(org_a):
+        batch = batch_create(year=2025)
+    client = login(org_a, Role.FINANCE)
+    answer = client.post(reverse("certificates:batch-filing", args=[batch.pk]), {"phone": "1"})
+    assert answer.status_code == 400
+    assert 'id="filing-form"' in answer.content.decode()

@@ -28,3 +28,16 @@ class DailyMaximumForm(YearForm):
         if cents <= 0 or cents > 100_000:
             raise forms.ValidationError(_("Write an amount between 0,01 and 1.000,00."))
         return cents
+
+
+class FilingForm(forms.Form):
+    """Who the tax administration may call about the file (Belcotax asks for it)."""
+
+    contact = forms.CharField(label=_("Contact person"), max_length=41)
+    phone = forms.CharField(label=_("Phone"), max_length=20)
+    email = forms.EmailField(label=_("E-mail"))
+    test = forms.BooleanField(
+        label=_("Test file"),
+        required=False,
+        help_text=_("For Belcotax-on-web's test upload: nothing is filed."),
+    )

@@ -10,5 +10,6 @@ urlpatterns = [
     path("maximum/", views.maximum_set, name="maximum"),
     path("build/", views.build, name="build"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/belcotax/", views.batch_filing, name="batch-filing"),
     path("<int:pk>/", views.certificate_detail, name="certificate"),
 ]

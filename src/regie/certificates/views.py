@@ -9,17 +9,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regie.certificates import services, tasks
-from regie.certificates.forms import DailyMaximumForm, YearForm
+from regie.certificates.filing import filing_file, filing_of
+from regie.certificates.forms import DailyMaximumForm, FilingForm, YearForm
 from regie.certificates.models import Certificate, CertificateBatch, DailyMaximum
 from regie.core.errors import DomainError
 from regie.core.jobs import job_start
-from regie.core.views import require_capability
+from regie.core.models import AuditLog
+from regie.core.views import audit, require_capability
 
 
 def problems_shown(problems: list[dict]) -> list[dict]:
@@ -102,10 +104,14 @@ def build(request):
     return redirect("job", pk=job.pk)
 
 
-def batch_detail(request, pk: int):
-    """Show a batch: its problems with what to fix, and its certificates."""
+def batch_detail(request, pk: int, filing_form: FilingForm | None = None, status: int = 200):
+    """Show a batch: its problems with what to fix, its certificates, the Belcotax form."""
     require_capability(request, "finance.view")
     batch = get_object_or_404(CertificateBatch, pk=pk)
+    user = request.user
+    filing_form = filing_form or FilingForm(
+        initial={"contact": user.get_full_name() or user.username, "email": user.email}
+    )
     certificates = batch.certificates.select_related("person", "child", "batch")
     page = Paginator(certificates, 100).get_page(request.GET.get("page"))
     totals = certificates.aggregate(count=Count("pk"), total=Sum("total_cents"))
@@ -115,8 +121,31 @@ def batch_detail(request, pk: int):
         "page_obj": page,
         "paginator": page.paginator,
         "totals": totals,
+        "filing_form": filing_form,
     }
-    return render(request, "certificates/batch_detail.html", context)
+    return render(request, "certificates/batch_detail.html", context, status=status)
+
+
+def batch_filing(request, pk: int):
+    """Download the batch's Belcotax file (it carries national numbers: logged)."""
+    require_capability(request, "finance.edit")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    batch = get_object_or_404(CertificateBatch, pk=pk)
+    form = FilingForm(request.POST)
+    if not form.is_valid():
+        return batch_detail(request, pk, filing_form=form, status=400)
+    try:
+        filing = filing_of(batch, **form.cleaned_data)
+    except DomainError as error:
+        form.add_error(None, error.translated())
+        return batch_detail(request, pk, filing_form=form, status=400)
+    content, media_type, name = filing_file(filing)
+    audit(request, action=AuditLog.Action.EXPORT, obj=batch, detail=f"Belcotax {name}")
+    response = HttpResponse(content, content_type=media_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def certificate_detail(request, pk: int):
