@@ -26,6 +26,9 @@ from regie.payments.models import BankMovement
 
 __all__ = ["pseudo_locale"]  # the fixture, used by name
 
+# What a page says does not depend on the database: walked once, on SQLite.
+pytestmark = pytest.mark.textual
+
 #: URLs that are no page: actions answering POST only, files, JSON and the API.
 NOT_PAGES = {"logout", "set_language"}
 
