@@ -146,7 +146,7 @@ def measure(state) -> int:
 
     org, run = state
     with scope(org):
-        batch = batch_build(batch_create(format="zip", run=run), workers=2)
+        batch = batch_build(batch_create(format="zip", group=run.pk), workers=2)
     if batch.produced != INVOICES or batch.failures:
         raise RuntimeError(f"{batch.produced} documents, failures: {batch.failures[:3]}")
     workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

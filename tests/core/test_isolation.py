@@ -128,6 +128,11 @@ KWARG_MODELS = {
     ("documents:invoice-", "pk"): Invoice,
     ("documents:batch", "pk"): DocumentBatch,
     ("documents:sending-", "pk"): Sending,
+    # A document kind is no id: B's invoices and runs are walked under the invoice kind.
+    ("documents:", "kind"): "invoice",
+    ("documents:group", "pk"): BillingRun,
+    ("documents:pdf", "pk"): Invoice,
+    ("documents:send", "pk"): Invoice,
     # A member's second factor: B's user is no member of A (tests/security/).
     ("security:member-", "pk"): User,
     ("scanning:device-", "pk"): Device,
@@ -237,8 +242,8 @@ def populate(org, tag):
             invoice=invoice, kind="error", date="2025-11-04", amount_cents=0
         )
         document = InvoiceDocument.objects.create(invoice=invoice, snapshot={})
-        batch = DocumentBatch.objects.create(format="zip", invoice_ids=[invoice.pk], file="x")
-        sending = Sending.objects.create(invoice=invoice, person=person, channel="email")
+        batch = DocumentBatch.objects.create(format="zip", document_ids=[invoice.pk], file="x")
+        sending = Sending.objects.create(document_id=invoice.pk, person=person, channel="email")
         mail_template = EmailTemplate.objects.create(language="fr", subject=tag, body=tag)
         integration = User.objects.create_user(f"compta-{tag}")
         membership = Membership.objects.create(
@@ -404,6 +409,9 @@ def id_urls(objects_b):
                 None,
             )
             assert model is not None, f"URL {name} takes <{key}>: add it to KWARG_MODELS"
+            if isinstance(model, str):  # a word, not an id: the same in both addresses
+                kwargs_b[key] = kwargs_missing[key] = model
+                continue
             kwargs_b[key] = by_model[model].pk
             kwargs_missing[key] = MISSING
         yield name, reverse(name, kwargs=kwargs_b), reverse(name, kwargs=kwargs_missing)

@@ -25,7 +25,7 @@ def media(settings, tmp_path):
 
 def build(run_or_ids, *, format, capture, org, detail=False):
     """Create a batch and run its job as a view would; return the batch and its job."""
-    where = {"run": run_or_ids} if hasattr(run_or_ids, "pk") else {"invoice_ids": run_or_ids}
+    where = {"group": run_or_ids.pk} if hasattr(run_or_ids, "pk") else {"document_ids": run_or_ids}
     with capture(execute=True):
         batch = batch_create(format=format, detail=detail, **where)
         job = batch_start(batch, organisation=org, user=None)
@@ -96,7 +96,7 @@ def test_post_pdf_holds_the_post_persons_only_sorted_by_postcode_and_logs_them(
 
 
 def test_detail_batch_adds_the_table_per_child_and_day(families, in_a):
-    batch = batch_create(format="pdf", invoice_ids=[families["de"].invoice.pk], detail=True)
+    batch = batch_create(format="pdf", document_ids=[families["de"].invoice.pk], detail=True)
     batch = batch_build(batch, workers=1)
     text = text_of(files.absolute(batch.file).read_bytes())
     assert "Einzelheiten pro Kind und Tag" in text and "01/10/2025" in text
@@ -122,7 +122,7 @@ def test_a_document_that_fails_is_named_with_its_reason_and_the_rest_is_offered(
     assert bad in job.error and "no layout" in job.error
     assert job.result["next_url"] == batch.get_absolute_url()
     assert (batch.status, batch.produced, batch.expected) == (BatchStatus.INCOMPLETE, 3, 4)
-    assert [f["invoice"] for f in batch.failures] == [bad]
+    assert [f["number"] for f in batch.failures] == [bad]
     with zipfile.ZipFile(files.absolute(batch.file)) as archive:
         assert len(archive.namelist()) == 3
 
@@ -130,7 +130,7 @@ def test_a_document_that_fails_is_named_with_its_reason_and_the_rest_is_offered(
 def test_worker_processes_render_a_batch_in_parallel(families, run, in_a, monkeypatch):
     """Given chunks of one document and two worker processes, the batch is still complete."""
     monkeypatch.setattr(batches, "CHUNK", 1)
-    batch = batch_build(batch_create(format="zip", run=run), workers=2)
+    batch = batch_build(batch_create(format="zip", group=run.pk), workers=2)
     assert (batch.status, batch.produced) == (BatchStatus.DONE, 4)
     with zipfile.ZipFile(files.absolute(batch.file)) as archive:
         assert all(archive.read(name).startswith(b"%PDF-") for name in archive.namelist())
@@ -138,11 +138,11 @@ def test_worker_processes_render_a_batch_in_parallel(families, run, in_a, monkey
 
 def test_nothing_to_print_is_refused(families, in_a):
     with pytest.raises(DomainError) as refused:
-        batch_create(format="zip", invoice_ids=[])
+        batch_create(format="zip", document_ids=[])
     assert refused.value.code == "documents.nothing_to_print"
     only_email = [families["fr"].invoice.pk]
     with pytest.raises(DomainError):
-        batch_create(format="post", invoice_ids=only_email)
+        batch_create(format="post", document_ids=only_email)
 
 
 def test_demo_gets_its_templates_a_zip_and_the_post(families, run, in_a):
@@ -167,7 +167,7 @@ def test_a_refreshing_batch_prints_the_new_address_and_a_plain_one_the_old(
     plain, _job = build(run, format="post", capture=capture, org=in_a)
     assert "4700 Eupen" in text_of(files.absolute(plain.file).read_bytes())
     with capture(execute=True):
-        batch = batch_create(format="post", run=run, refresh=True)
+        batch = batch_create(format="post", group=run.pk, refresh=True)
         batch_start(batch, organisation=in_a, user=None)
     batch.refresh_from_db()
     text = text_of(files.absolute(batch.file).read_bytes())

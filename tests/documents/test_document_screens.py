@@ -94,7 +94,7 @@ def test_failures_are_listed_and_all_can_be_retried(
     "retry all" sends it again (here through Django's test outbox)."""
     anne = families["fr"]
     Sending.objects.create(
-        invoice=anne.invoice,
+        document_id=anne.invoice.pk,
         person=anne.person,
         channel="email",
         recipient="anne@example.be",
@@ -122,7 +122,7 @@ def test_actions_block_for_the_billing_pages(families, run, org_a, in_a):
     assert reverse("documents:run", args=[run.pk]) in run_block
     invoice = families["fr"].invoice
     Sending.objects.create(
-        invoice=invoice, person=invoice.person, channel="email", recipient="anne@example.be"
+        document_id=invoice.pk, person=invoice.person, channel="email", recipient="anne@example.be"
     )
     block = render_to_string(
         "documents/_actions.html", {"invoice": invoice, "run": run, "can": can}, request
@@ -167,7 +167,7 @@ def test_a_selection_typed_by_number_makes_its_own_batch(
             {"numbers": f"{wanted[0].number}\n{wanted[1].number}", "format": "pdf"},
         )
     batch = DocumentBatch.objects.get()
-    assert (batch.run, sorted(batch.invoice_ids), batch.produced) == (
+    assert (batch.group_id, sorted(batch.document_ids), batch.produced) == (
         None,
         sorted(i.pk for i in wanted),
         2,

@@ -13,7 +13,7 @@ from tests.documents.smtp import REFUSED, free_port
 from regie.core.errors import DomainError
 from regie.core.models import Job
 from regie.core.tenancy import scope
-from regie.documents.batches import batch_invoices
+from regie.documents.invoices import batch_invoices
 from regie.documents.mail import fill, sending_retry, sendings_interrupted, sendings_queue
 from regie.documents.models import EmailTemplate, Sending, SendingStatus
 from regie.documents.tasks import sendings_start
@@ -40,7 +40,7 @@ def test_each_email_person_receives_one_message_with_their_pdf(
     """Given a run with two persons by e-mail (fr, nl) and two by post, when the run is sent,
     then the server receives one message per e-mail person, in their language, with their
     invoice's PDF; both are logged as sent; nobody by post gets an e-mail."""
-    job = send(batch_invoices(run=run), in_a, django_capture_on_commit_callbacks)
+    job = send(list(batch_invoices(group=run.pk)), in_a, django_capture_on_commit_callbacks)
     assert job.status == Job.Status.DONE, job.error
     assert len(smtp_server.received) == 2
     for key, subject in (("fr", "Facture"), ("nl", "Factuur")):
@@ -66,7 +66,7 @@ def test_a_refused_recipient_is_failed_with_the_servers_answer_then_retried(
     jan = families["nl"]
     jan.person.email = REFUSED
     jan.person.save()
-    job = send(batch_invoices(run=run), in_a, django_capture_on_commit_callbacks)
+    job = send(list(batch_invoices(group=run.pk)), in_a, django_capture_on_commit_callbacks)
     assert job.status == Job.Status.DONE
     failed = Sending.objects.get(person=jan.person)
     assert failed.status == SendingStatus.FAILED
@@ -136,7 +136,7 @@ def test_a_server_that_does_not_answer_fails_every_sending(
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 2
-    job = send(batch_invoices(run=run), in_a, django_capture_on_commit_callbacks)
+    job = send(list(batch_invoices(group=run.pk)), in_a, django_capture_on_commit_callbacks)
     assert job.status == Job.Status.DONE and Sending.objects.count() == 2
     answers = Sending.objects.values_list("status", "answer")
     assert all(status == SendingStatus.FAILED and "did not answer" in a for status, a in answers)
@@ -145,8 +145,8 @@ def test_a_server_that_does_not_answer_fails_every_sending(
 def test_sent_invoices_are_not_sent_again(
     families, run, in_a, smtp_server, django_capture_on_commit_callbacks
 ):
-    send(batch_invoices(run=run), in_a, django_capture_on_commit_callbacks)
-    queued, by_post = sendings_queue(batch_invoices(run=run))
+    send(list(batch_invoices(group=run.pk)), in_a, django_capture_on_commit_callbacks)
+    queued, by_post = sendings_queue(list(batch_invoices(group=run.pk)))
     assert (queued, by_post) == ([], 2)
     assert len(smtp_server.received) == 2
 
@@ -161,7 +161,7 @@ def test_sendings_a_stopped_worker_left_behind_become_failed_and_retryable(
     """Given a sending taken by a worker 20 minutes ago and never finished (the worker was
     killed), one taken a minute ago, and one queued by a job that ended without it, then the
     first and the last are failed, saying what happened, and can be retried; the other waits."""
-    queued, _by_post = sendings_queue(batch_invoices(run=run))
+    queued, _by_post = sendings_queue(list(batch_invoices(group=run.pk)))
     anne, jan = sorted(queued, key=lambda s: s.recipient)
     now = timezone.now()
     Sending.objects.filter(pk=anne.pk).update(
@@ -172,7 +172,7 @@ def test_sendings_a_stopped_worker_left_behind_become_failed_and_retryable(
     )
     ended = Job.objects.create(kind="documents.send", title="Envoi", status=Job.Status.FAILED)
     late = Sending.objects.create(
-        invoice=anne.invoice, person=anne.person, channel="email", job=ended
+        document_id=anne.document_id, person=anne.person, channel="email", job=ended
     )
 
     with translation.override("en"):
@@ -190,7 +190,7 @@ def test_sendings_a_stopped_worker_left_behind_become_failed_and_retryable(
 
 def test_a_stopped_worker_does_not_touch_another_organisations_sendings(families, run, in_a, org_b):
     """The sweep runs in the organisation's scope: B's stuck sending stays as it is."""
-    (anne, *_rest) = sendings_queue(batch_invoices(run=run))[0]
+    (anne, *_rest) = sendings_queue(list(batch_invoices(group=run.pk)))[0]
     Sending.objects.filter(pk=anne.pk).update(
         status=SendingStatus.SENDING, claimed_at=timezone.now() - timedelta(hours=1)
     )

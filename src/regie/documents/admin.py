@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from regie.core.admin_site import OrgAdmin, site
 from regie.core.backends import current_role
 from regie.core.permissions import ADMIN_ACTIONS
+from regie.documents.invoices import INVOICE
+from regie.documents.kinds import KINDS
 from regie.documents.mail import addresses, default_template
 from regie.documents.models import EmailTemplate
 
@@ -19,7 +21,7 @@ from regie.documents.models import EmailTemplate
 class EmailTemplateForm(forms.ModelForm):
     class Meta:
         model = EmailTemplate
-        fields = ["language", "subject", "body", "cc", "bcc"]
+        fields = ["kind", "language", "subject", "body", "cc", "bcc"]
         help_texts = {
             "body": _(
                 "Placeholders: {{ person }}, {{ number }}, {{ total }}, {{ balance }}, "
@@ -29,6 +31,12 @@ class EmailTemplateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["kind"] = forms.ChoiceField(
+            label=_("kind of document"),
+            choices=[(key, str(kind.label).capitalize()) for key, kind in KINDS.items()],
+            initial=INVOICE,
+            required=False,
+        )
         if not self.instance.pk and not self.is_bound:
             subject, body = default_template(get_language())
             self.initial.setdefault("subject", subject)
@@ -45,6 +53,9 @@ class EmailTemplateForm(forms.ModelForm):
                 ) from error
         return ", ".join(addresses(value))
 
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or INVOICE
+
     def clean_cc(self) -> str:
         return self._clean_addresses("cc")
 
@@ -55,7 +66,7 @@ class EmailTemplateForm(forms.ModelForm):
 @admin.register(EmailTemplate, site=site)
 class EmailTemplateAdmin(OrgAdmin):
     form = EmailTemplateForm
-    list_display = ("language", "subject", "cc", "bcc")
+    list_display = ("kind", "language", "subject", "cc", "bcc")
 
     # The role grants the admin actions here, as regie.core.backends does for the apps it
     # lists (this app is not among them).

@@ -144,7 +144,7 @@ def assemble(
     """Render the chunks of documents and add each good one to ``sink``.
 
     Return the documents added, in the order given, and the failures
-    (``{"invoice": number, "error": why}``).
+    (``{"number": number, "error": why}``).
     """
     added: dict[int, dict] = {}
     failures: list[dict] = []
@@ -164,7 +164,7 @@ def assemble(
                 if not error and not is_pdf(part):
                     error = "not a complete PDF"
                 if error:
-                    failures.append({"key": key, "invoice": document["number"], "error": error})
+                    failures.append({"key": key, "number": document["number"], "error": error})
                 else:
                     sink.add(n, document, part)
                     added[n] = document

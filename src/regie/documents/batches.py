@@ -1,14 +1,13 @@
-"""Batches of invoice documents: a ZIP of one PDF per invoice, one combined PDF, or the post.
+"""Batches of documents of a kind: a ZIP of one PDF per document, one combined PDF, or the post.
 
 The documents' data is read from the database in bulk in the job's process; worker processes
 render it (:func:`regie.documents.rendering.render_many`) without touching the ORM. The result
-is checked before it is offered: N invoices give N documents, or the batch lists which
+is checked before it is offered: N ids give N documents, or the batch lists which
 failed and why.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +16,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from regie.billing.models import BillingRun, Invoice, Kind
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.tenancy import current_organisation
 from regie.documents import files
 from regie.documents.assembly import PdfSink, ZipSink, assemble
-from regie.documents.data import documents_data, documents_refresh
+from regie.documents.invoices import INVOICE
+from regie.documents.kinds import DocumentKind, kind_get
 from regie.documents.models import (
     BatchFormat,
     BatchStatus,
@@ -31,69 +30,43 @@ from regie.documents.models import (
     Sending,
     SendingStatus,
 )
-from regie.people.models import Delivery
 
 Advance = Callable[[int], None]
 CHUNK = 100  # documents per task handed to a worker process
-READ = 1000  # invoices read from the database at a time
-
-
-def batch_invoices(*, run: BillingRun | None = None, invoice_ids=None) -> list[int]:
-    """Return the posted invoices (not credit notes) of a run or of a selection, by number."""
-    invoices = Invoice.objects.filter(kind=Kind.INVOICE, posted_at__isnull=False)
-    if run is not None:
-        invoices = invoices.filter(run=run)
-    else:
-        invoices = invoices.filter(pk__in=list(invoice_ids or []))
-    return list(invoices.order_by("number", "pk").values_list("pk", flat=True))
-
-
-def invoices_numbered(text: str) -> list[int]:
-    """Return the posted invoices whose numbers are typed in ``text`` (separated by spaces,
-    commas or new lines); refuse numbers that name no posted invoice, all at once."""
-    numbers = [n for n in re.split(r"[\s,;]+", text.strip()) if n]
-    found = dict(
-        Invoice.objects.filter(number__in=numbers, posted_at__isnull=False).values_list(
-            "number", "pk"
-        )
-    )
-    unknown = [n for n in numbers if n not in found]
-    if unknown:
-        raise DomainError(
-            "documents.unknown_numbers",
-            gettext_noop("No posted invoice has these numbers: %(numbers)s."),
-            numbers=", ".join(unknown),
-        )
-    return [found[n] for n in numbers]
+READ = 1000  # documents read from the database at a time
 
 
 def batch_create(
     *,
     format: str,
-    run: BillingRun | None = None,
-    invoice_ids=None,
+    kind: str = INVOICE,
+    group: int | None = None,
+    document_ids=None,
     detail: bool = False,
     refresh: bool = False,
     user=None,
 ) -> DocumentBatch:
-    """Record a batch of documents to generate; refuse one with nothing in it.
+    """Record a batch of documents of a kind to generate: those of a group (a billing run, a
+    reminder run) or a selection of ids; refuse one with nothing in it.
 
     With ``refresh``, the build first takes the administrative data of the documents again.
     """
-    ids = batch_invoices(run=run, invoice_ids=invoice_ids)
+    document_kind = kind_get(kind)
+    ids = list(document_kind.select(group=group, ids=document_ids))
     if format == BatchFormat.POST:
-        by_post = Invoice.objects.filter(pk__in=ids, person__delivery=Delivery.POST)
-        ids = [pk for pk in ids if pk in set(by_post.values_list("pk", flat=True))]
+        recipients = document_kind.recipients(ids)
+        ids = [pk for pk in ids if pk in recipients and recipients[pk].channel == Channel.POST]
     if not ids:
         raise DomainError(
             "documents.nothing_to_print",
-            gettext_noop("There is no posted invoice to print here.")
+            gettext_noop("There is no document to print here.")
             if format != BatchFormat.POST
-            else gettext_noop("No invoice here goes to a person who chose the post."),
+            else gettext_noop("No document here goes to a person who chose the post."),
         )
     return DocumentBatch.objects.create(
-        run=run,
-        invoice_ids=ids,
+        kind=kind,
+        group_id=group,
+        document_ids=ids,
         format=format,
         detail=detail,
         refresh=refresh,
@@ -112,22 +85,22 @@ def _split(documents: list[dict]) -> Iterator[list[dict]]:
         yield documents[start : start + CHUNK]
 
 
-def document_chunks(batch: DocumentBatch) -> Iterator[list[dict]]:
+def document_chunks(batch: DocumentBatch, kind: DocumentKind) -> Iterator[list[dict]]:
     """Yield the batch's documents in chunks, read from the database a slice at a time (the
     post, sorted by postcode, is read at once)."""
-    ids = batch.invoice_ids
+    ids = batch.document_ids
     if batch.format == BatchFormat.POST:
-        documents = documents_data(ids, detail=batch.detail)
+        documents = kind.data(ids, detail=batch.detail)
         documents.sort(key=lambda d: (d["recipient"]["postcode"], d["recipient"]["name"]))
         yield from _split(documents)
         return
     for start in range(0, len(ids), READ):
-        yield from _split(documents_data(ids[start : start + READ], detail=batch.detail))
+        yield from _split(kind.data(ids[start : start + READ], detail=batch.detail))
 
 
-def _target_name(batch: DocumentBatch) -> str:
-    stem = {BatchFormat.POST: "courrier"}.get(batch.format, "factures")
-    suffix = f"run-{batch.run_id}" if batch.run_id else f"selection-{batch.pk}"
+def _target_name(batch: DocumentBatch, kind: DocumentKind) -> str:
+    stem = kind.file_stem + ("-courrier" if batch.format == BatchFormat.POST else "")
+    suffix = f"run-{batch.group_id}" if batch.group_id else f"selection-{batch.pk}"
     return f"{stem}-{suffix}.{'zip' if batch.format == BatchFormat.ZIP else 'pdf'}"
 
 
@@ -140,18 +113,19 @@ def batch_build(
 ) -> DocumentBatch:
     """Render a batch's documents, assemble and check its file, record what failed."""
     DocumentBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.RUNNING)
-    if batch.refresh:
-        documents_refresh(batch.invoice_ids)
+    kind = kind_get(batch.kind)
+    if batch.refresh and kind.refresh:
+        kind.refresh(batch.document_ids)
     if total:
         total(batch.expected)
     folder = files.batch_folder(batch.organisation_id, batch.pk)
     parts = folder / "parts"
     parts.mkdir(exist_ok=True)
-    target = folder / _target_name(batch)
+    target = folder / _target_name(batch, kind)
     sink = ZipSink(target) if batch.format == BatchFormat.ZIP else PdfSink(target)
     good, failures = assemble(
-        document_chunks(batch),
-        template=files.template_for(batch.organisation_id),
+        document_chunks(batch, kind),
+        template=files.template_for(batch.organisation_id, kind.template, kind.folder),
         root=files.media_root(),
         folder=parts,
         sink=sink,
@@ -159,17 +133,17 @@ def batch_build(
         advance=advance,
     )
     rendered = {d["key"] for d in good} | {f["key"] for f in failures}
-    for pk in batch.invoice_ids:
+    for pk in batch.document_ids:
         if pk not in rendered:
-            failures.append({"key": pk, "invoice": f"#{pk}", "error": "not a posted invoice"})
+            failures.append({"key": pk, "number": f"#{pk}", "error": "not a document to print"})
     shutil.rmtree(parts, ignore_errors=True)
     if not good:
         target.unlink(missing_ok=True)
-    return _finish(batch, good, failures, target if good else None)
+    return _finish(batch, kind, good, failures, target if good else None)
 
 
 @transaction.atomic
-def _finish(batch, good: list[dict], failures: list[dict], target: Path | None):
+def _finish(batch, kind: DocumentKind, good: list[dict], failures: list[dict], target: Path | None):
     batch.produced = len(good)
     batch.failures = failures
     batch.file = files.relative(target) if target else ""
@@ -180,20 +154,21 @@ def _finish(batch, good: list[dict], failures: list[dict], target: Path | None):
     batch.finished_at = timezone.now()
     batch.save(update_fields=["produced", "failures", "file", "status", "finished_at"])
     if batch.format == BatchFormat.POST and good:
-        _log_printed(batch, good)
+        _log_printed(batch, kind, good)
     return batch
 
 
-def _log_printed(batch: DocumentBatch, documents: list[dict]) -> None:
+def _log_printed(batch: DocumentBatch, kind: DocumentKind, documents: list[dict]) -> None:
     org = current_organisation()
-    invoice_ids = [d["key"] for d in documents]
-    persons = dict(Invoice.objects.filter(pk__in=invoice_ids).values_list("pk", "person_id"))
+    ids = [d["key"] for d in documents]
+    recipients = kind.recipients(ids)
     Sending.objects.bulk_create(
         [
             Sending(
                 organisation=org,
-                invoice_id=pk,
-                person_id=persons[pk],
+                kind=kind.key,
+                document_id=pk,
+                person_id=recipients[pk].person_id,
                 channel=Channel.POST,
                 status=SendingStatus.PRINTED,
                 recipient=", ".join(document["recipient"]["address"])[:254],
@@ -201,7 +176,7 @@ def _log_printed(batch: DocumentBatch, documents: list[dict]) -> None:
                 created_by=batch.created_by,
                 finished_at=batch.finished_at,
             )
-            for pk, document in zip(invoice_ids, documents, strict=True)
+            for pk, document in zip(ids, documents, strict=True)
         ],
         batch_size=1000,
     )

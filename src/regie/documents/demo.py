@@ -28,7 +28,7 @@ def documents_for_demo(run: BillingRun, *, workers: int = 2) -> dict:
     batches: dict[str, DocumentBatch] = {}
     for fmt in (BatchFormat.ZIP, BatchFormat.POST):
         try:
-            batches[fmt] = batch_build(batch_create(format=fmt, run=run), workers=workers)
+            batches[fmt] = batch_build(batch_create(format=fmt, group=run.pk), workers=workers)
         except DomainError as error:  # a demo without anyone by post is still a demo
             if error.code != "documents.nothing_to_print":
                 raise

@@ -1,4 +1,5 @@
-"""E-mailing invoices: templates per language, the queue of sendings and their delivery.
+"""E-mailing documents of every kind: templates per kind and language, the queue of sendings
+and their delivery.
 
 Each sending is logged (:class:`~regie.documents.models.Sending`): queued when asked for,
 ``sent`` only once the SMTP server accepted the message for its recipient, ``failed`` with the
@@ -23,11 +24,11 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from regie.billing.models import Invoice, Kind
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import Job
 from regie.documents import files
-from regie.documents.data import documents_data
+from regie.documents.invoices import DEFAULT_BODY, DEFAULT_SUBJECT, INVOICE  # noqa: F401
+from regie.documents.kinds import KINDS, kind_get
 from regie.documents.models import (
     Channel,
     EmailTemplate,
@@ -35,27 +36,17 @@ from regie.documents.models import (
     SendingStatus,
 )
 from regie.documents.rendering import renderer_for
-from regie.people.models import Delivery
 
 Advance = Callable[[int], None]
 logger = logging.getLogger(__name__)
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
-#: The e-mail of an organisation that wrote none of its own, translated to each language.
-DEFAULT_SUBJECT = gettext_noop("Invoice {{ number }} – {{ organisation }}")
-DEFAULT_BODY = gettext_noop(
-    "Hello {{ person }},\n\n"
-    "Please find attached invoice {{ number }} for an amount of {{ total }}.\n"
-    "Balance to pay: {{ balance }}, before {{ due_date }}, to account {{ iban }} "
-    "with the structured communication {{ communication }}.\n\n"
-    "Kind regards,\n{{ organisation }}\n"
-)
 
-
-def default_template(language: str) -> tuple[str, str]:
-    """Return the default subject and body of the e-mail in a language."""
+def default_template(language: str, kind: str = INVOICE) -> tuple[str, str]:
+    """Return the default subject and body of the e-mail of a kind in a language."""
+    document_kind = kind_get(kind)
     with translation.override(language):
-        return _(DEFAULT_SUBJECT), _(DEFAULT_BODY)
+        return _(document_kind.email_subject), _(document_kind.email_body)
 
 
 def fill(text: str, values: dict[str, str]) -> str:
@@ -67,13 +58,14 @@ def fill(text: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
-def template_for(language: str) -> EmailTemplate:
-    """Return the organisation's e-mail template in a language (the default if it has none)."""
-    own = EmailTemplate.objects.filter(language=language).first()
+def template_for(language: str, kind: str = INVOICE) -> EmailTemplate:
+    """Return the organisation's e-mail template of a kind in a language (the default if it
+    has none)."""
+    own = EmailTemplate.objects.filter(kind=kind, language=language).first()
     if own is not None:
         return own
-    subject, body = default_template(language)
-    return EmailTemplate(language=language, subject=subject, body=body)
+    subject, body = default_template(language, kind)
+    return EmailTemplate(kind=kind, language=language, subject=subject, body=body)
 
 
 def addresses(text: str) -> list[str]:
@@ -81,57 +73,58 @@ def addresses(text: str) -> list[str]:
     return [a.strip() for a in re.split(r"[,;]", text or "") if a.strip()]
 
 
-def _open_email(invoice_ids) -> Q:
-    """Invoices already e-mailed, being e-mailed, or waiting for a retry of a failure."""
+def _open_email(kind: str, ids) -> set[int]:
+    """The documents already e-mailed, being e-mailed, or waiting for a retry of a failure."""
     active = Sending.objects.filter(
         Q(status__in=(SendingStatus.QUEUED, SendingStatus.SENDING, SendingStatus.SENT))
         | Q(status=SendingStatus.FAILED, retried_by__isnull=True),
         channel=Channel.EMAIL,
-        invoice_id__in=invoice_ids,
+        kind=kind,
+        document_id__in=ids,
     )
-    return Q(pk__in=active.values("invoice_id"))
+    return set(active.values_list("document_id", flat=True))
 
 
 @transaction.atomic
-def sendings_queue(invoice_ids, *, user=None) -> tuple[list[Sending], int]:
-    """Queue the e-mail of each posted invoice whose person chose e-mail.
+def sendings_queue(document_ids, *, kind: str = INVOICE, user=None) -> tuple[list[Sending], int]:
+    """Queue the e-mail of each document of a kind whose person chose e-mail.
 
-    Invoices already sent (or queued, or failed and waiting for a retry) are left out.
-    Return the queued sendings and how many invoices go by post instead.
+    Documents already sent (or queued, or failed and waiting for a retry) are left out.
+    Return the queued sendings and how many documents go by post instead.
     """
-    ids = list(invoice_ids)
-    invoices = (
-        Invoice.objects.filter(pk__in=ids, kind=Kind.INVOICE)
-        .filter(posted_at__isnull=False)
-        .select_related("person")
-        .order_by("number")
-    )
-    by_post = invoices.filter(person__delivery=Delivery.POST).count()
-    chosen = invoices.filter(person__delivery=Delivery.EMAIL).exclude(_open_email(ids))
+    document_kind = kind_get(kind)
+    ids = list(document_kind.select(ids=list(document_ids)))
+    recipients = document_kind.recipients(ids)
+    by_post = sum(1 for pk in ids if pk in recipients and recipients[pk].channel == Channel.POST)
+    done = _open_email(kind, ids)
     templates: dict[str, EmailTemplate] = {}
-    queued = [_new_sending(invoice, user=user, templates=templates) for invoice in chosen]
+    queued = [
+        _new_sending(kind, pk, recipients[pk], user=user, templates=templates)
+        for pk in ids
+        if pk in recipients and recipients[pk].channel == Channel.EMAIL and pk not in done
+    ]
     return queued, by_post
 
 
 def _new_sending(
-    invoice: Invoice, *, user=None, retry_of: Sending | None = None, templates=None
+    kind: str, document_id: int, recipient, *, user=None, retry_of=None, templates=None
 ) -> Sending:
-    person = invoice.person
     templates = {} if templates is None else templates
-    if person.language not in templates:
-        templates[person.language] = template_for(person.language)
-    template = templates[person.language]
+    if recipient.language not in templates:
+        templates[recipient.language] = template_for(recipient.language, kind)
+    template = templates[recipient.language]
     sending = Sending(
-        invoice=invoice,
-        person=person,
+        kind=kind,
+        document_id=document_id,
+        person_id=recipient.person_id,
         channel=Channel.EMAIL,
-        recipient=person.email,
+        recipient=recipient.email,
         cc=template.cc,
         bcc=template.bcc,
         retry_of=retry_of,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
-    if not person.email:
+    if not recipient.email:
         sending.status = SendingStatus.FAILED
         sending.answer = gettext_noop("The person has no e-mail address.")  # shown translated
         sending.finished_at = timezone.now()
@@ -148,7 +141,13 @@ def sending_retry(sending: Sending, *, user=None) -> Sending:
             "documents.not_retryable",
             gettext_noop("Only a failed sending not retried yet can be retried."),
         )
-    return _new_sending(sending.invoice, user=user, retry_of=sending)
+    recipient = kind_get(sending.kind).recipients([sending.document_id]).get(sending.document_id)
+    if recipient is None:
+        raise DomainError(
+            "documents.not_retryable",
+            gettext_noop("Only a failed sending not retried yet can be retried."),
+        )
+    return _new_sending(sending.kind, sending.document_id, recipient, user=user, retry_of=sending)
 
 
 #: A sending "being sent" for longer than this was interrupted: its worker stopped.
@@ -190,14 +189,14 @@ def failed_sendings():
 
 def message_for(sending: Sending, document: dict[str, Any], pdf: bytes) -> EmailMessage:
     """Return the e-mail of a sending: the template in the person's language, the PDF."""
-    template = template_for(document["language"])
+    template = template_for(document["language"], sending.kind)
     values = {
         "person": document["recipient"]["name"],
         "number": document["number"],
-        "total": document["total"],
-        "balance": document["balance"],
-        "due_date": document["due_date"],
-        "communication": document["communication"],
+        "total": document.get("total", ""),
+        "balance": document.get("balance", ""),
+        "due_date": document.get("due_date", ""),
+        "communication": document.get("communication", ""),
         "iban": document["organisation"]["iban"],
         "organisation": document["organisation"]["name"],
     }
@@ -267,11 +266,9 @@ def sendings_send(sending_ids: list[int], advance: Advance | None = None) -> dic
     sendings = {
         s.pk: s for s in Sending.objects.filter(pk__in=sending_ids, status=SendingStatus.QUEUED)
     }
-    documents = {
-        d["key"]: d for d in documents_data(sorted({s.invoice_id for s in sendings.values()}))
-    }
+    documents = _documents_of(sendings.values())
     connection = get_connection(fail_silently=False)
-    renderer = None
+    renderers: dict[str, Any] = {}
     try:
         for pk in sending_ids:
             sending = sendings.get(pk)
@@ -280,11 +277,12 @@ def sendings_send(sending_ids: list[int], advance: Advance | None = None) -> dic
             )
             if sending is None or not claimed:
                 continue  # sent by another job meanwhile, or not queued
-            if renderer is None:
-                renderer = renderer_for(
-                    files.template_for(sending.organisation_id), files.media_root()
-                )
-            outcome = _send_one(connection, renderer, sending, documents[sending.invoice_id])
+            if sending.kind not in renderers:
+                kind = kind_get(sending.kind)
+                template = files.template_for(sending.organisation_id, kind.template, kind.folder)
+                renderers[sending.kind] = renderer_for(template, files.media_root())
+            document = documents.get((sending.kind, sending.document_id))
+            outcome = _send_one(connection, renderers[sending.kind], sending, document)
             counts[outcome] += 1
             if advance:
                 advance(1)
@@ -293,9 +291,24 @@ def sendings_send(sending_ids: list[int], advance: Advance | None = None) -> dic
     return counts
 
 
-def _send_one(connection, renderer, sending: Sending, document: dict) -> str:
+def _documents_of(sendings) -> dict[tuple[str, int], dict]:
+    """Return the documents of sendings by kind and id, read in bulk per kind."""
+    ids: dict[str, set[int]] = {}
+    for sending in sendings:
+        ids.setdefault(sending.kind, set()).add(sending.document_id)
+    return {
+        (key, document["key"]): document
+        for key, wanted in ids.items()
+        if key in KINDS
+        for document in KINDS[key].data(sorted(wanted))
+    }
+
+
+def _send_one(connection, renderer, sending: Sending, document: dict | None) -> str:
     status = SendingStatus.FAILED
     try:
+        if document is None:
+            raise LookupError(_("the document no longer exists"))
         pdf = renderer.render(document)
     except Exception as error:  # noqa: BLE001 - a document that fails is logged, not raised
         answer = _("The document could not be made: %(error)s") % {

@@ -1,5 +1,9 @@
-"""Invoice documents and their delivery (DOMAIN §5): snapshots, batches, e-mail templates and
-the log of every sending.
+"""Documents and their delivery (DOMAIN §5): snapshots, batches, e-mail templates and the log
+of every sending.
+
+A batch, a sending and an e-mail template name a document KIND (``invoice``, ``reminder``...,
+see :mod:`regie.documents.kinds`) and, for batches and sendings, the documents by id: the kind
+that an app registers knows what its ids are.
 
 The administrative data printed on a document (the organisation's letterhead, the recipient's
 name, address and language) is frozen in an :class:`InvoiceDocument` the first time the
@@ -15,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from regie.billing.models import BillingRun, Invoice
+from regie.billing.models import Invoice
 from regie.core.models import Job, Language, OrgModel
 from regie.people.models import Person
 
@@ -37,7 +41,7 @@ class InvoiceDocument(OrgModel):
 
 
 class BatchFormat(models.TextChoices):
-    ZIP = "zip", _("ZIP of one PDF per invoice")
+    ZIP = "zip", _("ZIP of one PDF per document")
     PDF = "pdf", _("one combined PDF")
     POST = "post", _("post: one PDF sorted by postcode")
 
@@ -50,20 +54,24 @@ class BatchStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
-class DocumentBatch(OrgModel):
-    """The documents of a run or of a selection of invoices, generated in the background."""
+KIND_LENGTH = 30
 
-    run = models.ForeignKey(
-        BillingRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    invoice_ids = models.JSONField(_("invoices"), default=list, blank=True)
+
+class DocumentBatch(OrgModel):
+    """The documents of a group (a billing run, a reminder run...) or of a selection, of one
+    kind, generated in the background."""
+
+    kind = models.CharField(_("kind of document"), max_length=KIND_LENGTH, default="invoice")
+    #: The kind's group of documents (a billing run for invoices), none for a selection.
+    group_id = models.PositiveBigIntegerField(null=True, blank=True)
+    document_ids = models.JSONField(_("documents"), default=list, blank=True)
     format = models.CharField(_("format"), max_length=10, choices=BatchFormat.choices)
     detail = models.BooleanField(_("with the detail per child and day"), default=False)
     refresh = models.BooleanField(_("administrative data taken again first"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.QUEUED
     )
-    expected = models.PositiveIntegerField(_("invoices"), default=0)
+    expected = models.PositiveIntegerField(_("documents asked for"), default=0)
     produced = models.PositiveIntegerField(_("documents"), default=0)
     failures = models.JSONField(_("failures"), default=list, blank=True)
     file = models.CharField(_("file"), max_length=300, blank=True)
@@ -89,6 +97,21 @@ class DocumentBatch(OrgModel):
     def ready(self) -> bool:
         return bool(self.file) and self.status in (BatchStatus.DONE, BatchStatus.INCOMPLETE)
 
+    @property
+    def document_kind(self):
+        from regie.documents.kinds import kind_get
+
+        return kind_get(self.kind)
+
+    def group(self) -> dict[str, str] | None:
+        """Return the batch's group (``label``, its ``page`` and the page of its
+        ``documents``), or ``None`` for a selection."""
+        if self.group_id is None:
+            return None
+        label, page = self.document_kind.group_describe(self.group_id)
+        documents = reverse("documents:group", args=[self.kind, self.group_id])
+        return {"label": label, "page": page, "documents": documents}
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("e-mail")
@@ -104,13 +127,14 @@ class SendingStatus(models.TextChoices):
 
 
 class Sending(OrgModel):
-    """One attempt to deliver an invoice to its person: the log of document delivery.
+    """One attempt to deliver a document to its person: the log of document delivery.
 
     An e-mail is ``sent`` only once the SMTP server accepted it; a refusal or an error leaves
     it ``failed`` with the server's answer. A retry is a new attempt pointing at the failed one.
     """
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="sendings")
+    kind = models.CharField(_("kind of document"), max_length=KIND_LENGTH, default="invoice")
+    document_id = models.PositiveBigIntegerField()
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     status = models.CharField(
@@ -140,20 +164,24 @@ class Sending(OrgModel):
         verbose_name = _("sending")
         verbose_name_plural = _("sendings")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["organisation", "status"])]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["organisation", "kind", "document_id"]),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.invoice} → {self.recipient or self.get_channel_display()}"
+        return f"{self.kind} #{self.document_id} → {self.recipient or self.get_channel_display()}"
 
 
 class EmailTemplate(OrgModel):
-    """The subject and body of the e-mail carrying an invoice, in one language.
+    """The subject and body of the e-mail carrying a kind of document, in one language.
 
     Placeholders in double braces are replaced: ``{{ person }}``, ``{{ number }}``,
     ``{{ total }}``, ``{{ balance }}``, ``{{ due_date }}``, ``{{ communication }}``,
     ``{{ organisation }}``.
     """
 
+    kind = models.CharField(_("kind of document"), max_length=KIND_LENGTH, default="invoice")
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body"))
@@ -167,10 +195,11 @@ class EmailTemplate(OrgModel):
     class Meta:
         verbose_name = _("e-mail template")
         verbose_name_plural = _("e-mail templates")
-        ordering = ["language"]
+        ordering = ["kind", "language"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "language"], name="emailtemplate_one_per_language"
+                fields=["organisation", "kind", "language"],
+                name="emailtemplate_one_per_kind_language",
             )
         ]
 

@@ -1,4 +1,4 @@
-"""Render invoice documents from plain data: Typst for the page, zxing-cpp for the EPC QR code.
+"""Render documents from plain data: Typst for the page, zxing-cpp for the EPC QR code.
 
 This module never touches the ORM nor Django's settings, so that worker processes import it
 cheaply and render thousands of documents from the plain dictionaries that
@@ -89,7 +89,8 @@ def typst_string(text: str) -> str:
 
 def typst_source(template: str, document: dict[str, Any]) -> bytes:
     """Return the main Typst source that renders one document with ``template`` (its path
-    from Typst's root, like "/templates/invoice.typ").
+    from Typst's root, like "/templates/invoice.typ"), which defines the function named like
+    the file (``invoice(data)``, ``reminder(data)``).
 
     The data travels inside the source rather than through ``sys.inputs``: changing the
     inputs rebuilds Typst's library on every compilation (5 ms), while the template module,
@@ -101,9 +102,10 @@ def typst_source(template: str, document: dict[str, Any]) -> bytes:
     if payment and payment["amount_cents"] > 0 and payment["iban"]:
         qr = "bytes((" + ",".join(map(str, qr_png(epc_qr(payment)))) + ",))"
     payload = typst_string(json.dumps(data, ensure_ascii=False))
+    function = Path(template).stem
     return (
-        f"#import {typst_string(template)}: invoice\n"
-        f"#invoice(json(bytes({payload})) + (qr: {qr}))\n"
+        f"#import {typst_string(template)}: {function}\n"
+        f"#{function}(json(bytes({payload})) + (qr: {qr}))\n"
     ).encode()
 
 

@@ -1,4 +1,5 @@
-"""Background jobs of documents: build a batch, send e-mails. The thin twins of the services."""
+"""Background jobs of documents of every kind: build a batch, send e-mails (the services'
+thin twins)."""
 
 from __future__ import annotations
 
@@ -79,7 +80,9 @@ def _batch_work(job: Job, progress: Progress) -> dict[str, Any]:
             ),
             failed=len(batch.failures),
             expected=batch.expected,
-            first="; ".join(f"{f['invoice']}: {f['error']}" for f in batch.failures[:3]),
+            first="; ".join(
+                f"{f.get('number', f.get('invoice'))}: {f['error']}" for f in batch.failures[:3]
+            ),
         )
     summary = ngettext(
         "%(count)s document is ready, checked.",

@@ -3,6 +3,7 @@
 from django import template
 
 from regie.billing.models import Kind
+from regie.documents.invoices import INVOICE
 from regie.documents.models import Sending
 
 register = template.Library()
@@ -17,7 +18,9 @@ def document_actions(context, run=None, invoice=None):
         shown["printable"] = invoice.is_posted
         shown["is_invoice"] = invoice.kind == Kind.INVOICE
         shown["sendings"] = list(
-            Sending.objects.filter(invoice=invoice).select_related("retried_by")[:10]
+            Sending.objects.filter(kind=INVOICE, document_id=invoice.pk).select_related(
+                "retried_by"
+            )[:10]
         )
     elif run:
         shown["run"] = run
