@@ -52,9 +52,11 @@ def test_every_word_of_the_invoice_pdf_comes_from_its_labels_or_its_data(tmp_pat
     pseudo = "".join(f'    {key}: "{decorate(text)}",\n' for key, text in french.items())
     template = tmp_path / "invoice.typ"
     template.write_text(
-        source.replace("\n)\n#let muted", f"\n  xx: (\n{pseudo}  ),\n)\n#let muted", 1),
+        source.replace("\n)\n#import", f"\n  xx: (\n{pseudo}  ),\n)\n#import", 1),
         encoding="utf-8",
     )
+    shared = DEFAULT_TEMPLATE.parent / "letter.typ"
+    (tmp_path / "letter.typ").write_text(shared.read_text(encoding="utf-8"), encoding="utf-8")
     capped = {"child": "Léa Dupont", "activity": "Accueil du soir", "quantity": "11"}
     capped |= {"unit": "0,55 €", "amount": "5,00 €", "full": "6,05 €"}
     data = document(

@@ -45,10 +45,14 @@ def template_for(
 
     The default is (re)installed under ``MEDIA_ROOT/documents/templates`` whenever the
     packaged file differs, so that an upgrade of Regie brings its new default; the modules that
-    templates share (the documents app's ``typst`` files) are installed beside it.
+    templates share (the documents app's ``typst`` files) are installed beside it, and beside
+    an organisation's own template when it has not its own copy of them.
     """
     own = organisation_folder(organisation_id) / "templates" / name
     if own.is_file():
+        for packaged in sorted(PACKAGED.glob("*.typ")):  # the modules it may import
+            if not (own.parent / packaged.name).is_file():
+                _install(packaged, own.parent / packaged.name)
         return own
     installed = media_root() / "documents" / "templates"
     for packaged in sorted(PACKAGED.glob("*.typ")):
