@@ -69,6 +69,7 @@ from regie.dunning.models import (
     ReminderPolicy,
     ReminderRun,
 )
+from regie.exports.models import Export, ExportFile
 from regie.ledger.models import Account, Entry, EntryLine
 from regie.payments.models import (
     Allocation,
@@ -147,6 +148,8 @@ KWARG_MODELS = {
     ("api-v1:scan_place_", "place_id"): Place,
     ("certificates:batch", "pk"): CertificateBatch,
     ("certificates:certificate", "pk"): Certificate,
+    ("exports:detail", "pk"): Export,
+    ("exports:file", "pk"): ExportFile,
 }
 
 
@@ -271,7 +274,15 @@ def populate(org, tag):
         certificate = Certificate.objects.create(
             batch=certificates, sequence=1, person=person, child=child, total_cents=200
         )
+        export = Export.objects.create(
+            date_from="2025-10-01", date_to="2025-10-31", kinds=["invoice"], formats=["csv"]
+        )
+        export_file = ExportFile.objects.create(
+            export=export, name=f"export-{tag}.csv", path="exports/x.csv", size=1, sha256="0" * 64
+        )
         return {
+            "export": export,
+            "export_file": export_file,
             "site": site,
             "class": klass,
             "category": cat,

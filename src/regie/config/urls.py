@@ -36,6 +36,7 @@ urlpatterns = [
     path("documents/", include("regie.documents.urls")),
     path("ledger/", include("regie.ledger.urls")),
     path("collection/", include("regie.dunning.urls")),
+    path("exports/", include("regie.exports.urls")),
     path("api/", include("regie.api.urls")),
     path("scan/", include("regie.scanning.urls")),
     path("certificates/", include("regie.certificates.urls")),
