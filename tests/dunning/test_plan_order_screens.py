@@ -8,12 +8,16 @@ from django.urls import reverse
 from tests.dunning.builders import invoice_of, parent, world
 from tests.dunning.test_orders import noticed
 from tests.dunning.test_plans import example_12, pay
+from tests.payments.payment_builders import coda_file
 
 from regie.core.models import Role
 from regie.core.tenancy import scope
+from regie.dunning.models import Reminder
 from regie.dunning.order_models import OrderList, OrderListStatus
 from regie.dunning.plan_models import PaymentPlan, PlanStatus
 from regie.dunning.services import debtor_set
+from regie.payments.imports import statements_import
+from regie.payments.reconciliation import reconciliation
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +110,27 @@ def test_the_account_shows_reminder_fees_in_the_balance(org_a, finance):
     page = finance.get(reverse("billing:account", args=[person.pk]))
     assert page.context["balance"] == 3000
     assert "RAP/2026/00002" in page.content.decode()
+
+
+def test_the_reconciliation_agrees_with_fees_paid_by_a_reminders_payment(org_a, finance):
+    """A level-2 reminder of 30,00 € (fee 5,00 €) paid by the bank file: the credits, the
+    receivables and the fees receivable agree with the ledger, before and after."""
+    with scope(org_a):
+        setup, policy = world()
+        person = parent()
+        invoice_of(setup, person, 2500)
+        from tests.dunning.test_reminders import run
+
+        run(policy, 1, date(2026, 3, 11))
+        run(policy, 2, date(2026, 4, 1))
+        second = Reminder.objects.get(level__number=2)
+        before = reconciliation(date(2026, 1, 1), date(2026, 4, 10))
+        data = coda_file([(3000, second.communication)], day=date(2026, 4, 12))
+        statements_import(data=data, name="avril.cod")
+        after = reconciliation(date(2026, 1, 1), date(2026, 4, 30))
+    fees = {c.key: (c.source, c.ledger) for c in before.comparisons}["fees"]
+    assert fees == (500, 500)
+    assert {c.key: (c.source, c.ledger) for c in after.comparisons}["fees"] == (0, 0)
+    assert after.agrees, [c for c in after.comparisons if not c.agrees] + after.differences
+    page = finance.get(reverse("payments:reconciliation"), {"date_from": "2026-01-01"})
+    assert 'data-key="fees"' in page.content.decode()

@@ -1,15 +1,22 @@
-"""What collection adds to a person's account: reminders' fees, and its reminders and plans."""
+"""What collection adds to other apps' screens: reminders' fees and the reminders and plans on
+a person's account, and the fees in the bank reconciliation."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from regie.billing.selectors import AccountItem, register_account_source
 from regie.core.permissions import role_can
 from regie.dunning import listing
-from regie.dunning.models import Reminder
+from regie.dunning.models import FeePayment, Reminder
 from regie.dunning.plan_models import PaymentPlan
+from regie.ledger.rules import AccountRole
+from regie.payments import reconciliation
+from regie.payments.reconciliation import Comparison, ledger_balance
 
 AccountItem.LABELS["reminder_fee"] = _("reminder fee")
 AccountItem.LABELS["reminder_fee_cancelled"] = _("reminder fee cancelled")
@@ -51,5 +58,40 @@ def register() -> None:
     from regie.billing import invoice_views
 
     register_account_source(fee_items)
+    for registry, hook in (
+        (reconciliation.CREDIT_USES, fees_paid_at),
+        (reconciliation.COMPARISONS, fee_comparison),
+    ):
+        if hook not in registry:
+            registry.append(hook)
     if account_panel not in invoice_views.ACCOUNT_PANELS:
         invoice_views.ACCOUNT_PANELS.append(account_panel)
+
+
+def fees_paid_at(until: date) -> int:
+    """Return the reminder fees the persons' credits paid at the end of ``until``."""
+    fees = FeePayment.objects.filter(date__lte=until)
+    undone = fees.filter(cancelled=True, payment__cancelled_at__date__lte=until)
+    return _sum(fees) - _sum(undone)
+
+
+def fees_open_at(until: date) -> int:
+    """Return the reminders' fees still receivable at the end of ``until``, from the reminders."""
+    issued = Reminder.objects.filter(issued_on__lte=until)
+    cancelled = issued.filter(cancelled_at__date__lte=until)
+    return _sum(issued, "fee_cents") - _sum(cancelled, "fee_cents") - fees_paid_at(until)
+
+
+def fee_comparison(date_from: date, date_to: date) -> list[Comparison]:
+    """Set the reminders' fees still open beside the ledger's fee receivable account (for an
+    organisation that has sent reminders)."""
+    if not Reminder.objects.exists():
+        return []
+    ledger = ledger_balance(AccountRole.FEE_RECEIVABLE, date_to)
+    return [
+        Comparison("fees", _("Reminder fees receivable at the end"), fees_open_at(date_to), ledger)
+    ]
+
+
+def _sum(queryset, field: str = "amount_cents") -> int:
+    return queryset.aggregate(t=Sum(field))["t"] or 0

@@ -22,6 +22,7 @@ whose payment was cancelled is on the suspense account again from that day.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -125,14 +126,25 @@ class Report:
         return all(c.agrees for c in self.comparisons) and not self.differences
 
 
+#: What other apps pay out of the persons' credits up to a day (``use(until)`` in cents):
+#: collection's reminder fees paid by a payment of a reminder or a plan.
+CREDIT_USES: list[Callable[[date], int]] = []
+#: Further figures other apps set side by side with the ledger: ``compare(date_from, date_to)``
+#: returns :class:`Comparison` rows (collection: the reminders' fees still receivable).
+COMPARISONS: list[Callable[[date, date], list[Comparison]]] = []
+
+
 def _total(queryset, expression="amount_cents") -> int:
     return queryset.aggregate(t=Sum(expression))["t"] or 0
 
 
-def _ledger(role: AccountRole, until: date, sign: int = 1) -> int:
+def ledger_balance(role: AccountRole, until: date, sign: int = 1) -> int:
     """Return the balance of the accounts of ``role`` at the end of ``until``."""
     lines = EntryLine.objects.filter(account__role=role.value, date__lte=until)
     return sign * _total(lines, F("debit") - F("credit"))
+
+
+_ledger = ledger_balance
 
 
 def _allocated(until: date) -> int:
@@ -160,7 +172,8 @@ def credits_at(until: date) -> int:
     payments = Payment.objects.filter(date__lte=until)
     cancelled = payments.filter(cancelled_at__date__lte=until)
     refunds = Refund.objects.filter(date__lte=until)
-    return _total(payments) - _total(cancelled) - _allocated(until) - _total(refunds)
+    used = sum(use(until) for use in CREDIT_USES)
+    return _total(payments) - _total(cancelled) - _allocated(until) - _total(refunds) - used
 
 
 def _day():
@@ -328,6 +341,8 @@ def reconciliation(date_from: date, date_to: date, account: str = "") -> Report:
             _ledger(AccountRole.SUSPENSE, date_to, sign=-1),
         ),
     ]
+    for compare in COMPARISONS:
+        comparisons += compare(date_from, date_to)
     return Report(
         date_from,
         date_to,
