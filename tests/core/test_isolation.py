@@ -91,6 +91,7 @@ from regie.people.models import (
     TariffCategory,
 )
 from regie.scanning.models import StaffPlace
+from regie.statistics.models import SavedView
 
 MISSING = 987654321
 
@@ -150,6 +151,7 @@ KWARG_MODELS = {
     ("certificates:certificate", "pk"): Certificate,
     ("exports:detail", "pk"): Export,
     ("exports:file", "pk"): ExportFile,
+    ("statistics:view-", "pk"): SavedView,
 }
 
 
@@ -280,6 +282,9 @@ def populate(org, tag):
         export_file = ExportFile.objects.create(
             export=export, name=f"export-{tag}.csv", path="exports/x.csv", size=1, sha256="0" * 64
         )
+        saved_view = SavedView.objects.create(
+            name=f"Vue {tag}", owner=integration, shared=True, query={"source": "payments"}
+        )
         return {
             "export": export,
             "export_file": export_file,
@@ -324,6 +329,7 @@ def populate(org, tag):
             "daily_maximum": maximum,
             "certificate_batch": certificates,
             "certificate": certificate,
+            "saved_view": saved_view,
             "organisation": org,
             **collection,
         }
@@ -636,6 +642,8 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         # Tax certificates: batches and certificates walked through KWARG_MODELS; the daily
         # maxima are listed on the certificates' page (see tests/certificates).
         *apps.get_app_config("certificates").get_models(),
+        # Saved pivot views: their delete URL walked through KWARG_MODELS.
+        SavedView,
     }
     business = {m for m in apps.get_models() if issubclass(m, OrgModel)}
     assert business <= covered, f"add pages of {business - covered} to the isolation walk"

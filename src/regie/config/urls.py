@@ -40,6 +40,7 @@ urlpatterns = [
     path("api/", include("regie.api.urls")),
     path("scan/", include("regie.scanning.urls")),
     path("certificates/", include("regie.certificates.urls")),
+    path("statistics/", include("regie.statistics.urls")),
     path("config/", admin_site.urls),
 ]
 

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "regie.scanning",
     "regie.exports",
     "regie.certificates",
+    "regie.statistics",
 ]
 
 MIDDLEWARE = [
