@@ -76,6 +76,7 @@ from regie.payments.models import (
     BankAccount,
     BankMovement,
     BankStatement,
+    MovementOutcome,
     Payment,
     PrepaymentReference,
     Refund,
@@ -227,6 +228,9 @@ def populate(org, tag):
         movement = BankMovement.objects.create(
             statement=statement, key=tag, sequence=1, amount_cents=9, communication=f"mvt {tag}"
         )
+        outcome = MovementOutcome.objects.create(
+            movement=movement, outcome="other", note=f"Mis de côté {tag}", date="2025-12-02"
+        )
         payment = Payment.objects.create(
             person=person, date=date(2025, 12, 2), amount_cents=300, mode="cash"
         )
@@ -308,6 +312,7 @@ def populate(org, tag):
             "statement_file": statement_file,
             "statement": statement,
             "movement": movement,
+            "outcome": outcome,
             "payment": payment,
             "refund": refund,
             "run": run,
@@ -583,8 +588,9 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         BilledAttendance,
         WriteOff,
         Sequence,
-        # Payments: pages walked through KWARG_MODELS and their read-only admin pages;
-        # allocations and prepayment references have no page of their own.
+        # Payments: pages walked through KWARG_MODELS and their read-only admin pages (a
+        # movement's outcome: its movement's pages and its own admin pages); allocations and
+        # prepayment references have no page of their own.
         StatementFile,
         BankAccount,
         BankStatement,
@@ -593,6 +599,7 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         Refund,
         Allocation,
         PrepaymentReference,
+        MovementOutcome,
         # Documents: batches, sendings and the e-mail templates' admin walked with B's ids;
         # a document's snapshot has no page of its own.
         DocumentBatch,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 from datetime import date
 
 import pytest
@@ -12,6 +13,7 @@ from tests import factories as f
 
 from regie.core.errors import DomainError
 from regie.core.tenancy import scope
+from regie.ledger import rules
 from regie.ledger.models import Entry, EntryLine, ImmutableError
 from regie.ledger.rules import (
     AccountRole,
@@ -202,3 +204,8 @@ def test_postgresql_refuses_an_unbalanced_entry_at_commit(posted):
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE ledger_entryline SET debit = debit + 1 WHERE id = %s", [line.pk])
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def test_the_posting_rules_examples_hold():
+    """The examples in the rules' docstrings (a set-aside, its reversal, a reminder's fee)."""
+    assert doctest.testmod(rules).failed == 0

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 from tests import factories as f
 
@@ -30,7 +30,7 @@ from regie.ledger.rules import (
     write_off_entry,
 )
 from regie.ledger.selectors import receivables, trial_balance
-from regie.ledger.services import entries_post
+from regie.ledger.services import account_name, entries_post
 
 YEAR = (date(2026, 1, 1), date(2026, 12, 31))
 PERIOD = {"date_from": "2026-01-01", "date_to": "2026-12-31"}
@@ -321,6 +321,25 @@ def test_the_default_chart_gets_every_role_and_a_pair_per_category(in_a):
     assert chart_complete() == []  # nothing left to create
     Account.objects.filter(role="receivable", category=accueil).update(code="411100")
     assert chart_complete() == []  # a renamed account still serves its role
+
+
+@pytest.mark.parametrize(
+    ("language", "names"),
+    [
+        ("fr", ["Virements internes", "Frais bancaires", "Mouvements mis de côté"]),
+        ("nl", ["Interne overboekingen", "Bankkosten", "Opzijgezette verrichtingen"]),
+        ("de", ["Interne Umbuchungen", "Bankgebühren", "Zurückgestellte Bewegungen"]),
+    ],
+)
+def test_the_accounts_of_movements_set_aside_are_in_the_default_chart(in_a, language, names):
+    """Issue 14 item 9: a movement set aside goes to the internal transfers (5800), the bank
+    charges (6570) or the movements set aside for another reason (4991), named in the
+    reader's language."""
+    roles = ("internal_transfer", "bank_charges", "set_aside")
+    created = {account.role: account for account in chart_complete()}
+    assert [created[role].code for role in roles] == ["5800", "6570", "4991"]
+    with translation.override(language):
+        assert [account_name(created[role]) for role in roles] == names
 
 
 @pytest.fixture

@@ -157,6 +157,7 @@ def statement(
             structured_reference=reference,
             communication="" if reference else "paiement garderie",
             counterparty_name="DUPONT ANNE",
+            counterparty_account=IBAN,
         )
         for n, (cents, reference) in enumerate(movements, start=1)
     )

@@ -3,12 +3,14 @@
 (a) Importing bank files is idempotent: the same file twice, or two files that overlap, store
 each movement and its payment once, and what is stored adds up to the movements of both files.
 (b) Whatever sequence of invoices, payments (bank and by hand), credit allocations,
-cancellations, refunds, imports, corrections of rejected movements, releases of paid, partly
-paid and unpaid invoices, write-offs and their reversal happens, the ledger balances and its
+cancellations, refunds, imports, corrections of rejected movements, rejected movements set
+aside or refunded to their payer and that undone, SEPA files, releases of paid, partly paid
+and unpaid invoices, write-offs and their reversal happens, the ledger balances and its
 chain holds, every invoice's open amount is what its rows say and never negative, no payment
 is allocated beyond its amount, each person's credit is what the ledger holds for them, the
 bank, cash and suspense accounts hold what was received and paid out (a cancelled payment of a
-bank movement puts it back on the suspense account, among the movements to allocate again),
+bank movement puts it back on the suspense account, among the movements to allocate again;
+a movement set aside is on the account of its reason),
 and the reconciliation report shows no gap but real ones: movements still in suspense,
 statements that do not follow the previous one, bank debits no refund explains, and ledger
 bank entries no statement carries (payments typed by hand, refunds not executed yet).
@@ -51,6 +53,7 @@ from regie.billing.models import Invoice, Kind, WriteOff
 from regie.billing.numbering import communication
 from regie.billing.selectors import with_balance
 from regie.core.errors import DomainError
+from regie.core.tenancy import current_organisation
 from regie.ledger.models import EntryLine
 from regie.ledger.rules import AccountRole
 from regie.ledger.services import chain_verify
@@ -60,12 +63,22 @@ from regie.payments.models import (
     Allocation,
     BankMovement,
     Mode,
+    MovementOutcome,
     MovementStatus,
+    Outcome,
     Payment,
     Refund,
 )
+from regie.payments.outcomes import (
+    ACCOUNT_OF,
+    SET_ASIDE_REASONS,
+    movement_outcome_undo,
+    movement_refund,
+    movement_set_aside,
+)
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.reconciliation import Gap, reconciliation, suspense_at
+from regie.payments.refunds import refunds_gather, unsent_refunds
 from regie.payments.releases import invoice_release
 from regie.payments.services import (
     credit_allocate,
@@ -331,6 +344,40 @@ class PaymentHistory(RuleBasedStateMachine):
         with refused_unless(False, "correct again"):  # a movement is corrected once
             movement_correct(movement=movement, person=person)
 
+    def rejected(self, data) -> BankMovement:
+        rejected = BankMovement.objects.filter(status=MovementStatus.REJECTED).order_by("pk")
+        return data.draw(st.sampled_from(list(rejected)), label="movement")
+
+    @precondition(lambda self: BankMovement.objects.filter(status="rejected").exists())
+    @rule(data=st.data(), reason=st.sampled_from(SET_ASIDE_REASONS), noted=st.booleans())
+    def set_aside(self, data, reason, noted):
+        """A transfer between own accounts, bank fees, or another reason (with a note)."""
+        movement = self.rejected(data)
+        with refused_unless(reason != Outcome.OTHER or noted, f"set aside ({reason})"):
+            movement_set_aside(movement=movement, reason=reason, note="à classer" * noted)
+
+    @precondition(lambda self: BankMovement.objects.filter(status="rejected").exists())
+    @rule(data=st.data())
+    def refund_to_the_payer(self, data):
+        movement_refund(movement=self.rejected(data))
+
+    @precondition(lambda self: unsent_refunds().exists())
+    @rule()
+    def sepa_file(self):
+        refunds_gather(organisation=current_organisation())
+
+    @precondition(lambda self: MovementOutcome.objects.filter(undone_on__isnull=True).exists())
+    @rule(data=st.data())
+    def undo(self, data):
+        """Undo a set-aside or a refund: refused once the refund is in a SEPA file."""
+        live = MovementOutcome.objects.filter(undone_on__isnull=True).select_related("refund")
+        outcome = data.draw(st.sampled_from(list(live.order_by("pk"))), label="outcome")
+        sent = bool(outcome.refund_id and outcome.refund.batch)
+        with refused_unless(not sent, f"undo {outcome.outcome}"):
+            movement_outcome_undo(movement=outcome.movement)
+            status = BankMovement.objects.get(pk=outcome.movement_id).status
+            assert status == MovementStatus.REJECTED
+
     def open_invoices(self) -> list[Invoice]:
         """Return the invoices not credited yet (paid or not), oldest first."""
         return list(
@@ -377,7 +424,8 @@ class PaymentHistory(RuleBasedStateMachine):
         by_hand = Payment.objects.filter(movement__isnull=True).exclude(mode=Mode.CASH)
         off_statement = {f"PAY{pk}" for pk in by_hand.values_list("pk", flat=True)}
         off_statement |= {f"{document}/X" for document in off_statement}
-        off_statement |= {f"REFUND{pk}" for pk in Refund.objects.values_list("pk", flat=True)}
+        refunds = Refund.objects.filter(cancelled_at__isnull=True)
+        off_statement |= {f"REFUND{pk}" for pk in refunds.values_list("pk", flat=True)}
         rejected = set(
             BankMovement.objects.filter(status=MovementStatus.REJECTED).values_list("pk", flat=True)
         )
@@ -431,17 +479,38 @@ class PaymentHistory(RuleBasedStateMachine):
             total(movements)
             + total(by_hand)
             - total(by_hand.filter(cancelled_at__isnull=False))
-            - total(Refund.objects.all())
+            - total(Refund.objects.filter(cancelled_at__isnull=True))
         )
         assert account(AccountRole.CASH) == total(cash.filter(cancelled_at__isnull=True))
         rejected = movements.filter(status=MovementStatus.REJECTED)
         assert -account(AccountRole.SUSPENSE) == total(rejected) == suspense_at(date.max)
 
     @invariant()
-    def a_received_movement_has_one_live_payment_unless_rejected(self):
-        live = Count("payments", filter=Q(payments__cancelled_at__isnull=True))
-        for movement in BankMovement.objects.filter(amount_cents__gt=0).annotate(live=live):
-            assert movement.live == (movement.status != MovementStatus.REJECTED), movement.pk
+    def movements_set_aside_are_on_the_account_of_their_reason(self):
+        live = MovementOutcome.objects.filter(undone_on__isnull=True)
+        for reason in SET_ASIDE_REASONS:
+            assert -account(ACCOUNT_OF[reason]) == total_of(live.filter(outcome=reason))
+
+    @invariant()
+    def a_received_movement_is_paid_handled_or_rejected(self):
+        """One live payment when accepted or allocated by hand, one live outcome when set
+        aside or refunded, none when rejected."""
+        paid = Count("payments", filter=Q(payments__cancelled_at__isnull=True), distinct=True)
+        handled = Count("outcomes", filter=Q(outcomes__undone_on__isnull=True), distinct=True)
+        movements = BankMovement.objects.filter(amount_cents__gt=0)
+        for movement in movements.annotate(paid=paid, handled=handled):
+            assert (movement.paid, movement.handled) == {
+                MovementStatus.ACCEPTED: (1, 0),
+                MovementStatus.CORRECTED: (1, 0),
+                MovementStatus.SET_ASIDE: (0, 1),
+                MovementStatus.REFUNDED: (0, 1),
+                MovementStatus.REJECTED: (0, 0),
+            }[movement.status], movement.pk
+
+
+def total_of(outcomes) -> int:
+    """Return the amount of the movements of ``outcomes``."""
+    return outcomes.aggregate(t=Sum("movement__amount_cents"))["t"] or 0
 
 
 @contextmanager
@@ -458,8 +527,8 @@ def refused_unless(allowed: bool, step: str = ""):
 def test_random_payment_histories_keep_the_books_right(in_a):
     """Random sequences of manual payments (proposed or chosen split), credit allocations,
     cancellations, refunds, bank files paying known, unknown or no communications,
-    corrections of rejected movements, releases, write-offs and their reversal keep every
-    invariant after every step."""
+    corrections of rejected movements, movements set aside or refunded and that undone, SEPA
+    files, releases, write-offs and their reversal keep every invariant after every step."""
     run_state_machine_as_test(
         PaymentHistory,
         settings=settings(

@@ -28,6 +28,9 @@ ROLE_LABELS = {
     AccountRole.SUSPENSE: _("Movements to allocate"),
     AccountRole.FEE_RECEIVABLE: _("Reminder fees receivable"),
     AccountRole.FEE_REVENUE: _("Reminder fees"),
+    AccountRole.INTERNAL_TRANSFER: _("Internal transfers"),
+    AccountRole.BANK_CHARGES: _("Bank charges"),
+    AccountRole.SET_ASIDE: _("Movements set aside"),
 }
 JOURNAL_LABELS = {
     Journal.SALES: pgettext_lazy("journal", "Sales"),

@@ -42,6 +42,9 @@ class AccountRole(StrEnum):
     SUSPENSE = "suspense"  # bank movements not allocated yet
     FEE_RECEIVABLE = "fee_receivable"  # reminder and bailiff fees persons owe
     FEE_REVENUE = "fee_revenue"  # income of those fees
+    INTERNAL_TRANSFER = "internal_transfer"  # money between the organisation's own accounts
+    BANK_CHARGES = "bank_charges"  # bank fees and charges (an expense)
+    SET_ASIDE = "set_aside"  # received movements set aside for another reason, to classify
 
 
 class Journal(StrEnum):
@@ -232,6 +235,31 @@ def suspense_to_person_entry(
     return _entry(Journal.MISC, day, document, document, lines)
 
 
+def suspense_release_entry(
+    *, document: str, day: date, amount: int, to: AccountRole, reverse: bool = False
+) -> EntryDraft:
+    """A movement nobody owes leaves the suspense account: set aside on the account ``to``
+    (an internal transfer, bank charges…), or refunded to its payer (``to`` the bank).
+
+    ``reverse``: that is undone, the movement is on the suspense account again.
+
+    >>> [(l.role.value, l.debit, l.credit) for l in suspense_release_entry(
+    ...     document="MVT9/S1", day=date(2026, 4, 1), amount=1250,
+    ...     to=AccountRole.BANK_CHARGES).lines]
+    [('suspense', 1250, 0), ('bank_charges', 0, 1250)]
+    >>> draft = suspense_release_entry(
+    ...     document="REFUND4/X", day=date(2026, 4, 2), amount=1250, to=AccountRole.BANK,
+    ...     reverse=True)
+    >>> draft.journal.value, [(l.role.value, l.debit, l.credit) for l in draft.lines]
+    ('BNK', [('bank', 1250, 0), ('suspense', 0, 1250)])
+    """
+    lines = [LineDraft(AccountRole.SUSPENSE, amount, 0), LineDraft(to, 0, amount)]
+    if reverse:
+        lines = [_swap(line) for line in lines][::-1]
+    journal = Journal.BANK if to == AccountRole.BANK else Journal.MISC
+    return _entry(journal, day, document, document, lines)
+
+
 def refund_entry(*, document: str, day: date, person_id: int, amount: int) -> EntryDraft:
     """A person's credit paid back by transfer."""
     lines = [
@@ -249,7 +277,7 @@ def fee_entry(
 ) -> EntryDraft:
     """A reminder's fee is a receivable of its own; ``reverse`` when the reminder is cancelled.
 
-    >>> [(l.role, l.debit, l.credit) for l in fee_entry(
+    >>> [(l.role.value, l.debit, l.credit) for l in fee_entry(
     ...     document="RAP/2026/00001", day=date(2026, 4, 1), person_id=7, amount=500).lines]
     [('fee_receivable', 500, 0), ('fee_revenue', 0, 500)]
     """

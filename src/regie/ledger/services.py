@@ -41,6 +41,9 @@ DEFAULT_CODES = {
     AccountRole.SUSPENSE: ("4990", gettext_noop("Movements to allocate")),
     AccountRole.FEE_RECEIVABLE: ("4001", gettext_noop("Reminder fees receivable")),
     AccountRole.FEE_REVENUE: ("7001", gettext_noop("Reminder fees")),
+    AccountRole.INTERNAL_TRANSFER: ("5800", gettext_noop("Internal transfers")),
+    AccountRole.BANK_CHARGES: ("6570", gettext_noop("Bank charges")),
+    AccountRole.SET_ASIDE: ("4991", gettext_noop("Movements set aside")),
 }
 PER_CATEGORY = (AccountRole.RECEIVABLE, AccountRole.REVENUE)
 

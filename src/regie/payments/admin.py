@@ -12,6 +12,7 @@ from regie.payments.models import (
     BankAccount,
     BankMovement,
     BankStatement,
+    MovementOutcome,
     Payment,
     Refund,
     StatementFile,
@@ -73,7 +74,16 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund, site=site)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ("date", "person", "amount_cents", "iban", "batch")
-    search_fields = ("person__last_name", "batch", "iban")
+    list_display = ("date", "person", "name", "amount_cents", "iban", "batch", "cancelled_at")
+    search_fields = ("person__last_name", "name", "batch", "iban")
     date_hierarchy = "date"
     list_select_related = ("person",)
+
+
+@admin.register(MovementOutcome, site=site)
+class MovementOutcomeAdmin(ReadOnlyAdmin):
+    list_display = ("date", "movement", "outcome", "note", "refund", "undone_on")
+    list_filter = ("outcome",)
+    search_fields = ("note", "movement__counterparty_name")
+    date_hierarchy = "date"
+    list_select_related = ("movement", "refund__person")

@@ -12,7 +12,7 @@ from regie.core.badinput import ids_param
 from regie.core.validators import clean_iban
 from regie.ledger.forms import PeriodForm
 from regie.payments.accounts import file_refusals
-from regie.payments.models import Mode, MovementStatus
+from regie.payments.models import Mode, MovementStatus, Outcome
 from regie.payments.selectors import ItemRow, accounts
 from regie.payments.statement_check import check_data
 from regie.people.forms import DateInput
@@ -138,6 +138,25 @@ class RefundForm(forms.Form):
 
     def clean_iban(self):
         return clean_iban(self.cleaned_data["iban"])
+
+
+class SetAsideForm(forms.Form):
+    """Why a rejected movement nobody owes is set aside; "other" needs a note."""
+
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[
+            (outcome.value, outcome.label)
+            for outcome in (Outcome.INTERNAL_TRANSFER, Outcome.BANK_FEE, Outcome.OTHER)
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=300,
+        help_text=_("Required for another reason: say what the movement is."),
+    )
 
 
 class ReconciliationForm(PeriodForm):

@@ -108,6 +108,8 @@ class MovementStatus(models.TextChoices):
     REJECTED = "rejected", _("rejected")
     CORRECTED = "corrected", _("allocated by hand")
     IGNORED = "ignored", _("ignored")
+    SET_ASIDE = "set_aside", _("set aside")
+    REFUNDED = "refunded", _("refunded to the payer")
 
 
 class BankMovement(OrgModel):
@@ -268,15 +270,24 @@ class PrepaymentReference(OrgModel):
 
 
 class Refund(OrgModel):
-    """Credit paid back to a person by transfer, gathered into a SEPA credit transfer file."""
+    """Money paid back by transfer, gathered into a SEPA credit transfer file: a person's
+    credit, or a received bank movement nobody owes (no person: the movement's payer)."""
 
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("person")
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        verbose_name=_("person"),
     )
+    name = models.CharField(_("payee"), max_length=200, blank=True)
     amount_cents = models.BigIntegerField(_("amount (cents)"))
     iban = models.CharField(_("IBAN"), max_length=34)
     date = models.DateField(_("date"))
     batch = models.CharField(_("SEPA file"), max_length=50, blank=True)
+    # Only a refund of a movement is undone, before it is in a SEPA file.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -284,8 +295,92 @@ class Refund(OrgModel):
         verbose_name_plural = _("refunds")
         ordering = ["-date", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refund_positive")
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="refund_positive"),
+            models.CheckConstraint(
+                condition=Q(person__isnull=False) | ~Q(name=""), name="refund_payee"
+            ),
         ]
 
+    @property
+    def payee(self) -> str:
+        """Return whom the transfer pays: the person, else the name the bank gave."""
+        return str(self.person) if self.person_id else self.name
+
     def __str__(self) -> str:
-        return f"{self.person} {self.amount_cents}"
+        return f"{self.payee} {format_cents(self.amount_cents)}"
+
+
+class Outcome(models.TextChoices):
+    """What was done with a rejected movement nobody owes."""
+
+    INTERNAL_TRANSFER = "internal_transfer", _("transfer between our own accounts")
+    BANK_FEE = "bank_fee", _("bank fee or charges")
+    OTHER = "other", _("other reason")
+    REFUND = "refund", _("refunded to the payer")
+
+
+class MovementOutcome(OrgModel):
+    """A rejected movement set aside with a reason, or refunded to its payer; undone once,
+    the movement is rejected again. A movement has at most one outcome not undone."""
+
+    organisation = organisation_key(db_constraint=False)  # its movement's
+    movement = models.ForeignKey(
+        BankMovement,
+        on_delete=models.PROTECT,
+        related_name="outcomes",
+        verbose_name=_("bank movement"),
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    refund = models.OneToOneField(
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outcome",
+        verbose_name=_("refund"),
+    )
+    date = models.DateField(_("date"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    undone_on = models.DateField(_("undone on"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("undone by"),
+    )
+
+    class Meta:
+        verbose_name = _("outcome of a bank movement")
+        verbose_name_plural = _("outcomes of bank movements")
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["movement"],
+                condition=Q(undone_on__isnull=True),
+                name="movementoutcome_live_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="refund", refund__isnull=False)
+                | (~Q(outcome="refund") & Q(refund__isnull=True)),
+                name="movementoutcome_refund",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.outcome == Outcome.OTHER and not self.note.strip():
+            raise ValidationError({"note": _("Say in the note why the movement is set aside.")})
+
+    def __str__(self) -> str:
+        return f"{self.movement} {self.get_outcome_display()}"

@@ -16,7 +16,8 @@ debit movement (money paid out) is tied to the refund of the same amount to the 
 What remains on either side is listed as a difference, with the rejected movements still in
 suspense and the statements that do not follow the previous one. A payment cancelled on
 another day than the one it is recorded on counts from the day it was cancelled; a movement
-whose payment was cancelled is on the suspense account again from that day.
+whose payment was cancelled is on the suspense account again from that day. A movement set
+aside or refunded to its payer leaves the suspense account that day, until it is undone.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from regie.payments.models import (
     Allocation,
     BankMovement,
     BankStatement,
+    MovementOutcome,
     MovementStatus,
     Payment,
     Refund,
@@ -171,7 +173,7 @@ def credits_at(until: date) -> int:
     """Return the persons' credits at the end of ``until``, from payments and refunds."""
     payments = Payment.objects.filter(date__lte=until)
     cancelled = payments.filter(cancelled_at__date__lte=until)
-    refunds = Refund.objects.filter(date__lte=until)
+    refunds = Refund.objects.filter(date__lte=until, person__isnull=False)
     used = sum(use(until) for use in CREDIT_USES)
     return _total(payments) - _total(cancelled) - _allocated(until) - _total(refunds) - used
 
@@ -182,15 +184,20 @@ def _day():
 
 def in_suspense(until: date):
     """Return the received movements on the suspense account at the end of ``until``: those
-    no payment allocated then (none yet, or only payments cancelled by then)."""
+    no payment allocated then (none yet, or only payments cancelled by then), and that were
+    not set aside or refunded then (not yet, or undone by then)."""
     allocated = Payment.objects.filter(movement=OuterRef("pk"), date__lte=until).filter(
         Q(cancelled_at__isnull=True) | Q(cancelled_at__date__gt=until)
+    )
+    handled = MovementOutcome.objects.filter(movement=OuterRef("pk"), date__lte=until).filter(
+        Q(undone_on__isnull=True) | Q(undone_on__gt=until)
     )
     return (
         BankMovement.objects.annotate(day=_day())
         .filter(amount_cents__gt=0, day__lte=until)
         .exclude(status=MovementStatus.IGNORED)
         .exclude(Exists(allocated))
+        .exclude(Exists(handled))
     )
 
 
@@ -235,8 +242,18 @@ def _documents(movement: BankMovement) -> list[str]:
     return [f"MVT{movement.pk}", *(f"PAY{pk}" for pk in movement.payment_ids)]
 
 
+def _undone_refunds() -> set[str]:
+    """Return the documents of the refunds undone (never in a SEPA file) and their reversals."""
+    undone = Refund.objects.filter(cancelled_at__isnull=False).values_list("pk", flat=True)
+    return {document for pk in undone for document in (f"REFUND{pk}", f"REFUND{pk}/X")}
+
+
 class _Lines:
-    """The ledger's bank lines of the period, by document, consumed as they are tied."""
+    """The ledger's bank lines of the period, by document, consumed as they are tied.
+
+    A refund undone before any SEPA file paid it, and its reversal, both in the period, left
+    the bank as it was: the pair is left out.
+    """
 
     def __init__(self, date_from: date, date_to: date, excluded: set[str]) -> None:
         rows = (
@@ -254,6 +271,16 @@ class _Lines:
             self.by_document[document].append((day, debit, credit))
             self.debit += debit
             self.credit += credit
+        self._pairs_drop(_undone_refunds())
+
+    def _pairs_drop(self, undone: set[str]) -> None:
+        for document in [d for d in self.by_document if d in undone and not d.endswith("/X")]:
+            if f"{document}/X" not in self.by_document:
+                continue
+            for key in (document, f"{document}/X"):
+                for _day, debit, credit in self.by_document.pop(key):
+                    self.debit -= debit
+                    self.credit -= credit
 
     def take(self, documents: list[str], debit: int = 0, credit: int = 0) -> bool:
         """Remove a line of one of ``documents`` with these amounts; say whether one was."""
@@ -273,7 +300,8 @@ class _Lines:
 
 def _bank(report_lines: _Lines, movements, differences: list[Difference]) -> None:
     refunds = defaultdict(list)
-    for refund in Refund.objects.all().values_list("pk", "iban", "amount_cents"):
+    live = Refund.objects.filter(cancelled_at__isnull=True)
+    for refund in live.values_list("pk", "iban", "amount_cents"):
         refunds[(refund[1], refund[2])].append(f"REFUND{refund[0]}")
     for movement in movements:
         if movement.amount_cents > 0:

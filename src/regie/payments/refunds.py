@@ -58,7 +58,11 @@ def persons_with_credit() -> QuerySet[Person]:
 
 def unsent_refunds() -> QuerySet[Refund]:
     """Return the refunds not gathered into a SEPA file yet, oldest first."""
-    return Refund.objects.filter(batch="").select_related("person").order_by("date", "pk")
+    return (
+        Refund.objects.filter(batch="", cancelled_at__isnull=True)
+        .select_related("person")
+        .order_by("date", "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -154,11 +158,11 @@ def sepa_xml(
     for refund in refunds:
         transfer.add_payment(
             {
-                "name": str(refund.person),
+                "name": refund.payee,
                 "IBAN": refund.iban,
                 "amount": refund.amount_cents,
                 "execution_date": today,
-                "description": f"{organisation.name} - {batch} - {refund.person}",
+                "description": f"{organisation.name} - {batch} - {refund.payee}",
                 "endtoend_id": f"REFUND{refund.pk}",
             }
         )

@@ -6,11 +6,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, QuerySet, Sum, Value, When
+from django.utils.text import capfirst
 
 from regie.billing.models import Invoice, InvoiceLine
 from regie.payments import matching
-from regie.payments.models import BankMovement, BankStatement, MovementStatus, live_payments
+from regie.payments.models import (
+    BankMovement,
+    BankStatement,
+    MovementOutcome,
+    MovementStatus,
+    live_payments,
+)
 from regie.payments.services import MOVEMENT_CANCELLED, items_of
 
 # The order of the status groups on the movements screen: the work to do first.
@@ -18,6 +25,8 @@ STATUS_ORDER = [
     MovementStatus.REJECTED,
     MovementStatus.ACCEPTED,
     MovementStatus.CORRECTED,
+    MovementStatus.SET_ASIDE,
+    MovementStatus.REFUNDED,
     MovementStatus.IGNORED,
 ]
 
@@ -38,7 +47,9 @@ def movements(
     file_id: int | None = None,
 ) -> QuerySet[BankMovement]:
     """Return the movements matching the screen's filters (entry date, status, account)."""
-    queryset = BankMovement.objects.select_related("statement").prefetch_related(live_payments())
+    queryset = BankMovement.objects.select_related("statement").prefetch_related(
+        live_payments(), live_outcomes()
+    )
     if date_from:
         queryset = queryset.filter(entry_date__gte=date_from)
     if date_to:
@@ -56,6 +67,8 @@ STATUS_CLASS = {
     MovementStatus.REJECTED: "status-error",
     MovementStatus.ACCEPTED: "status-ok",
     MovementStatus.CORRECTED: "status-new",
+    MovementStatus.SET_ASIDE: "",
+    MovementStatus.REFUNDED: "",
     MovementStatus.IGNORED: "",
 }
 
@@ -113,6 +126,28 @@ def reject_reason(movement: BankMovement) -> str:
     if error is None or error.code != movement.reject_code:
         return movement.reject_reason
     return error.translated()
+
+
+def live_outcomes() -> Prefetch:
+    """Return the prefetch of movements' outcomes not undone (``live_outcomes``)."""
+    return Prefetch(
+        "outcomes",
+        queryset=MovementOutcome.objects.filter(undone_on__isnull=True),
+        to_attr="live_outcomes",
+    )
+
+
+def movement_reason(movement: BankMovement) -> str:
+    """Return why a movement is where it is, in the active language: the reason it was set
+    aside (with its note) or refunded, else why it was rejected, else nothing."""
+    if movement.status in (MovementStatus.SET_ASIDE, MovementStatus.REFUNDED):
+        outcomes = getattr(movement, "live_outcomes", None)
+        if outcomes is None:
+            outcomes = list(movement.outcomes.filter(undone_on__isnull=True))
+        if outcomes:
+            label = capfirst(outcomes[0].get_outcome_display())
+            return f"{label} — {outcomes[0].note}" if outcomes[0].note else label
+    return reject_reason(movement) if movement.reject_code else ""
 
 
 def status_ordering() -> Case:

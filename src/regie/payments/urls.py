@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from regie.payments import payment_views, refund_views, release_views, views
+from regie.payments import outcome_views, payment_views, refund_views, release_views, views
 
 app_name = "payments"
 urlpatterns = [
@@ -18,6 +18,13 @@ urlpatterns = [
     ),
     path("movements/", views.movement_list, name="movement-list"),
     path("movements/<int:pk>/", views.movement_detail, name="movement-detail"),
+    path(
+        "movements/<int:pk>/set-aside/",
+        outcome_views.movement_set_aside_view,
+        name="movement-set-aside",
+    ),
+    path("movements/<int:pk>/refund/", outcome_views.movement_refund_view, name="movement-refund"),
+    path("movements/<int:pk>/undo/", outcome_views.movement_undo_view, name="movement-undo"),
     path("files/", views.FileList.as_view(), name="file-list"),
     path("files/import/", views.StatementImport.as_view(), name="statement-import"),
     path("files/<int:pk>/", views.file_detail, name="file-detail"),

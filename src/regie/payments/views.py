@@ -16,8 +16,15 @@ from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.payments import selectors
 from regie.payments.allocation import OpenItem, propose
 from regie.payments.corrections import movement_correct
-from regie.payments.forms import ImportForm, MovementFilter, SplitForm, split_initial
+from regie.payments.forms import (
+    ImportForm,
+    MovementFilter,
+    SetAsideForm,
+    SplitForm,
+    split_initial,
+)
 from regie.payments.models import BankMovement, MovementStatus, StatementFile, live_payments
+from regie.payments.outcomes import live_outcome, payer_of, undo_refusal
 from regie.payments.refunds import with_credit
 from regie.payments.tasks import KIND_IMPORT, import_job_start
 from regie.people.models import Person
@@ -124,24 +131,48 @@ def proposed_split(amount_cents: int, rows) -> SplitForm:
     return SplitForm(rows=rows, initial=split_initial(propose(amount_cents, items).allocations))
 
 
+def movement_of(pk: int) -> BankMovement:
+    """Return the organisation's movement ``pk`` (404 otherwise), with what its page shows."""
+    return get_object_or_404(
+        BankMovement.objects.select_related("statement").prefetch_related(live_payments()), pk=pk
+    )
+
+
+def movement_context(movement: BankMovement, set_aside: SetAsideForm | None = None) -> dict:
+    """Return what a movement's page shows: its payments, and what was done with it (set
+    aside, refunded) or can be done (allocated, set aside, refunded, undone)."""
+    rejected = movement.status == MovementStatus.REJECTED and movement.amount_cents > 0
+    outcome = live_outcome(movement)
+    try:
+        payer = payer_of(movement) if rejected else None
+        refund_refusal = None
+    except DomainError as error:
+        payer, refund_refusal = None, error.translated()
+    refusal = undo_refusal(outcome.refund) if outcome else None
+    cancelled = movement.payments.filter(cancelled_at__isnull=False).select_related("person")
+    return {
+        "movement": movement,
+        "correctable": rejected,
+        "cancelled_payments": cancelled.order_by("cancelled_at", "pk"),
+        "outcome": outcome,
+        "undo_refusal": refusal.translated() if refusal else None,
+        "set_aside_form": set_aside or SetAsideForm(),
+        "payer": payer,
+        "refund_refusal": refund_refusal,
+    }
+
+
 def movement_detail(request, pk: int):
     """Show a movement; a rejected one is corrected here: choose the person, split the amount."""
     require_capability(request, "finance.view")
-    movement = get_object_or_404(
-        BankMovement.objects.select_related("statement").prefetch_related(live_payments()), pk=pk
-    )
-    correctable = movement.status == MovementStatus.REJECTED and movement.amount_cents > 0
+    movement = movement_of(pk)
     if request.method == "POST":
         require_capability(request, "finance.edit")
-    person = chosen_person(request) if correctable else None
-    cancelled = movement.payments.filter(cancelled_at__isnull=False).select_related("person")
-    context = {
-        "movement": movement,
-        "correctable": correctable,
-        "person": person,
-        "cancelled_payments": cancelled.order_by("cancelled_at", "pk"),
-    }
+    context = movement_context(movement)
+    person = chosen_person(request) if context["correctable"] else None
+    context["person"] = person
     if person is None:
+        correctable = context["correctable"]
         query = request.GET.get("q", movement.counterparty_name if correctable else "")
         context.update(query=query, found=persons_found(query) if correctable else [])
         return render(request, "payments/movement_detail.html", context)

@@ -3,6 +3,7 @@
 from django import template
 
 from regie.core.money import format_cents
+from regie.payments.selectors import movement_reason as _movement_reason
 from regie.payments.selectors import reject_reason as _reject_reason
 
 register = template.Library()
@@ -26,3 +27,9 @@ def communication(digits: str) -> str:
 def reject_reason(movement) -> str:
     """Say why a movement was rejected, in the active language."""
     return _reject_reason(movement)
+
+
+@register.filter
+def movement_reason(movement) -> str:
+    """Say why a movement is set aside, refunded or rejected, in the active language."""
+    return _movement_reason(movement)

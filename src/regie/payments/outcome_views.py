@@ -1,0 +1,102 @@
+"""A rejected movement nobody owes, on its page: set it aside, refund it to the payer, undo.
+
+Each action is a form with a one-time token, consumed in the transaction of the service it
+allows (:mod:`regie.core.once`): a double click records once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from regie.core.errors import DomainError
+from regie.core.money import format_cents
+from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
+from regie.core.views import require_capability
+from regie.payments.forms import SetAsideForm
+from regie.payments.outcomes import movement_outcome_undo, movement_refund, movement_set_aside
+from regie.payments.views import movement_context, movement_of, persons_found
+
+
+def _page_with(request, movement, form: SetAsideForm):
+    """Show the movement's page again with the set-aside form and its errors."""
+    context = movement_context(movement_of(movement.pk), form)
+    query = movement.counterparty_name
+    context.update(person=None, query=query, found=persons_found(query))
+    return render(request, "payments/movement_detail.html", context)
+
+
+def _answer(request, movement, action: Callable[[], object], done: str, form=None):
+    """Run ``action`` with the form's one-time token; say ``done`` and show the movement, or
+    show the error (on the page with ``form`` when there is one)."""
+    url = reverse("payments:movement-detail", args=[movement.pk])
+    try:
+        with transaction.atomic():  # the token is consumed with the write it allows
+            submission = once_begin(request)
+            action()
+            once_done(submission, url)
+    except AlreadySubmitted as first:
+        return once_answer(request, first, fallback=url)
+    except DomainError as error:
+        if form is None:
+            messages.error(request, error.translated())
+            return redirect(url)
+        form.add_error(None, error.translated())
+        return _page_with(request, movement, form)
+    messages.success(request, done)
+    return redirect(url)
+
+
+@require_POST
+def movement_set_aside_view(request, pk: int):
+    """Set a rejected movement aside with its reason (and note)."""
+    require_capability(request, "finance.edit")
+    movement = movement_of(pk)
+    form = SetAsideForm(request.POST)
+    if not form.is_valid():
+        return _page_with(request, movement, form)
+    data = form.cleaned_data
+
+    def action():
+        movement_set_aside(
+            movement=movement, reason=data["reason"], note=data["note"], user=request.user
+        )
+
+    done = _("The movement of %(amount)s is set aside; it is no longer to allocate.") % {
+        "amount": format_cents(movement.amount_cents)
+    }
+    return _answer(request, movement, action, done, form)
+
+
+@require_POST
+def movement_refund_view(request, pk: int):
+    """Refund a rejected movement to its payer by the next SEPA file."""
+    require_capability(request, "finance.edit")
+    movement = movement_of(pk)
+    done = _("The refund of %(amount)s to %(payer)s waits for the next SEPA file.") % {
+        "amount": format_cents(movement.amount_cents),
+        "payer": movement.counterparty_name,
+    }
+    return _answer(
+        request, movement, lambda: movement_refund(movement=movement, user=request.user), done
+    )
+
+
+@require_POST
+def movement_undo_view(request, pk: int):
+    """Undo the set-aside or the refund of a movement: it is to allocate again."""
+    require_capability(request, "finance.edit")
+    movement = movement_of(pk)
+    done = _("Undone: the movement is among the rejected movements to allocate again.")
+    return _answer(
+        request,
+        movement,
+        lambda: movement_outcome_undo(movement=movement, user=request.user),
+        done,
+    )
