@@ -1,0 +1,78 @@
+"""A finance officer follows the dashboard to a rejected bank movement nobody owes, sets it
+aside as a bank fee, finds it in the list with its reason, and undoes it, in a real browser
+(issue 14 item 9)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from tests.browser.test_registry_browser import log_in
+from tests.conftest import make_user
+from tests.payments.test_movement_outcomes import PAYER_IBAN, bank_file
+
+from regie.core.models import Role
+from regie.core.tenancy import scope
+from regie.payments.imports import statements_import
+from regie.payments.models import BankMovement, MovementStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+#: Where the screenshots go, to be looked at: REGIE_SCREENSHOTS, else the temporary folder.
+SHOTS = Path(os.environ.get("REGIE_SCREENSHOTS", tempfile.gettempdir()))
+
+
+def test_officer_sets_a_movement_aside_as_a_bank_fee_and_undoes_it(page, org_a):
+    with scope(org_a):
+        statements_import(data=bank_file(("12.50", "BANQUE X", PAYER_IBAN)), name="a.cod")
+        movement = BankMovement.objects.get()
+    make_user("fanny", org_a, Role.FINANCE)
+    questions = []
+
+    def accept(dialog):
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    log_in(page, "fanny")
+    counter = page.locator("li[data-counter='payments.movements_rejected']")
+    assert counter.locator("strong").inner_text() == "1"
+    counter.locator("a").click()
+    page.locator(f"tr[data-movement='{movement.pk}'] td.actions a").click()
+    page.screenshot(path=SHOTS / "set-aside-form.png", full_page=True)
+
+    page.locator("#set-aside-form input[value='bank_fee']").check()
+    page.locator("#set-aside-form button[type=submit]").click()
+
+    page.wait_for_selector("#movement-outcome[data-outcome='bank_fee']")
+    assert questions[-1] == (
+        "Mettre de côté ce mouvement de 12,50 € ? Il quitte les mouvements à affecter."
+    )
+    assert page.locator("#movement-status").inner_text() == "mis de côté"
+    assert page.locator("#outcome-reason").inner_text() == "Frais ou charges bancaires"
+    page.screenshot(path=SHOTS / "set-aside-done.png", full_page=True)
+    page.locator("nav.report-tabs a[href='/payments/movements/']").click()
+    group = page.locator("tbody[data-status='set_aside']")
+    assert group.locator(f"tr[data-movement='{movement.pk}'] td[data-reason]").inner_text() == (
+        "Frais ou charges bancaires"
+    )
+    page.locator("#id_status").select_option("set_aside")
+    page.locator("form.filters button[type=submit]").click()
+    page.wait_for_url("**/payments/movements/?*status=set_aside*")
+    page.screenshot(path=SHOTS / "set-aside-list.png", full_page=True)
+    with scope(org_a):
+        assert BankMovement.objects.get().status == MovementStatus.SET_ASIDE
+
+    page.locator(f"tr[data-movement='{movement.pk}'] td.actions a").click()
+    page.locator("#undo-form button[type=submit]").click()
+
+    page.wait_for_selector("#set-aside-form")
+    assert questions[-1].startswith("Annuler ?")
+    assert page.locator("#movement-status").inner_text() == "rejeté"
+    page.screenshot(path=SHOTS / "set-aside-undone.png", full_page=True)
+    with scope(org_a):
+        assert BankMovement.objects.get().status == MovementStatus.REJECTED
+    page.goto("/")
+    assert counter.locator("strong").inner_text() == "1"
