@@ -318,7 +318,7 @@ def service_file_entry(
     """A person's credit (a payment with a service file's communication) pays the file: the
     service's revenue, in its category; ``reverse`` when that payment is cancelled.
 
-    >>> [(l.role, l.category_id, l.debit, l.credit) for l in service_file_entry(
+    >>> [(l.role.value, l.category_id, l.debit, l.credit) for l in service_file_entry(
     ...     document="105/0000001", day=date(2026, 5, 4), person_id=7, category_id=3,
     ...     amount=3000).lines]
     [('person_credit', None, 3000, 0), ('revenue', 3, 0, 3000)]
