@@ -21,10 +21,14 @@ from regie.core.tenancy import scope
 from regie.demo.activities import POSITIONS
 from regie.demo.commune import DEMO_NAME, build_demo
 from regie.demo.payments import bank_file_path
+from regie.dunning.models import Reminder
+from regie.dunning.plan_models import PaymentPlan
+from regie.dunning.plans import instalment_states
 from regie.ledger.services import chain_verify
 from regie.payments.imports import statements_import
 from regie.payments.models import Payment, StatementFile
 from regie.payments.parsers import coda
+from regie.payments.reconciliation import reconciliation
 from regie.people.models import Child, ChildPerson, Person, TariffCategory
 
 
@@ -201,7 +205,8 @@ def test_demo_posts_last_month_after_a_run_in_error_and_drafts_this_month(db):
     communications; this month's run holds draft invoices, unnumbered."""
     commune, stats = _demo_in_scope()
     with scope(commune):
-        runs = list(BillingRun.objects.order_by("pk"))
+        # (the collection's earlier meals run is tested below)
+        runs = list(BillingRun.objects.filter(date_from__gte=dt.date(2026, 10, 1)).order_by("pk"))
         assert [(r.status, r.date_from, r.date_to) for r in runs] == [
             (RunStatus.ERROR, dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
             (RunStatus.POSTED, dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
@@ -239,18 +244,23 @@ def test_demo_bank_file_pays_most_of_last_months_invoices_by_their_communication
     movements = coda.parse(payments.path.read_bytes()).movements
     references = [m.structured_reference for m in movements]
     with scope(commune):
-        assert Payment.objects.count() == payments.early_paid > 0
+        early = Payment.objects.filter(movement__statement__file__name="coda-debut-de-mois.cod")
+        assert early.count() == payments.early_paid > 0
+        collection = set(Reminder.objects.values_list("communication", flat=True))
+        collection |= set(PaymentPlan.objects.values_list("communication", flat=True))
         issued = set(
             Invoice.objects.exclude(communication="").values_list("communication", flat=True)
         )
         paying = [r for r in references if r in issued]
         assert sorted(paying) == sorted(payments.pays)
         assert len(paying) > 0.6 * stats.billing.posted
-        assert len([r for r in references if r and r not in issued]) == 3
+        assert len([r for r in references if r and r not in issued | collection]) == 3
+        chased = [r for r in references if r in collection]
+        assert len(chased) == 2  # a second reminder and the plan's late instalment
         assert references.count("") == 2
         assert payments.by_kind["partial"] > 0 and payments.by_kind["excess"] > 0
         result = statements_import(data=payments.path.read_bytes(), name=payments.path.name)
-        assert (result.accepted, result.rejected, result.gaps) == (len(paying), 5, [])
+        assert (result.accepted, result.rejected, result.gaps) == (len(paying) + 2, 5, [])
         paid = with_balance(Invoice.objects.filter(communication__in=paying))
         assert paid.filter(open_cents=0).count() >= payments.by_kind["exact"]
         again = statements_import(data=payments.path.read_bytes(), name="again.cod")
@@ -290,3 +300,29 @@ def test_demo_has_invoice_documents_in_french_dutch_and_german(db):
         zipped = DocumentBatch.objects.get(format="zip")
         assert zipped.status == "done"
         assert zipped.produced == zipped.expected == sum(languages.values())
+
+
+def test_demo_chases_earlier_meals_with_reminders_a_formal_notice_and_a_plan(db):
+    """Given the demo, September's meals of twelve families were billed on 1 October, due 11
+    October: a policy of three levels reminded them at level 1, those still unpaid at level 2
+    (two paid their reminder, one asked for a plan) and at level 3 (a formal notice); the
+    plan's first instalment is paid and its second one late; the ready bank file pays a
+    second reminder and the late instalment; the reconciliation agrees but for the movements
+    waiting in suspense."""
+    commune, stats = _demo_in_scope()
+    collection = stats.collection
+    assert collection.invoices == 12
+    assert collection.reminders == {1: 12, 2: 9, 3: 8}
+    with scope(commune):
+        meals = BillingRun.objects.get(date_from=dt.date(2026, 9, 1))
+        assert (meals.status, meals.due_date) == (RunStatus.POSTED, dt.date(2026, 10, 11))
+        assert Reminder.objects.filter(level__formal_notice=True).count() == 8
+        plan = PaymentPlan.objects.get()
+        states = instalment_states(plan)
+        assert [s.paid_cents == s.amount_cents for s in states] == [True, False, False]
+        assert plan.instalments.get(number=2).late_letter_on == TODAY
+        result = statements_import(data=stats.payments.path.read_bytes(), name="ready.cod")
+        assert result.accepted > 0
+        assert instalment_states(plan)[1].open_cents == 0
+        report = reconciliation(dt.date(2026, 1, 1), TODAY)
+        assert all(c.agrees for c in report.comparisons), report.comparisons

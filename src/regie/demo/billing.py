@@ -54,7 +54,7 @@ def build_billing(*, today: dt.date, user=None) -> BillingStats:
     last = run_create(_run(previous_month_start(today), user))
     if last.status == RunStatus.ERROR:
         stats.error_run = last
-        stats.attestable_fixed += _fix_registry(DomainError.from_dict(p) for p in last.problems)
+        stats.attestable_fixed += fix_registry(DomainError.from_dict(p) for p in last.problems)
         last = _created(_run(previous_month_start(today), user))
     stats.posted_run = run_post(last)
     posted = Invoice.objects.filter(run=stats.posted_run)
@@ -62,7 +62,7 @@ def build_billing(*, today: dt.date, user=None) -> BillingStats:
     stats.posted_cents = sum(posted.values_list("total_cents", flat=True))
     current = _run(today.replace(day=1), user)
     categories = list(current.categories.values_list("pk", flat=True))
-    stats.attestable_fixed += _fix_registry(run_preview(current, categories).problems)
+    stats.attestable_fixed += fix_registry(run_preview(current, categories).problems)
     stats.draft_run = _created(current)
     stats.drafts = Invoice.objects.filter(run=stats.draft_run).count()
     return stats
@@ -81,7 +81,7 @@ def _run(first_day: dt.date, user) -> BillingRun:
     )
 
 
-def _fix_registry(problems: Iterable[DomainError]) -> int:
+def fix_registry(problems: Iterable[DomainError]) -> int:
     """Tick "attestable" on the first parent of each child named; return how many.
 
     Any other problem means the demo's own data is wrong: it is raised, not hidden.

@@ -13,8 +13,9 @@ from regie.core.money import format_cents
 from regie.core.services import organisation_save
 from regie.core.tenancy import scope
 from regie.demo.billing import BillingStats, build_billing
+from regie.demo.collection import CollectionStats, build_collection
 from regie.demo.identifiers import belgian_iban, enterprise_number
-from regie.demo.payments import PaymentStats, build_payments
+from regie.demo.payments import PaymentStats, build_payments, statement_import
 from regie.demo.registry import RegistryStats, build_registry
 from regie.demo.scans import ScanStats, build_attendance
 from regie.demo.second_factor import enrol_demo_user
@@ -39,6 +40,7 @@ class DemoStats(RegistryStats):
     attendance: ScanStats | None = None
     billing: BillingStats | None = None
     payments: PaymentStats | None = None
+    collection: CollectionStats | None = None
 
 
 def demo_organisation() -> Organisation | None:
@@ -103,8 +105,21 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
 
             # The posted run's PDFs (fr, nl, de), its ZIP, the post PDF and e-mail templates.
             billing.documents = documents_for_demo(billing.posted_run)
-        payments = build_payments(commune, seed=seed, today=today, user=finance)
-    stats = DemoStats(**asdict(registry), attendance=attendance, billing=billing, payments=payments)
+        collection = build_collection(
+            today=today,
+            user=finance,
+            pay=lambda day, paid: statement_import(commune, day, paid, seed=seed, user=finance),
+        )
+        payments = build_payments(
+            commune, seed=seed, today=today, user=finance, extra=collection.to_pay
+        )
+    stats = DemoStats(
+        **asdict(registry),
+        attendance=attendance,
+        billing=billing,
+        payments=payments,
+        collection=collection,
+    )
     with scope(cpas):
         build_registry(cpas, children=max(10, children // 20), seed=seed + 1, today=today)
     return commune, stats
@@ -140,5 +155,13 @@ def describe(stats: RegistryStats) -> str:
         text += (
             f"; {payments.early_paid} invoices paid by an imported bank statement, "
             f"{payments.movements} movements in the bank file ready to import"
+        )
+    collection = getattr(stats, "collection", None)
+    if collection is not None and collection.invoices:
+        levels = ", ".join(
+            f"level {n}: {count}" for n, count in sorted(collection.reminders.items())
+        )
+        text += (
+            f"; collection: {collection.invoices} earlier meal invoices reminded ({levels}), a plan"
         )
     return text

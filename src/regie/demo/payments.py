@@ -29,7 +29,7 @@ from regie.billing.numbering import communication
 from regie.core.models import Organisation
 from regie.demo.identifiers import belgian_iban
 from regie.payments.imports import statements_import
-from regie.payments.models import StatementFile
+from regie.payments.models import BankStatement, StatementFile
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.parsers.statement import Movement, Statement, exact_cents
 
@@ -70,11 +70,17 @@ def bank_file_imported(organisation: Organisation, path: Path) -> bool:
         return StatementFile.objects.filter(sha256=digest).exists()
 
 
-def build_payments(org: Organisation, *, seed: int, today: dt.date, user=None) -> PaymentStats:
-    """Import the early statement and write the ready one; return what they hold."""
+def build_payments(
+    org: Organisation, *, seed: int, today: dt.date, user=None, extra=()
+) -> PaymentStats:
+    """Import the early statement and write the ready one; return what they hold.
+
+    ``extra`` are ``(cents, communication)`` transfers the ready file holds too (collection's
+    reminder and plan payments)."""
     rng = random.Random(seed)
     invoices = list(
         Invoice.objects.filter(kind=Kind.INVOICE, posted_at__isnull=False, total_cents__gt=0)
+        .filter(invoice_date__gte=today.replace(day=1))  # last month's, dated this month
         .select_related("person")
         .order_by("number")
     )
@@ -84,16 +90,36 @@ def build_payments(org: Organisation, *, seed: int, today: dt.date, user=None) -
     early = {i.pk for i in invoices if rng.random() < EARLY_SHARE}
     first_day = invoices[0].invoice_date
     paid_early = [_paid(i, i.total_cents, rng) for i in invoices if i.pk in early]
-    statements, closing = _statements(org, paid_early, 1, first_day + (today - first_day) // 2)
+    number, opening = _last_statement(org)
+    early_day = first_day + (today - first_day) // 2
+    statements, closing = _statements(org, paid_early, number, early_day, opening)
     statements_import(data=write_coda(statements), name="coda-debut-de-mois.cod", user=user)
     stats.early_paid = len(paid_early)
     later = _later_movements([i for i in invoices if i.pk not in early], rng, stats)
+    later += [_movement(cents, reference, "", "VIREMENT", rng) for cents, reference in extra]
     day = max(today - dt.timedelta(days=1), first_day)
-    ready, _ = _statements(org, later, len(statements) + 1, day, closing)
+    ready, _ = _statements(org, later, number + len(statements), day, closing)
     stats.path.parent.mkdir(parents=True, exist_ok=True)
     stats.path.write_bytes(write_coda(ready))
     stats.movements = len(later)
     return stats
+
+
+def _last_statement(org: Organisation) -> tuple[int, int]:
+    """Return the number and opening balance of the account's next statement."""
+    last = BankStatement.objects.filter(account=org.iban).order_by("-number", "-pk").first()
+    return (last.number + 1, last.new_balance_cents) if last else (1, OPENING_CENTS)
+
+
+def statement_import(org: Organisation, day: dt.date, paid, *, seed: int, user=None) -> None:
+    """Import a statement of ``day`` with the ``(cents, communication)`` transfers ``paid``."""
+    if not paid:
+        return
+    rng = random.Random(f"{seed}-{day}")
+    movements = [_movement(cents, reference, "", "VIREMENT", rng) for cents, reference in paid]
+    number, opening = _last_statement(org)
+    statements, _ = _statements(org, movements, number, day, opening)
+    statements_import(data=write_coda(statements), name=f"coda-{day:%Y%m%d}.cod", user=user)
 
 
 def _later_movements(invoices: list[Invoice], rng: random.Random, stats: PaymentStats):
