@@ -70,6 +70,7 @@ from regie.dunning.models import (
     ReminderRun,
 )
 from regie.exports.models import Export, ExportFile
+from regie.fees.models import Service, ServiceFile
 from regie.ledger.models import Account, Entry, EntryLine
 from regie.payments.models import (
     Allocation,
@@ -153,6 +154,11 @@ KWARG_MODELS = {
     ("exports:detail", "pk"): Export,
     ("exports:file", "pk"): ExportFile,
     ("statistics:view-", "pk"): SavedView,
+    # A payment link carries its file's secret token; B's file id is as unknown as any text.
+    ("fees:pay", "token"): ServiceFile,
+    # Files by their id in a service's system: only that service's token reaches them (403
+    # for a session); tests/api/test_files_api.py proves another organisation's is a 404.
+    ("api-v1:file_", "external_id"): ServiceFile,
 }
 
 
@@ -289,6 +295,17 @@ def populate(org, tag):
         saved_view = SavedView.objects.create(
             name=f"Vue {tag}", owner=integration, shared=True, query={"source": "payments"}
         )
+        service = Service.objects.create(name=f"Voirie {tag}", category=kind)
+        service_file = ServiceFile.objects.create(
+            service=service,
+            external_id=f"OCC-{tag}",
+            person=person,
+            description=f"Conteneur {tag}",
+            way="advance",
+            state="awaiting_payment",
+            communication="",
+            pay_token=f"pay-token-of-organisation-{tag}",
+        )
         return {
             "export": export,
             "export_file": export_file,
@@ -335,6 +352,8 @@ def populate(org, tag):
             "certificate_batch": certificates,
             "certificate": certificate,
             "saved_view": saved_view,
+            "service": service,
+            "service_file": service_file,
             "organisation": org,
             **collection,
         }
@@ -632,8 +651,9 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         ReminderPayment,
         InstalmentPayment,
         CollectionSettings,
-        # Fees of other services: no page yet, only services and the payment route;
-        # tests/fees/test_fees_isolation.py proves they see their organisation's rows only.
+        # Fees of other services: services in the admin, the payment page walked with B's
+        # file; the rest has no page yet (tests/fees/test_fees_isolation.py: the API and
+        # payments see their organisation's rows only).
         *apps.get_app_config("fees").get_models(),
         # Medical records: walked through the child's URLs (people:child-medical…).
         MedicalRecord,

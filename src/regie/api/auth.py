@@ -1,11 +1,12 @@
-"""Who calls the API: a scanning device or a user's API token (Bearer), or a staff session.
+"""Who calls the API: a scanning device, a service's system or a user's API token (Bearer),
+or a staff session.
 
-Either way the organisation comes from the credentials (the device's, the token's, or the
-membership the session has active), never from the request, and every operation runs inside
-that organisation's scope (:func:`in_caller_scope`), so it can only read and write that
-organisation's rows. What a caller may do is checked by each operation
-(:func:`caller_require`): a device only records scans; a user (token or session) may do what
-their current role in the organisation allows.
+Either way the organisation comes from the credentials (the device's, the service's, the
+token's, or the membership the session has active), never from the request, and every
+operation runs inside that organisation's scope (:func:`in_caller_scope`), so it can only read
+and write that organisation's rows. What a caller may do is checked by each operation
+(:func:`caller_require`): a device only records scans, a service only pushes and reads its own
+files; a user (token or session) may do what their current role in the organisation allows.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from regie.api.errors import (
     DEVICE_INACTIVE,
     DEVICE_REFUSED,
     NO_ORGANISATION,
+    SERVICE_INACTIVE,
+    SERVICE_REFUSED,
     TOKEN_OWNER_INACTIVE,
     TOKEN_REVOKED,
     UNKNOWN_API_TOKEN,
+    UNKNOWN_SERVICE_TOKEN,
     ApiError,
 )
 from regie.attendance.models import Device
@@ -36,9 +40,12 @@ from regie.core.errors import DomainError
 from regie.core.models import ApiToken, Organisation, User
 from regie.core.permissions import role_can
 from regie.core.tenancy import scope
+from regie.fees.models import Service
 
 #: What a scanning device may do, whatever the roles of the organisation's users.
 DEVICE_CAPABILITIES = frozenset({"scan.record"})
+#: What a service's system may do: push and read its own files, nothing else.
+SERVICE_CAPABILITIES = frozenset({"fees.push"})
 
 
 @dataclass(frozen=True)
@@ -50,18 +57,21 @@ class Caller:
     user: User | None = None
     role: str | None = None
     token: ApiToken | None = None
+    service: Service | None = None
 
     def can(self, capability: str) -> bool:
         """Return whether the caller may do what ``capability`` names."""
         if self.device is not None:
             return capability in DEVICE_CAPABILITIES
+        if self.service is not None:
+            return capability in SERVICE_CAPABILITIES
         return role_can(self.role, capability)
 
     @property
     def language(self) -> str | None:
         """The language of a Bearer caller that states no ``Accept-Language`` (None: a
         session, whose language the back-office already chose)."""
-        if self.device is not None:
+        if self.device is not None or self.service is not None:
             return self.organisation.language
         if self.token is not None:
             return self.user.language or self.organisation.language
@@ -70,10 +80,13 @@ class Caller:
 
 def caller_require(request, capability: str, refusal: DomainError) -> Caller:
     """Return the caller, or refuse the request (403) unless it may ``capability``: a device
-    with ``api.device_refused``, a user with ``refusal``."""
+    with ``api.device_refused``, a service with ``api.service_refused``, a user with
+    ``refusal``."""
     caller: Caller = request.auth
     if not caller.can(capability):
-        raise ApiError(403, DEVICE_REFUSED if caller.device is not None else refusal)
+        if caller.device is not None:
+            raise ApiError(403, DEVICE_REFUSED)
+        raise ApiError(403, SERVICE_REFUSED if caller.service is not None else refusal)
     return caller
 
 
@@ -86,6 +99,8 @@ class BearerToken(HttpBearer):
     def authenticate(self, request, token: str) -> Caller:
         if token.startswith(ApiToken.PREFIX):
             return self._user(token)
+        if token.startswith(Service.TOKEN_PREFIX):
+            return self._service(token)
         device = (
             Device.unscoped_objects.select_related("organisation")
             .filter(token_hash=Device.hash_token(token))
@@ -96,6 +111,19 @@ class BearerToken(HttpBearer):
         if not device.is_active:
             raise ApiError(403, DEVICE_INACTIVE)
         return Caller(device.organisation, device=device)
+
+    @staticmethod
+    def _service(secret: str) -> Caller:
+        service = (
+            Service.unscoped_objects.select_related("organisation")
+            .filter(token_hash=Service.hash_token(secret))
+            .first()
+        )
+        if service is None:
+            raise ApiError(401, UNKNOWN_SERVICE_TOKEN)
+        if not service.is_active:
+            raise ApiError(403, SERVICE_INACTIVE)
+        return Caller(service.organisation, service=service)
 
     @staticmethod
     def _user(secret: str) -> Caller:

@@ -75,6 +75,21 @@ DEVICE_REFUSED = DomainError(
         "A scanning device may only send scans and read its places; this needs a user's API token."
     ),
 )
+SERVICE_REFUSED = DomainError(
+    "api.service_refused",
+    gettext_noop("A service's token may only push and read that service's files."),
+)
+SERVICE_INACTIVE = DomainError(
+    "api.service_inactive",
+    gettext_noop("This service is deactivated; the finance officer can reactivate it."),
+)
+UNKNOWN_SERVICE_TOKEN = DomainError(
+    "api.bad_token",
+    gettext_noop(
+        "Unknown service token: it is mistyped or was replaced by a new one. Ask the finance "
+        "officer for the service's current token."
+    ),
+)
 NO_ORGANISATION = DomainError(
     "api.no_organisation",
     gettext_noop("Your account belongs to no active organisation."),

@@ -13,9 +13,9 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from regie.api import context, scans, statements
+from regie.api import context, files, scans, statements
 from regie.api.auth import BearerToken, StaffSession, in_caller_scope
 from regie.api.errors import (
     BAD_JSON,
@@ -37,7 +37,8 @@ api = DocumentedAPI(
     version="1",
     description=(
         "Scans from phones and what a phone needs to configure itself; bank statement "
-        "imports for finance integrations (docs/api.md)."
+        "imports for finance integrations; files of other services pushed by their systems "
+        "(docs/api.md, docs/services.md)."
     ),
     urls_namespace="api-v1",
     auth=[BearerToken(), StaffSession()],
@@ -48,6 +49,7 @@ api.add_router("/", scans.router)
 api.add_router("/", context.router)
 api.add_router("/", statements.router)
 api.add_router("/", scanning_api.router)
+api.add_router("/", files.router)
 
 
 @api.exception_handler(ApiError)
@@ -60,6 +62,12 @@ def unauthenticated(request, error: AuthenticationError):
     response = api_error(request, ApiError(401, UNAUTHENTICATED))
     response["WWW-Authenticate"] = "Bearer"
     return response
+
+
+@api.exception_handler(HttpError)
+def unreadable_body(request, error: HttpError):
+    """A JSON body django-ninja cannot parse (operations with a schema body): not JSON."""
+    return api_error(request, ApiError(error.status_code, BAD_JSON))
 
 
 @api.exception_handler(ValidationError)

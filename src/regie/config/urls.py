@@ -41,6 +41,7 @@ urlpatterns = [
     path("scan/", include("regie.scanning.urls")),
     path("certificates/", include("regie.certificates.urls")),
     path("statistics/", include("regie.statistics.urls")),
+    path("pay/", include("regie.fees.urls")),
     path("config/", admin_site.urls),
 ]
 

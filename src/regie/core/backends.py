@@ -14,6 +14,7 @@ REGIE_APPS = (
     "documents",
     "payments",
     "dunning",
+    "fees",
     "ledger",
     "exports",
     "scanning",

@@ -1,0 +1,48 @@
+"""Services in the configuration admin (``/config/``): settings and the system's token.
+
+A new service's token is shown once, in a message; the action gives a new one (the old one
+stops at once). The signing secret of the call-backs is shown to give it to the integrator.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from regie.core.admin_site import OrgAdmin, site
+from regie.fees import services
+from regie.fees.models import Service
+
+
+@admin.register(Service, site=site)
+class ServiceAdmin(OrgAdmin):
+    list_display = ("name", "category", "budget_article", "default_way", "is_active", "token_hint")
+    list_filter = ("is_active", "default_way")
+    search_fields = ("name",)
+    readonly_fields = ("token_hint", "callback_secret")
+    actions = ["new_token"]
+
+    def save_model(self, request, obj, form, change):
+        services.service_save(service=obj)
+        if not change:
+            self._show_token(request, obj, services.service_token_new(service=obj))
+
+    @admin.action(
+        description=_("Give a new token to the selected services (their old token stops working)"),
+        permissions=["change"],
+    )
+    def new_token(self, request, queryset):
+        for service in queryset:
+            self._show_token(request, service, services.service_token_new(service=service))
+
+    def _show_token(self, request, service: Service, token: str) -> None:
+        self.message_user(
+            request,
+            gettext(
+                "Token of %(service)s: %(token)s — give it to the service's software now; it is "
+                "shown only this once (only its fingerprint is kept)."
+            )
+            % {"service": service.name, "token": token},
+            messages.WARNING,
+        )

@@ -1,0 +1,21 @@
+"""The applicant's payment page (public: its secret link is the only key) and its address."""
+
+from __future__ import annotations
+
+from django.urls import path, reverse
+
+from regie.fees import public
+from regie.fees.models import ServiceFile, Way
+
+app_name = "fees"
+
+urlpatterns = [
+    path("<str:token>/", public.pay, name="pay"),
+]
+
+
+def payment_path(file: ServiceFile) -> str | None:
+    """Return the path of a file's payment page (None: a file invoiced afterwards)."""
+    if file.way != Way.ADVANCE:
+        return None
+    return reverse("fees:pay", args=[file.pay_token])
