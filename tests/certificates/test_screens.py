@@ -1,5 +1,6 @@
 """The certificates' screens: preview with every problem, build in the background, read."""
 
+import io
 from datetime import date
 
 import pytest
@@ -102,3 +103,35 @@ def test_belcotax_file_without_contact_is_refused_with_the_form(org_a, login):
     answer = client.post(reverse("certificates:batch-filing", args=[batch.pk]), {"phone": "1"})
     assert answer.status_code == 400
     assert 'id="filing-form"' in answer.content.decode()
+
+
+def test_a_certificate_prints_as_a_pdf_in_the_persons_language(org_a, login):
+    parent, _child = paid_family(org_a)
+    with scope(org_a):
+        parent.language = "nl"
+        parent.save()
+        certificate = Certificate.objects.get(batch=batch_create(year=2025))
+    client = login(org_a, Role.FINANCE)
+    page = client.get(certificate.get_absolute_url()).content.decode()
+    url = reverse("documents:pdf", args=["certificate", certificate.pk])
+    assert url in page
+    answer = client.get(url)
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    assert "attestation-281-86-2025-000001.pdf" in answer["Content-Disposition"]
+    text = pdf_text(answer.content)
+    assert "Fiscaal attest" in text and "20,00 €" in text and "03/03/2025" in text
+
+
+def test_the_batch_opens_on_the_documents_page_of_its_certificates(org_a, login):
+    paid_family(org_a)
+    with scope(org_a):
+        batch = batch_create(year=2025)
+    client = login(org_a, Role.FINANCE)
+    answer = client.get(reverse("documents:group", args=["certificate", batch.pk]))
+    assert answer.status_code == 200 and "281.86 2025" in answer.content.decode()
+
+
+def pdf_text(content: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)

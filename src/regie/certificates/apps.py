@@ -6,3 +6,9 @@ class CertificatesConfig(AppConfig):
     name = "regie.certificates"
     label = "certificates"
     verbose_name = _("Tax certificates")
+
+    def ready(self) -> None:
+        from regie.certificates.documents import CERTIFICATE_KIND
+        from regie.documents.kinds import kind_register
+
+        kind_register(CERTIFICATE_KIND)
