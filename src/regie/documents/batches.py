@@ -14,7 +14,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.tenancy import current_organisation
@@ -30,6 +31,7 @@ from regie.documents.models import (
     Sending,
     SendingStatus,
 )
+from regie.exports.xlsx import MONEY, Column, table_workbook
 
 Advance = Callable[[int], None]
 CHUNK = 100  # documents per task handed to a worker process
@@ -155,7 +157,48 @@ def _finish(batch, kind: DocumentKind, good: list[dict], failures: list[dict], t
     batch.save(update_fields=["produced", "failures", "file", "status", "finished_at"])
     if batch.format == BatchFormat.POST and good:
         _log_printed(batch, kind, good)
+        letters_write(batch, kind, good)
     return batch
+
+
+LETTERS = "lettres.xlsx"
+
+
+def letters_path(batch: DocumentBatch) -> Path:
+    """Return where the list of a post batch's letters is kept."""
+    return files.batch_folder(batch.organisation_id, batch.pk) / LETTERS
+
+
+def letters_write(batch: DocumentBatch, kind: DocumentKind, documents: list[dict]) -> None:
+    """Write the list of the letters of a post batch, for the post office (registered
+    letters): name, address, postcode, number and amount, in the order of the PDF."""
+    org = current_organisation()
+    with translation.override(org.language):
+        columns = [
+            Column(_("Name"), width=30),
+            Column(_("Address"), width=45),
+            Column(_("Postcode"), width=10),
+            Column(_("Number"), width=18),
+            Column(_("Amount"), MONEY, width=12),
+        ]
+        rows = [
+            [
+                d["recipient"]["name"],
+                ", ".join(d["recipient"]["address"]),
+                d["recipient"]["postcode"],
+                d["number"],
+                (d.get("payment") or {}).get("amount_cents"),
+            ]
+            for d in documents
+        ]
+        content = table_workbook(
+            title=_("List of letters"),
+            subtitle=f"{str(kind.label).capitalize()} · {timezone.localdate():%d/%m/%Y}",
+            columns=columns,
+            rows=rows,
+            totals=None,
+        )
+    letters_path(batch).write_bytes(content)
 
 
 def _log_printed(batch: DocumentBatch, kind: DocumentKind, documents: list[dict]) -> None:

@@ -203,11 +203,24 @@ def detail_rows(lines: list[tuple]) -> list[dict[str, str]]:
     ]
 
 
-def _document(invoice: dict, snapshot: dict, lines: list[tuple], detail: bool) -> dict:
-    org = dict(snapshot["organisation"])
+def printable(org: dict[str, Any]) -> dict[str, Any]:
+    """Return a letterhead without its logo if the logo's file has gone missing (it must not
+    stop the documents)."""
     logo = org.get("logo", "")
     if logo and not files.absolute(logo.lstrip("/")).is_file():
-        org["logo"] = ""  # a logo file gone missing must not stop the documents
+        return {**org, "logo": ""}
+    return org
+
+
+def current_letterhead() -> tuple[Organisation, dict[str, Any]]:
+    """Return the active organisation as stored now and its letterhead, ready to print
+    (for documents that print today's letterhead rather than a snapshot)."""
+    org = _organisation()
+    return org, printable(organisation_block(org))
+
+
+def _document(invoice: dict, snapshot: dict, lines: list[tuple], detail: bool) -> dict:
+    org = printable(snapshot["organisation"])
     corrections = invoice["credited_cents"] + invoice["written_off_cents"]
     is_invoice = invoice["kind"] == Kind.INVOICE
     balance = invoice["open_cents"] if is_invoice else 0

@@ -24,6 +24,7 @@ urlpatterns = [
     path("batches/", views.BatchList.as_view(), name="batch-list"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),
     path("batches/<int:pk>/download/", views.batch_download, name="batch-download"),
+    path("batches/<int:pk>/letters/", views.batch_letters, name="batch-letters"),
     path("sendings/", views.SendingList.as_view(), name="sending-list"),
     path("sendings/<int:pk>/retry/", views.sending_retry, name="sending-retry"),
     path("sendings/retry/", views.sendings_retry_failed, name="sending-retry-all"),

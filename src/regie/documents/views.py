@@ -39,6 +39,7 @@ from regie.documents.models import (
     SendingStatus,
 )
 from regie.documents.rendering import renderer_for
+from regie.exports.xlsx import xlsx_response
 from regie.people.models import Delivery
 
 
@@ -293,6 +294,18 @@ def batch_download(request, pk: int):
         raise Http404(_("This batch has no file (yet)."))
     kind = "application/zip" if path.suffix == ".zip" else "application/pdf"
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type=kind)
+
+
+@require_GET
+@never_cache
+def batch_letters(request, pk: int):
+    """Return the list of a post batch's letters (XLSX), for the post office."""
+    require_capability(request, "finance.view")
+    batch = get_object_or_404(DocumentBatch, pk=pk, format=BatchFormat.POST)
+    path = batches.letters_path(batch)
+    if not batch.ready or not path.is_file():
+        raise Http404(_("This batch has no list of letters."))
+    return xlsx_response(path.read_bytes(), path.stem + f"-{batch.pk}")
 
 
 class SendingList(CapabilityRequiredMixin, generic.ListView):
