@@ -44,7 +44,8 @@ def page_urls(objects):
             model = next(
                 m for (prefix, k), m in KWARG_MODELS.items() if name.startswith(prefix) and k == key
             )
-            kwargs[key] = by_model[model].pk
+            # A word (a kind of document) is the same for every organisation.
+            kwargs[key] = model if isinstance(model, str) else by_model[model].pk
         yield name, reverse(name, kwargs=kwargs)
 
 

@@ -90,7 +90,7 @@ def test_the_formal_notice_goes_by_post_with_its_list_of_registered_letters(in_a
     (_first, _second, notice), _invoice = example_11(delivery="email", email="p@example.be")
     batch = batch_build(batch_create(kind=REMINDER, format="post", group=notice.run_id), workers=1)
     assert (batch.status, batch.produced) == (BatchStatus.DONE, 1)
-    assert batch.file.endswith("rappels-courrier-run-%s.pdf" % notice.run_id)
+    assert batch.file.endswith(f"rappels-courrier-run-{notice.run_id}.pdf")
     printed = Sending.objects.get(kind=REMINDER)
     assert (printed.document_id, printed.status) == (notice.pk, SendingStatus.PRINTED)
     sheet = load_workbook(io.BytesIO(letters_path(batch).read_bytes())).active
