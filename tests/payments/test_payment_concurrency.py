@@ -19,12 +19,22 @@ from regie.billing.models import Invoice
 from regie.billing.selectors import with_balance
 from regie.core.errors import DomainError
 from regie.core.tenancy import scope
+from regie.ledger.models import EntryLine
 from regie.ledger.services import chain_verify
 from regie.payments import imports
 from regie.payments.corrections import movement_correct
 from regie.payments.imports import statements_import
-from regie.payments.models import BankMovement, MovementStatus, Payment, StatementFile
+from regie.payments.models import (
+    BankMovement,
+    MovementOutcome,
+    MovementStatus,
+    Payment,
+    Refund,
+    StatementFile,
+)
+from regie.payments.outcomes import movement_outcome_undo, movement_refund, movement_set_aside
 from regie.payments.parsers.coda_writer import write_coda
+from regie.payments.refunds import refunds_gather
 
 pytestmark = [
     pytest.mark.postgres,
@@ -143,4 +153,58 @@ def test_two_overlapping_files_imported_at_the_same_moment_share_their_movements
     with scope(org):
         assert BankMovement.objects.count() == 3
         assert Payment.objects.count() == 2
+        assert chain_verify() is None
+
+
+def test_an_officer_correcting_a_movement_another_sets_aside_or_refunds_wins_once(commune):
+    """Given a rejected movement, when one officer allocates it to Anne while a second sets it
+    aside and a third refunds it, at the same moment, then one of them succeeds and the others
+    are told it is no longer rejected: one payment or one outcome, the suspense account empty."""
+    org, (anne, _, _), _ = commune
+    with scope(org):
+        statements_import(data=coda_file([(1250, "")]), name="x.cod")
+        movement = BankMovement.objects.get()
+
+    outcomes = at_once(
+        org,
+        lambda: movement_correct(movement=movement, person=anne),
+        lambda: movement_set_aside(movement=movement, reason="bank_fee"),
+        lambda: movement_refund(movement=movement),
+    )
+
+    refusals = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(refusals) == 2, outcomes
+    assert {r.code for r in refusals} <= {"statements.not_rejected", "movement.not_rejected"}
+    with scope(org):
+        live = Payment.objects.count() + MovementOutcome.objects.count()
+        assert live == 1
+        suspense = EntryLine.objects.filter(account__role="suspense")
+        assert sum(d - c for d, c in suspense.values_list("debit", "credit")) == 0
+        assert chain_verify() is None
+
+
+def test_undoing_a_refund_while_the_sepa_file_is_written_does_one_or_the_other(commune):
+    """Given a movement refunded to its payer, when one officer undoes the refund while another
+    writes the SEPA file, at the same moment, then either the refund is undone and in no file,
+    or it is in the file and the undo is refused: never both."""
+    org, _, _ = commune
+    with scope(org):
+        statements_import(data=coda_file([(1250, "")]), name="x.cod")
+        outcome = movement_refund(movement=BankMovement.objects.get())
+
+    undone, written = at_once(
+        org,
+        lambda: movement_outcome_undo(movement=outcome.movement),
+        lambda: refunds_gather(organisation=org),
+    )
+
+    with scope(org):
+        refund = Refund.objects.get()
+        if isinstance(undone, MovementOutcome):
+            assert isinstance(written, DomainError), written
+            assert written.code == "refund.nothing_to_send"
+            assert refund.cancelled_at is not None and not refund.batch
+        else:
+            assert isinstance(undone, DomainError) and undone.code == "movement.refund_sent"
+            assert refund.batch == written and refund.cancelled_at is None
         assert chain_verify() is None
