@@ -43,7 +43,7 @@ def index(request):
     form = YearForm(request.GET if "year" in request.GET else None, initial={"year": last_year})
     context = {
         "form": form,
-        "maximum_form": DailyMaximumForm(initial={"year": last_year}),
+        "maximum_form": DailyMaximumForm(initial={"year": last_year}, prefix="maximum"),
         "maxima": DailyMaximum.objects.all(),
         "batches": CertificateBatch.objects.annotate(
             count=Count("certificates"), total=Sum("certificates__total_cents")
@@ -66,7 +66,7 @@ def maximum_set(request):
     require_capability(request, "finance.edit")
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = DailyMaximumForm(request.POST)
+    form = DailyMaximumForm(request.POST, prefix="maximum")
     if form.is_valid():
         services.daily_maximum_save(
             year=form.cleaned_data["year"], cents=form.cleaned_data["amount"]

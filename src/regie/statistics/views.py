@@ -39,7 +39,9 @@ def pivot_page(request):
     if form.is_valid():
         pivot = pivot_compute(form.query())
         context.update(_shown(pivot, form.cleaned_data.get("display") or "table"))
-        context["query_string"] = request.GET.urlencode() if "source" in request.GET else ""
+        question = request.GET.copy()
+        question.pop("display", None)
+        context["query_string"] = question.urlencode() if "source" in request.GET else ""
         context["query_items"] = [
             (key, value)
             for key, values in (request.GET.lists() if "source" in request.GET else DEFAULT.items())
