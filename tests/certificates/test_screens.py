@@ -60,7 +60,9 @@ def test_missing_daily_maximum_is_said_on_the_preview_not_a_500(org_a, login):
 @pytest.mark.parametrize("amount", ["abc", "-3", "99999999", ""])
 def test_absurd_daily_maximum_is_refused_with_a_message(org_a, login, amount):
     client = login(org_a, Role.FINANCE)
-    answer = client.post(reverse("certificates:maximum"), {"maximum-year": 2026, "maximum-amount": amount})
+    answer = client.post(
+        reverse("certificates:maximum"), {"maximum-year": 2026, "maximum-amount": amount}
+    )
     assert answer.status_code == 400
     with scope(org_a):
         assert not DailyMaximum.objects.exists()
