@@ -53,6 +53,7 @@ def policy_created(page):
     page.locator("form.policy button.primary").click()
     refusal = page.locator("#policy-refusals").inner_text()
     assert "XIX.2" in refusal  # the first reminder is free
+    page.screenshot(path=SHOTS / "collection-policy-refused.png", full_page=True)
     page.locator("#id_form-0-fee").fill("0")
     page.locator("form.policy button.primary").click()
     page.wait_for_url("**/collection/policies/")

@@ -34,6 +34,7 @@ class PolicyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["categories"].queryset = ActivityCategory.objects.order_by("name")
+        self.fields["categories"].empty_text = _("No activity category is configured yet.")
         self.fields["min_invoice"].initial = self.instance.min_invoice_cents
         self.fields["min_person"].initial = self.instance.min_person_cents
         self.fields["min_invoice"].help_text = _("Nobody is reminded of an invoice open less.")
@@ -49,6 +50,9 @@ class PolicyForm(forms.ModelForm):
         return policy
 
 
+LETTER = forms.Textarea(attrs={"rows": 3})
+
+
 class LevelForm(forms.Form):
     """One level of a policy; a row left blank is no level."""
 
@@ -57,9 +61,9 @@ class LevelForm(forms.Form):
     days_to_pay = forms.IntegerField(label=_("Days to pay"), min_value=0, max_value=365)
     fee = MoneyField(label=_("Fee"), required=False)
     formal_notice = forms.BooleanField(label=_("Formal notice"), required=False)
-    letter_fr = forms.CharField(label=_("Letter (French)"), required=False, widget=forms.Textarea)
-    letter_nl = forms.CharField(label=_("Letter (Dutch)"), required=False, widget=forms.Textarea)
-    letter_de = forms.CharField(label=_("Letter (German)"), required=False, widget=forms.Textarea)
+    letter_fr = forms.CharField(label=_("Letter (French)"), required=False, widget=LETTER)
+    letter_nl = forms.CharField(label=_("Letter (Dutch)"), required=False, widget=LETTER)
+    letter_de = forms.CharField(label=_("Letter (German)"), required=False, widget=LETTER)
 
     def level(self) -> dict:
         data = dict(self.cleaned_data)
@@ -148,7 +152,7 @@ class ReminderFilter(forms.Form):
 
 class ComplaintForm(forms.Form):
     received_on = forms.DateField(label=_("Received on"), widget=DateInput())
-    text = forms.CharField(label=_("Complaint"), required=False, widget=forms.Textarea)
+    text = forms.CharField(label=_("Complaint"), required=False, widget=LETTER)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,7 +161,7 @@ class ComplaintForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answered_on = forms.DateField(label=_("Answered on"), widget=DateInput())
-    answer = forms.CharField(label=_("Answer"), required=False, widget=forms.Textarea)
+    answer = forms.CharField(label=_("Answer"), required=False, widget=LETTER)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -203,7 +207,9 @@ class PlanForm(forms.Form):
     def __init__(self, *args, invoices, reminders, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["invoices"].queryset = invoices
+        self.fields["invoices"].empty_text = _("No open invoice can join a plan.")
         self.fields["reminders"].queryset = reminders
+        self.fields["reminders"].empty_text = _("No reminder fee is open.")
         self.fields["frequency"].initial = Frequency.MONTHLY
 
     def clean(self):
