@@ -10,10 +10,20 @@ class DunningConfig(AppConfig):
     def ready(self) -> None:
         from regie.core.daily import daily_register
         from regie.documents.kinds import kind_register
-        from regie.dunning import collection, documents, orders, plans, reminders, selectors
+        from regie.dunning import (
+            collection,
+            documents,
+            documents_plans,
+            orders,
+            plans,
+            reminders,
+            selectors,
+        )
         from regie.payments.routes import route_register
 
         kind_register(documents.REMINDER_KIND)
+        kind_register(documents_plans.PLAN_KIND)
+        kind_register(documents_plans.LATE_LETTER_KIND)
         route_register(collection.REMINDER_ROUTE)
         route_register(plans.PLAN_ROUTE)
         selectors.HOLDERS.append(plans.held_invoices)
