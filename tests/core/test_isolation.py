@@ -70,7 +70,7 @@ from regie.dunning.models import (
     ReminderRun,
 )
 from regie.exports.models import Export, ExportFile
-from regie.fees.models import Service, ServiceFile
+from regie.fees.models import Callback, Service, ServiceFile
 from regie.ledger.models import Account, Entry, EntryLine
 from regie.payments.models import (
     Allocation,
@@ -306,6 +306,7 @@ def populate(org, tag):
             communication="",
             pay_token=f"pay-token-of-organisation-{tag}",
         )
+        callback = Callback.objects.create(file=service_file, url=f"https://permis-{tag}.be/")
         return {
             "export": export,
             "export_file": export_file,
@@ -354,6 +355,7 @@ def populate(org, tag):
             "saved_view": saved_view,
             "service": service,
             "service_file": service_file,
+            "callback": callback,
             "organisation": org,
             **collection,
         }

@@ -3,6 +3,8 @@ secret link only."""
 
 from __future__ import annotations
 
+import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from tests.fees import builders as b
@@ -55,6 +57,8 @@ def test_an_unknown_link_or_a_file_invoiced_afterwards_has_no_page(in_a):
 
 
 def test_the_page_is_translated(in_a, pseudo_locale):
+    if connection.vendor != "sqlite":  # the pseudo-locale's code is longer than the column
+        pytest.skip("the page's words do not depend on the database: walked once, on SQLite")
     file, _ = file_push(service=b.service(), data=b.container())
     Person.objects.filter(pk=file.person_id).update(language=pseudo_locale)
     html = page(file)

@@ -21,11 +21,29 @@ logger = logging.getLogger(__name__)
 
 DailyWork = Callable[[date], int]  # returns how many things it did
 DAILY: dict[str, DailyWork] = {}
+#: Work that cannot wait a day (retries of call-backs): run every minute by ``regie worker``.
+OFTEN: dict[str, Callable[[], int]] = {}
 
 
 def daily_register(name: str, work: DailyWork) -> None:
     """Run ``work(day)`` once a day in each organisation (called by an app's ``ready()``)."""
     DAILY[name] = work
+
+
+def often_register(name: str, work: Callable[[], int]) -> None:
+    """Run ``work()`` every minute in each organisation (called by an app's ``ready()``)."""
+    OFTEN[name] = work
+
+
+def often_run(organisations=None) -> dict[str, dict[str, int]]:
+    """Run the frequent work in each organisation; return what it did where it did something."""
+    done: dict[str, dict[str, int]] = {}
+    for organisation in organisations or Organisation.objects.order_by("pk"):
+        with scope(organisation):
+            result = {name: work() for name, work in sorted(OFTEN.items())}
+        if any(result.values()):
+            done[organisation.name] = result
+    return done
 
 
 def daily_run(day: date, organisations=None) -> dict[str, dict[str, int]]:

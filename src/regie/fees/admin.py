@@ -1,4 +1,5 @@
-"""Services in the configuration admin (``/config/``): settings and the system's token.
+"""Services in the configuration admin (``/config/``): settings and the system's token;
+the call-backs to their systems with every attempt (read-only).
 
 A new service's token is shown once, in a message; the action gives a new one (the old one
 stops at once). The signing secret of the call-backs is shown to give it to the integrator.
@@ -12,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from regie.core.admin_site import OrgAdmin, site
 from regie.fees import services
-from regie.fees.models import Service
+from regie.fees.models import Callback, CallbackAttempt, Service
+from regie.payments.admin import ReadOnlyAdmin
 
 
 @admin.register(Service, site=site)
@@ -46,3 +48,27 @@ class ServiceAdmin(OrgAdmin):
             % {"service": service.name, "token": token},
             messages.WARNING,
         )
+
+
+class AttemptInline(admin.TabularInline):
+    model = CallbackAttempt
+    fields = ("at", "status_code", "error", "milliseconds")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Callback, site=site)
+class CallbackAdmin(ReadOnlyAdmin):
+    """Call-backs to services' systems, with every attempt: read-only, retried by the worker."""
+
+    list_display = ("file", "url", "status", "attempts", "next_at", "acknowledged_at")
+    list_filter = ("status",)
+    list_select_related = ("file__service",)
+    search_fields = ("file__external_id",)
+    fields = ("file", "url", "body", "status", "attempts", "next_at", "acknowledged_at")
+    readonly_fields = fields
+    inlines = [AttemptInline]

@@ -8,7 +8,10 @@ class FeesConfig(AppConfig):
     verbose_name = _("Fees of other services")
 
     def ready(self) -> None:
-        from regie.fees import payments
+        from regie.core.daily import often_register
+        from regie.fees import callbacks, payments
         from regie.payments.routes import route_register
 
         route_register(payments.FILE_ROUTE)
+        payments.ON_PAID.append(callbacks.callback_queue)
+        often_register("fees.callbacks", callbacks.callbacks_due)

@@ -200,3 +200,54 @@ class FilePayment(OrgModel):
 
     def __str__(self) -> str:
         return f"{self.file} P{self.payment_id}"
+
+
+class CallbackStatus(models.TextChoices):
+    PENDING = "pending", _("not acknowledged yet")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+
+
+class Callback(OrgModel):
+    """Telling a service's system that a file is paid: retried until it is acknowledged."""
+
+    file = models.ForeignKey(
+        ServiceFile, on_delete=models.CASCADE, related_name="callbacks", verbose_name=_("file")
+    )
+    url = models.URLField(_("address"), max_length=300)
+    body = models.JSONField(_("what is sent"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=12, choices=CallbackStatus.choices, default=CallbackStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("call-back")
+        verbose_name_plural = _("call-backs")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "status", "next_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file} → {self.url}"
+
+
+class CallbackAttempt(OrgModel):
+    """One try of a call-back: when, the answer's status (or the error), how long it took."""
+
+    callback = models.ForeignKey(
+        Callback, on_delete=models.CASCADE, related_name="tries", verbose_name=_("call-back")
+    )
+    at = models.DateTimeField(_("at"))
+    status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+    milliseconds = models.PositiveIntegerField(_("duration (ms)"), default=0)
+
+    class Meta:
+        verbose_name = _("call-back attempt")
+        verbose_name_plural = _("call-back attempts")
+        ordering = ["callback", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M} {self.status_code or self.error}"

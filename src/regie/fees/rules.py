@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -194,3 +195,30 @@ def cancel_refusal(state: str, paid_cents: int = 0) -> DomainError | None:
         state = "paid"
     refusal = CANCEL_REFUSALS.get(state)
     return _refused(*refusal) if refusal else None
+
+
+#: Minutes to wait after each failed call-back attempt; then once a day, until acknowledged.
+RETRY_MINUTES = (1, 5, 15, 60, 180, 360, 720)
+DAY_MINUTES = 24 * 60
+
+
+def retry_delay_minutes(attempts: int) -> int:
+    """Return the minutes to wait after ``attempts`` failed attempts (growing, then daily).
+
+    >>> [retry_delay_minutes(n) for n in (1, 2, 3, 7, 8, 30)]
+    [1, 5, 15, 720, 1440, 1440]
+    """
+    if attempts <= len(RETRY_MINUTES):
+        return RETRY_MINUTES[max(attempts, 1) - 1]
+    return DAY_MINUTES
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """Return the HMAC-SHA256 signature of a call-back: ``sha256=`` and the hex digest of
+    ``timestamp.body`` under the service's secret.
+
+    >>> signature("s3cret", "1777777777", b'{"a":1}')[:15]
+    'sha256=e6de9e3d'
+    """
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()

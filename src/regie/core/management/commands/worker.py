@@ -7,9 +7,10 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.utils import timezone
 
-from regie.core.daily import daily_run
+from regie.core.daily import daily_run, often_run
 
 CHECK_EVERY = 15 * 60  # seconds between two looks at whether today's work is done
+OFTEN_EVERY = 60  # seconds between two runs of the frequent work (call-back retries)
 
 
 def daily_loop(stop: threading.Event) -> None:
@@ -26,6 +27,20 @@ def daily_loop(stop: threading.Event) -> None:
         stop.wait(CHECK_EVERY)
 
 
+def often_loop(stop: threading.Event) -> None:
+    """Run the frequent work every minute (retries of call-backs to services' systems)."""
+    while not stop.is_set():
+        try:
+            often_run()
+        except Exception:  # tried again at the next minute
+            import logging
+
+            logging.getLogger(__name__).exception("frequent work failed")
+        finally:
+            close_old_connections()
+        stop.wait(OFTEN_EVERY)
+
+
 class Command(BaseCommand):
     help = "Run a worker that executes Regie's background jobs (billing runs, PDFs, imports)."
 
@@ -39,6 +54,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         if not no_daily:
             threading.Thread(target=daily_loop, args=(stop,), daemon=True).start()
+            threading.Thread(target=often_loop, args=(stop,), daemon=True).start()
         try:
             call_command("db_worker", queue_name=queue)
         finally:
