@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,12 @@ def make_user(
     if org is not None:
         Membership.objects.create(user=user, organisation=org, role=role)
     return user
+
+
+def with_token(data: dict | None = None) -> dict:
+    """Return a form's ``data`` with a new one-time token, as a form that creates or moves
+    money sends it (:mod:`regie.core.once`)."""
+    return {**(data or {}), "once": uuid.uuid4().hex}
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from tests import factories as f
 from tests.billing.test_runs import attend, new_run
+from tests.conftest import with_token
 
 from regie.billing.models import Invoice, Kind
 from regie.billing.runs import run_create, run_post
@@ -52,13 +53,16 @@ def finance(as_role):
 
 
 def run_form(evening, **extra) -> dict:
-    return {
-        "categories": [evening.category.pk],
-        **OCTOBER,
-        "invoice_date": "2025-11-03",
-        "due_date": "2025-12-03",
-        **extra,
-    }
+    """Return the new run form's data as the browser sends it (with its one-time token)."""
+    return with_token(
+        {
+            "categories": [evening.category.pk],
+            **OCTOBER,
+            "invoice_date": "2025-11-03",
+            "due_date": "2025-12-03",
+            **extra,
+        }
+    )
 
 
 def posted(evening) -> Invoice:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from tests import factories as f
 from tests.billing.conftest import posted, run_form, text
 from tests.billing.test_runs import attend, new_run
+from tests.conftest import with_token
 
 from regie.attendance.models import Day, DayStatus
 from regie.billing import fixes
@@ -277,7 +278,7 @@ def test_a_posted_run_can_be_neither_deleted_nor_posted_again(family, evening, f
     """A posted run offers no delete; asking anyway gives a message, not an error page."""
     run = run_post(run_create(new_run(evening)))
     for name in ("billing:run-delete", "billing:run-post"):
-        response = finance.post(reverse(name, args=[run.pk]), follow=True)
+        response = finance.post(reverse(name, args=[run.pk]), with_token(), follow=True)
         assert response.status_code == 200
         assert response.redirect_chain[-1][0] == reverse("billing:run", args=[run.pk])
         assert [m.level_tag for m in response.context["messages"]] == ["error"]
@@ -294,7 +295,7 @@ def test_posting_a_run_numbers_its_invoices_in_a_job(
     assert "Its 1 invoice gets its number" in text(finance.get(url))
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = finance.post(url)
+        response = finance.post(url, with_token())
 
     job = Job.objects.get(kind="billing.run_post")
     assert response["Location"] == reverse("job", args=[job.pk])

@@ -13,6 +13,7 @@ from django.urls import reverse
 from tests import factories as f
 from tests.billing.conftest import posted, text
 from tests.billing.test_runs import attend, new_run
+from tests.conftest import with_token
 
 from regie.attendance.models import Attendance, DayStatus
 from regie.billing.corrections import write_off_create, write_off_reverse
@@ -124,14 +125,14 @@ def test_releasing_an_invoice_asks_first_then_credits_it(family, evening, financ
         finance.get(url)
     )
 
-    response = finance.post(url, follow=True)
+    response = finance.post(url, with_token(), follow=True)
 
     credit = Invoice.objects.get(kind=Kind.CREDIT_NOTE)
     assert credit.credit_of == invoice and credit.total_cents == 250
     assert f"Credit note {credit.number} created" in text(response)
     assert response.context["invoice"].status == Status.CREDITED
     assert set(Attendance.objects.values_list("status", flat=True)) == {DayStatus.VERIFIED}
-    again = finance.post(url, follow=True)
+    again = finance.post(url, with_token(), follow=True)
     assert [str(m) for m in again.context["messages"]] == [
         f"Invoice {invoice.number} is already credited."
     ]
@@ -146,7 +147,9 @@ def test_writing_off_part_of_an_invoice_and_reversing_it(family, evening, financ
 
     response = finance.post(
         url,
-        {"kind": "social_aid", "amount_cents": "1,25", "date": "2025-12-01", "reason": "CPAS"},
+        with_token(
+            {"kind": "social_aid", "amount_cents": "1,25", "date": "2025-12-01", "reason": "CPAS"}
+        ),
         follow=True,
     )
 
@@ -155,10 +158,14 @@ def test_writing_off_part_of_an_invoice_and_reversing_it(family, evening, financ
     assert response.context["invoice"].open_cents == 125
     assert "1,25 € written off invoice FACT/2025/00001." in text(response)
 
-    response = finance.post(reverse("billing:write-off-reverse", args=[write_off.pk]), follow=True)
+    response = finance.post(
+        reverse("billing:write-off-reverse", args=[write_off.pk]), with_token(), follow=True
+    )
     assert response.context["invoice"].open_cents == 250
     assert "reversed" in text(response)
-    again = finance.post(reverse("billing:write-off-reverse", args=[write_off.pk]), follow=True)
+    again = finance.post(
+        reverse("billing:write-off-reverse", args=[write_off.pk]), with_token(), follow=True
+    )
     assert [m.level_tag for m in again.context["messages"]] == ["error"]
     assert WriteOff.objects.count() == 2
 
@@ -167,7 +174,7 @@ def test_a_write_off_above_the_open_amount_is_refused_on_the_form(family, evenin
     invoice = posted(evening)
     response = finance.post(
         reverse("billing:invoice-write-off", args=[invoice.pk]),
-        {"kind": "error", "amount_cents": "3,00", "date": "2025-12-01"},
+        with_token({"kind": "error", "amount_cents": "3,00", "date": "2025-12-01"}),
     )
     assert response.status_code == 200
     assert "at most its open amount, 2,50 €" in str(response.context["form"].non_field_errors())
@@ -211,7 +218,9 @@ def test_a_draft_invoice_offers_no_correction(family, evening, finance):
     page = text(finance.get(reverse("billing:invoice", args=[invoice.pk])))
     assert "not numbered yet (draft)" in page
     assert "Release (credit note)" not in page
-    response = finance.post(reverse("payments:invoice-release", args=[invoice.pk]), follow=True)
+    response = finance.post(
+        reverse("payments:invoice-release", args=[invoice.pk]), with_token(), follow=True
+    )
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
     assert not Invoice.objects.filter(kind=Kind.CREDIT_NOTE).exists()
 

@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils.html import escape
 from tests.api.test_statements_api import Integration, api_user
+from tests.conftest import with_token
 from tests.payments import test_payment_services as spec
 from tests.payments.test_reconciliation import statement_file
 
@@ -56,7 +57,8 @@ def test_the_upload_form_names_the_foreign_account(in_a, org_a, org_b, login):
     client = login(org_a, Role.FINANCE)
     data = statement_file(("4.00", ""), account=org_b.iban)
     response = client.post(
-        reverse("payments:statement-import"), {"file": SimpleUploadedFile("b.cod", data)}
+        reverse("payments:statement-import"),
+        with_token({"file": SimpleUploadedFile("b.cod", data)}),
     )
     assert response.status_code == 200
     assert escape(org_b.iban) in response.content.decode()

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 from tests import factories as f
+from tests.conftest import with_token
 from tests.payments import test_payment_services as spec
 from tests.payments.test_reconciliation import figures, kinds
 
@@ -200,7 +201,7 @@ def test_the_screens_say_where_the_money_goes_and_list_the_movement_again(invoic
     detail = reverse("payments:payment-detail", args=[payment.pk])
 
     page = finance.get(detail).content.decode()
-    response = finance.post(reverse("payments:payment-cancel", args=[payment.pk]))
+    response = finance.post(reverse("payments:payment-cancel", args=[payment.pk]), with_token())
     rejected = finance.get(reverse("payments:movement-list"), {"status": "rejected"})
     movement_page = finance.get(reverse("payments:movement-detail", args=[movement.pk]))
 

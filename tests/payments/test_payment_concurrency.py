@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from tests.conftest import make_organisation
 from tests.payments.payment_builders import coda_file, statement, world
+from tests.submissions import together
 
 from regie.billing.models import Invoice
 from regie.billing.selectors import with_balance
@@ -45,26 +46,15 @@ pytestmark = [
 def at_once(org, *work: Callable[[], object]) -> list[object]:
     """Run each callable in its own thread (and connection) inside ``org``'s scope, all
     starting together; return what each returned or raised, in order."""
-    start = threading.Barrier(len(work), timeout=30)
-    outcomes: list[object] = [None] * len(work)
 
-    def run(index: int) -> None:
-        try:
+    def scoped(function: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
             with scope(org):
-                start.wait()
-                outcomes[index] = work[index]()
-        except BaseException as error:  # reported by the main thread
-            outcomes[index] = error
-        finally:
-            connection.close()
+                return function()
 
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(len(work))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return outcomes
+        return run
+
+    return together(*map(scoped, work))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from tests.conftest import with_token
 from tests.payments import test_payment_services as spec
 from tests.payments.test_payment_screens import payment_data
 
@@ -55,10 +56,14 @@ def test_an_auditor_sees_but_cannot_act(invoices, org_a, login):
         ("get", reverse("payments:statement-import"), {}),
         ("get", reverse("payments:payment-create"), {}),
         ("post", reverse("payments:payment-create"), payment_data(mum)),
-        ("post", reverse("payments:payment-cancel", args=[payment.pk]), {}),
-        ("post", reverse("payments:movement-detail", args=[movement.pk]), {"person": mum.pk}),
+        ("post", reverse("payments:payment-cancel", args=[payment.pk]), with_token()),
+        (
+            "post",
+            reverse("payments:movement-detail", args=[movement.pk]),
+            with_token({"person": mum.pk}),
+        ),
         ("get", reverse("payments:refund-create", args=[mum.pk]), {}),
-        ("post", reverse("payments:sepa-create"), {}),
+        ("post", reverse("payments:sepa-create"), with_token()),
         ("get", reverse("payments:sepa-file"), {"batch": "SEPA/2025/00001"}),
     ]
     for method, url, data in forbidden:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
 from tests import factories as f
+from tests.conftest import with_token
 from tests.payments import test_payment_services as spec
 
 from regie.core.models import Job, Role
@@ -37,7 +38,8 @@ def upload(client, data: bytes, name: str, capture):
     """Post a bank file to the import screen; return the job it started (run at once)."""
     with capture(execute=True):
         response = client.post(
-            reverse("payments:statement-import"), {"file": SimpleUploadedFile(name, data)}
+            reverse("payments:statement-import"),
+            with_token({"file": SimpleUploadedFile(name, data)}),
         )
     job = Job.objects.get(pk=int(response["Location"].rstrip("/").split("/")[-1]))
     assert response["Location"] == reverse("job", args=[job.pk])
@@ -109,7 +111,8 @@ def test_a_refused_file_is_shown_again_with_the_parsers_translated_reason(in_a, 
     data = b"0000001010000000000000000000000000000000000000000000000000000000\r\n"
 
     response = finance.post(
-        reverse("payments:statement-import"), {"file": SimpleUploadedFile("broken.cod", data)}
+        reverse("payments:statement-import"),
+        with_token({"file": SimpleUploadedFile("broken.cod", data)}),
     )
 
     assert response.status_code == 200
@@ -178,11 +181,7 @@ def test_a_rejected_movement_is_corrected_by_searching_the_person_and_splitting_
     chosen = finance.get(url, {"person": mum.pk})
     response = finance.post(
         url,
-        {
-            "person": mum.pk,
-            f"item_{october.pk}": "2,00",
-            f"item_{november.pk}": "0,30",
-        },
+        with_token({"person": mum.pk, f"item_{october.pk}": "2,00", f"item_{november.pk}": "0,30"}),
     )
 
     assert [p.pk for p in search.context["found"]] == [mum.pk]
@@ -206,7 +205,7 @@ def test_a_correction_allocating_more_than_an_invoice_owes_is_refused(invoices, 
 
     response = finance.post(
         reverse("payments:movement-detail", args=[movement.pk]),
-        {"person": mum.pk, f"item_{october.pk}": "3,00"},
+        with_token({"person": mum.pk, f"item_{october.pk}": "3,00"}),
     )
 
     assert response.status_code == 200
@@ -226,7 +225,7 @@ def test_another_organisations_person_cannot_be_chosen(invoices, org_b, finance)
 
     assert stranger.pk not in [p.pk for p in found]
     assert finance.get(url, {"person": stranger.pk}).status_code == 404
-    assert finance.post(url, {"person": stranger.pk}).status_code == 404
+    assert finance.post(url, with_token({"person": stranger.pk})).status_code == 404
     assert (
         finance.get(reverse("payments:payment-create"), {"person": stranger.pk}).status_code == 404
     )
@@ -340,8 +339,8 @@ def test_cancelling_a_payment_from_its_page_restores_the_open_amounts(invoices, 
     detail = reverse("payments:payment-detail", args=[payment.pk])
     assert 'id="payment-allocated">2,40' in finance.get(detail).content.decode()
 
-    response = finance.post(reverse("payments:payment-cancel", args=[payment.pk]))
-    again = finance.post(reverse("payments:payment-cancel", args=[payment.pk]))
+    response = finance.post(reverse("payments:payment-cancel", args=[payment.pk]), with_token())
+    again = finance.post(reverse("payments:payment-cancel", args=[payment.pk]), with_token())
 
     assert response["Location"] == detail and again["Location"] == detail
     payment.refresh_from_db()
@@ -389,7 +388,8 @@ def test_a_file_whose_trailer_does_not_add_up_is_refused_in_the_form(invoices, f
     assert reasons and reasons[0].code == "coda.trailer_credit"
 
     response = finance.post(
-        reverse("payments:statement-import"), {"file": SimpleUploadedFile("x.cod", data)}
+        reverse("payments:statement-import"),
+        with_token({"file": SimpleUploadedFile("x.cod", data)}),
     )
 
     assert response.status_code == 200

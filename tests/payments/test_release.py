@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from tests.conftest import with_token
 from tests.payments import test_payment_services as spec
 
 import regie.billing
@@ -89,7 +90,7 @@ def test_releasing_a_paid_invoice_from_its_page(invoices, org_a, login):
     page = finance.get(url).content.decode()
     assert "les 2,00 € déjà payés deviennent un crédit de la personne" in page
 
-    response = finance.post(url, follow=True)
+    response = finance.post(url, with_token(), follow=True)
     assert response.status_code == 200
     assert Invoice.objects.get(kind=Kind.CREDIT_NOTE).total_cents == 200
     assert person_credit(mum.pk) == 200

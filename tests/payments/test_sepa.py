@@ -16,6 +16,7 @@ import sepaxml
 from django.urls import reverse
 from lxml import etree
 from tests import factories as f
+from tests.conftest import with_token
 from tests.payments import test_payment_services as spec
 
 from regie.core.errors import DomainError
@@ -116,7 +117,7 @@ def test_the_officer_writes_and_downloads_the_file(refunds, org_a, login):
     """From the refunds screen: write the file, then download it (logged as an export)."""
     client = login(org_a, Role.FINANCE)
 
-    client.post(reverse("payments:sepa-create"))
+    client.post(reverse("payments:sepa-create"), with_token())
     batch = Refund.objects.values_list("batch", flat=True).first()
     listing = client.get(reverse("payments:refund-list")).content.decode()
     response = client.get(reverse("payments:sepa-file"), {"batch": batch})

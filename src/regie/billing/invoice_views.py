@@ -17,6 +17,7 @@ from regie.billing.models import Invoice, Kind, WriteOff
 from regie.billing.views import with_status_labels
 from regie.core.errors import DomainError
 from regie.core.money import format_cents
+from regie.core.once import once_view
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.people.models import Person
 
@@ -103,6 +104,7 @@ def invoice_detail(request, pk: int):
     )
 
 
+@once_view
 def invoice_write_off(request, pk: int):
     """Write off part or all of an invoice's open amount."""
     require_capability(request, "finance.edit")
@@ -132,11 +134,14 @@ def invoice_write_off(request, pk: int):
     return render(request, "billing/write_off_form.html", {"invoice": invoice, "form": form})
 
 
-@require_POST
+@once_view
 def write_off_reverse(request, pk: int):
-    """Undo a write-off by its reverse, dated today."""
+    """Undo a write-off by its reverse, dated today (the button of the invoice's page; a GET
+    leads there)."""
     require_capability(request, "finance.edit")
     write_off = get_object_or_404(WriteOff.objects.select_related("invoice"), pk=pk)
+    if request.method != "POST":
+        return redirect(write_off.invoice)
     try:
         corrections.write_off_reverse(
             write_off=write_off, day=timezone.localdate(), user=request.user

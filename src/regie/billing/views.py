@@ -20,6 +20,7 @@ from regie.billing.models import BillingRun, Invoice, RunStatus
 from regie.core.errors import DomainError
 from regie.core.jobs import job_start
 from regie.core.models import Job
+from regie.core.once import once_view
 from regie.core.permissions import role_can
 from regie.core.views import CapabilityRequiredMixin, require_capability
 
@@ -86,6 +87,11 @@ def run_left_out_stored(run: BillingRun) -> selectors.LeftOut:
     return selectors.LeftOut(None, run.unverified, url)
 
 
+def _creating(request) -> bool:
+    return "create" in request.POST
+
+
+@once_view(when=_creating)
 def run_new(request):
     """Describe a run, preview it (counts and every problem), then create its invoices."""
     require_capability(request, "finance.edit")
@@ -210,6 +216,7 @@ def run_delete(request, pk: int):
     return redirect("billing:run-list")
 
 
+@once_view
 def run_post(request, pk: int):
     """Post a run with draft invoices in the background (after confirmation)."""
     require_capability(request, "finance.edit")

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
-from django.views.decorators.http import require_POST
 
 from regie.core.errors import DomainError
-from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
+from regie.core.once import once_view
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.payments import selectors
 from regie.payments.forms import PaymentForm, SplitForm
@@ -62,6 +59,11 @@ class PaymentList(CapabilityRequiredMixin, generic.ListView):
         )
 
 
+def _saving(request) -> bool:
+    return request.POST.get("action") != "propose"
+
+
+@once_view(when=_saving)
 def payment_new(request):
     """Register a payment by hand: find the person, then amount, dates, mode and split."""
     require_capability(request, "finance.edit")
@@ -79,10 +81,7 @@ def payment_new(request):
         if form.is_valid():
             split = proposed_split(form.cleaned_data["amount"], rows)
     elif request.method == "POST" and form.is_valid() and split.is_valid():
-        try:
-            payment = _create(request, person, form, split)
-        except AlreadySubmitted as first:
-            return once_answer(request, first, fallback=reverse("payments:payment-list"))
+        payment = _create(request, person, form, split)
         if payment is not None:
             if payment.receipt_number:
                 return redirect("payments:payment-receipt", pk=payment.pk)
@@ -94,23 +93,17 @@ def payment_new(request):
 def _create(request, person, form: PaymentForm, split: SplitForm) -> Payment | None:
     data = form.cleaned_data
     try:
-        with transaction.atomic():  # the form's one-time token is consumed with the payment
-            submission = once_begin(request)
-            payment = payment_create(
-                person=person,
-                day=data["date"],
-                amount_cents=data["amount"],
-                mode=data["mode"],
-                split=split.split(),
-                category_ids=form.category_ids() or None,
-                reconciled_on=data["reconciled_on"],
-                comment=data["comment"],
-                user=request.user,
-            )
-            shown = (
-                "payments:payment-receipt" if payment.receipt_number else "payments:payment-detail"
-            )
-            once_done(submission, reverse(shown, args=[payment.pk]))
+        payment = payment_create(
+            person=person,
+            day=data["date"],
+            amount_cents=data["amount"],
+            mode=data["mode"],
+            split=split.split(),
+            category_ids=form.category_ids() or None,
+            reconciled_on=data["reconciled_on"],
+            comment=data["comment"],
+            user=request.user,
+        )
     except DomainError as error:
         form.add_error(None, error.translated())
         return None
@@ -138,11 +131,14 @@ def payment_detail(request, pk: int):
     return render(request, "payments/payment_detail.html", context)
 
 
-@require_POST
+@once_view
 def payment_cancel_view(request, pk: int):
-    """Cancel a payment: its allocations are undone and the invoices open again."""
+    """Cancel a payment: its allocations are undone and the invoices open again (the button of
+    the payment's page; a GET leads there)."""
     require_capability(request, "finance.edit")
     payment = _payment(pk)
+    if request.method != "POST":
+        return redirect("payments:payment-detail", pk=payment.pk)
     try:
         payment_cancel(payment=payment)
     except DomainError as error:

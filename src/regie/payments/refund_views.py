@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from regie.core.errors import DomainError
 from regie.core.models import AuditLog
-from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
+from regie.core.once import once_view
 from regie.core.views import audit, require_capability
 from regie.ledger.forms import current_year
 from regie.payments import refunds
@@ -44,6 +41,7 @@ def refund_list(request):
     return render(request, "payments/refund_list.html", context)
 
 
+@once_view
 def refund_new(request, pk: int):
     """Refund part or all of a person's credit to their IBAN."""
     require_capability(request, "finance.edit")
@@ -53,14 +51,9 @@ def refund_new(request, pk: int):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():  # the form's one-time token is consumed with the refund
-                submission = once_begin(request)
-                refund_create(
-                    person=person, amount_cents=data["amount"], day=data["date"], iban=data["iban"]
-                )
-                once_done(submission, reverse("payments:refund-list"))
-        except AlreadySubmitted as first:
-            return once_answer(request, first, fallback=reverse("payments:refund-list"))
+            refund_create(
+                person=person, amount_cents=data["amount"], day=data["date"], iban=data["iban"]
+            )
         except DomainError as error:
             form.add_error(None, error.translated())
         else:
@@ -72,10 +65,13 @@ def refund_new(request, pk: int):
     return render(request, "payments/refund_form.html", {"person": person, "form": form})
 
 
-@require_POST
+@once_view
 def sepa_create(request):
-    """Gather the refunds not sent yet into a new SEPA credit transfer file."""
+    """Gather the refunds not sent yet into a new SEPA credit transfer file (the button of the
+    refunds' page; a GET leads there)."""
     require_capability(request, "finance.edit")
+    if request.method != "POST":
+        return redirect("payments:refund-list")
     try:
         batch = refunds.refunds_gather(organisation=request.organisation)
     except DomainError as error:

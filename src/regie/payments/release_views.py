@@ -11,6 +11,7 @@ from regie.billing.selectors import with_balance
 from regie.billing.views import confirm
 from regie.core.errors import DomainError
 from regie.core.money import format_cents
+from regie.core.once import once_view
 from regie.core.views import require_capability
 from regie.payments.releases import ReleasePreview, invoice_release, release_preview
 
@@ -38,6 +39,7 @@ def release_explanation(preview: ReleasePreview) -> str:
     return f"{text % amounts} {later}"
 
 
+@once_view
 def invoice_release_view(request, pk: int):
     """Ask to confirm, then credit an invoice in full (paid or not) and return its attendances
     to be billed again; what was paid becomes the person's credit."""

@@ -12,6 +12,7 @@ from regie.core.badinput import id_param
 from regie.core.errors import DomainError
 from regie.core.models import Job
 from regie.core.money import format_cents
+from regie.core.once import OnceMixin, once_view
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.payments import selectors
 from regie.payments.allocation import OpenItem, propose
@@ -65,7 +66,7 @@ class FileList(CapabilityRequiredMixin, generic.ListView):
         return StatementFile.objects.select_related("imported_by")
 
 
-class StatementImport(CapabilityRequiredMixin, generic.FormView):
+class StatementImport(CapabilityRequiredMixin, OnceMixin, generic.FormView):
     """Upload a CODA or camt.053 file; it is imported by a background job."""
 
     capability = "finance.edit"
@@ -162,6 +163,7 @@ def movement_context(movement: BankMovement, set_aside: SetAsideForm | None = No
     }
 
 
+@once_view
 def movement_detail(request, pk: int):
     """Show a movement; a rejected one is corrected here: choose the person, split the amount."""
     require_capability(request, "finance.view")
