@@ -31,7 +31,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         return [MembershipInline] if request.user.is_superuser else []
 
     def save_model(self, request, obj, form, change):
-        organisation_save(organisation=obj)
+        organisation_save(organisation=obj, user=request.user)
 
 
 @admin.register(User, site=site)

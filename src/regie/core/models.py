@@ -235,6 +235,7 @@ class AuditLog(OrgModel):
         RECOVERY_CODE_USED = "2fa_recovery", _("recovery code used")
         RECOVERY_CODES_NEW = "2fa_codes", _("new recovery codes")
         SECOND_FACTOR_RESET = "2fa_reset", _("second factor reset")
+        SECOND_FACTOR_POLICY = "2fa_policy", _("second factor requirement changed")
         MEMBER_INVITE = "member_invite", _("member invited")
         MEMBER_ROLE = "member_role", _("member's role changed")
         MEMBER_OFF = "member_off", _("member deactivated")

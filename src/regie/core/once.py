@@ -70,14 +70,23 @@ def form_token(request) -> uuid.UUID | None:
         return None
 
 
-def once_begin(request, token: uuid.UUID) -> Submission:
-    """Consume ``token`` inside the caller's transaction, or raise :class:`AlreadySubmitted`."""
+def once_begin(request) -> Submission:
+    """Consume the form's token inside the caller's transaction, or raise.
+
+    Raises :class:`AlreadySubmitted` when the token was consumed already, and the
+    DomainError :data:`NO_TOKEN` when the form carries none. (:func:`once_view` calls it;
+    a view calls it itself only when the decorator does not fit.)
+    """
+    token = form_token(request)
+    if token is None:
+        raise NO_TOKEN
     user = request.user if request.user.is_authenticated else None
     try:
         with transaction.atomic():  # a savepoint: the caller's transaction stays usable
             return Submission.objects.create(token=token, user=user)
     except IntegrityError:
-        raise AlreadySubmitted("") from None
+        first = Submission.objects.filter(token=token).values_list("result_url", flat=True)
+        raise AlreadySubmitted(first.first() or "") from None
 
 
 def once_done(submission: Submission, url: str) -> None:
@@ -85,11 +94,10 @@ def once_done(submission: Submission, url: str) -> None:
     Submission.objects.filter(pk=submission.pk).update(result_url=url[:200])
 
 
-def once_answer(request, token: uuid.UUID):
+def once_answer(request, first: AlreadySubmitted, *, fallback: str):
     """Answer a repeated submission: the first one's result, and say it was recorded once."""
-    first = Submission.objects.filter(token=token).values_list("result_url", flat=True).first()
     messages.info(request, _("This form was already submitted; it was recorded once, here."))
-    return redirect(first or request.get_full_path())
+    return redirect(first.url or fallback)
 
 
 def _error_messages(request) -> int:
@@ -113,19 +121,19 @@ def _shown_again(view, request, *args, say: bool = True, **kwargs):
     return view(request, *args, **kwargs)
 
 
-def _submit_once(view, request, token: uuid.UUID, *args, **kwargs):
+def _submit_once(view, request, *args, **kwargs):
     errors_before = _error_messages(request)
     try:
         with transaction.atomic():  # the token is consumed with the writes it allows
-            submission = once_begin(request, token)
+            submission = once_begin(request)
             response = view(request, *args, **kwargs)
             if not _succeeded(request, response, errors_before):
                 raise _Refused(response)
             once_done(submission, response["Location"])
     except _Refused as refused:
         return refused.response
-    except AlreadySubmitted:
-        return once_answer(request, token)
+    except AlreadySubmitted as first:
+        return once_answer(request, first, fallback=request.get_full_path())
     return response
 
 
@@ -144,10 +152,9 @@ def once_view(view=None, *, when: Callable[..., bool] | None = None):
             return view(request, *args, **kwargs)
         if getattr(request, "organisation", None) is None:  # a user of no organisation
             return _shown_again(view, request, *args, say=False, **kwargs)
-        token = form_token(request)
-        if token is None:
+        if form_token(request) is None:
             return _shown_again(view, request, *args, **kwargs)
-        return _submit_once(view, request, token, *args, **kwargs)
+        return _submit_once(view, request, *args, **kwargs)
 
     return wrapped
 

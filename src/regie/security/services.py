@@ -8,15 +8,17 @@ each organisation the user belongs to (a reset: of the organisation whose admini
 from __future__ import annotations
 
 from base64 import b32encode
+from collections.abc import Sequence
 
 from django.db import transaction
 from django_otp import devices_for_user
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import AuditLog, Membership, Organisation, Role, User
 from regie.core.tenancy import scope
+from regie.security import recovery
 
 RECOVERY_CODES = 10
 AUTHENTICATOR = "authenticator"
@@ -75,22 +77,25 @@ def manual_key_text(device: TOTPDevice) -> str:
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
-def _new_recovery_codes(user: User) -> list[str]:
+def _new_recovery_codes(user: User, codes: Sequence[str] | None = None) -> list[str]:
+    """Replace the user's recovery codes; return them (kept only as digests)."""
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
-    codes: list[str] = []
-    while len(codes) < RECOVERY_CODES:
-        code = StaticToken.random_token()
-        if not code.isdigit() and code not in codes:  # digits only: an authenticator's code
-            codes.append(code)
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
-    return codes
+    shown = list(codes or ())
+    while len(shown) < RECOVERY_CODES:
+        if (code := recovery.new_code()) not in shown:
+            shown.append(code)
+    recovery.codes_store(device, [clean_code(code) for code in shown])
+    return shown
 
 
 @transaction.atomic
-def second_factor_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[str]]:
+def second_factor_confirm(
+    *, user: User, code: str, recovery_codes: Sequence[str] | None = None
+) -> tuple[TOTPDevice, list[str]]:
     """Confirm the authenticator being set up with a ``code`` it shows; return it and the
-    new recovery codes (shown once)."""
+    new recovery codes (shown once, kept as digests). ``recovery_codes`` gives them instead of
+    new random ones (the demo's, which it prints)."""
     device = second_factor_start(user=user)
     if not device.verify_token(clean_code(code)):
         raise DomainError(
@@ -102,7 +107,7 @@ def second_factor_confirm(*, user: User, code: str) -> tuple[TOTPDevice, list[st
         )
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    codes = _new_recovery_codes(user)
+    codes = _new_recovery_codes(user, recovery_codes)
     audit_second_factor(actor=user, user=user, action=Action.SECOND_FACTOR_ENROL)
     return device, codes
 
@@ -135,6 +140,12 @@ def _wrong_code() -> DomainError:
     )
 
 
+def _accepts(device, code: str) -> bool:
+    if isinstance(device, StaticDevice):
+        return recovery.code_use(device, code)  # kept as digests, not django-otp's tokens
+    return device.verify_token(code)
+
+
 def second_factor_verify(*, user: User, code: str):
     """Return the device that accepts ``code`` (an authenticator's code, or a recovery code
     that is then used up), or raise; every attempt is audited."""
@@ -149,7 +160,7 @@ def second_factor_verify(*, user: User, code: str):
             gettext_noop("Too many wrong codes: wait a minute, then type a new code."),
         )
     for device in devices:
-        if device.verify_token(code):
+        if _accepts(device, code):
             action = Action.RECOVERY_CODE_USED if kind is StaticDevice else None
             audit_second_factor(actor=user, user=user, action=action or Action.SECOND_FACTOR_LOGIN)
             return device

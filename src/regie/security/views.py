@@ -11,12 +11,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticToken
 
 from regie.core.errors import DomainError
 from regie.core.models import Membership, Role
 from regie.core.views import require_capability
-from regie.security import services
+from regie.security import recovery, services
 from regie.security.forms import CodeForm
 from regie.security.policy import ROLES_WITH_SECOND_FACTOR, second_factor_required
 
@@ -75,7 +74,7 @@ def verify(request):
         else:
             otp_login(request, device)
             if device.name == services.RECOVERY:
-                left = StaticToken.objects.filter(device=device).count()
+                left = recovery.codes_left(request.user)
                 messages.warning(
                     request,
                     _(
@@ -95,7 +94,7 @@ def account(request):
     if request.method == "POST" and device is not None:
         codes = services.second_factor_new_recovery_codes(user=request.user)
         return render(request, "security/recovery_codes.html", {"codes": codes, "next": "/"})
-    left = StaticToken.objects.filter(device__user=request.user).count()
+    left = recovery.codes_left(request.user)
     context = {
         "device": device,
         "codes_left": left,
