@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from tests.conftest import with_token
 from tests.dunning.builders import invoice_of, parent, world
 from tests.dunning.test_orders import noticed
 from tests.dunning.test_plans import example_12, pay
@@ -44,10 +45,10 @@ def test_the_board_list_is_built_then_its_decision_recorded(org_a, finance):
         order_list = OrderList.objects.get()
     url = reverse("dunning:order-list", args=[order_list.pk])
     assert "25,00 €" in finance.get(url).content.decode()
-    refused = finance.post(url, {"decision_date": "2026-05-20", "reference": " "})
+    refused = finance.post(url, with_token({"decision_date": "2026-05-20", "reference": " "}))
     assert refused.status_code == 200 and refused.context["form"].errors
     today = order_list.created_on.isoformat()
-    finance.post(url, {"decision_date": today, "reference": "COL/2026/112"})
+    finance.post(url, with_token({"decision_date": today, "reference": "COL/2026/112"}))
     with scope(org_a):
         order_list.refresh_from_db()
         assert order_list.status == OrderListStatus.ENDORSED
@@ -92,7 +93,7 @@ def test_the_plans_list_shows_paid_open_and_late_and_a_plan_is_cancelled(org_a, 
     assert (sums.paid_cents, sums.open_cents, sums.late_cents) == (1667, 3333, 3333)
     url = reverse("dunning:plan-cancel", args=[plan.pk])
     assert finance.get(url).status_code == 200
-    finance.post(url)
+    finance.post(url, with_token())
     with scope(org_a):
         plan.refresh_from_db()
         assert plan.status == PlanStatus.CANCELLED

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.urls import reverse
+from tests.conftest import with_token
 from tests.dunning.builders import EXAMPLE_11, invoice_of, parent, world
 from tests.payments.payment_builders import setup_create
 
@@ -148,7 +149,7 @@ def test_cancelling_a_reminder_says_its_fee_is_reversed(org_a, finance):
     url = reverse("dunning:reminder-cancel", args=[second.pk])
     confirm = finance.get(url).context["explanation"]
     assert "5,00 €" in confirm and "extourné" in confirm
-    assert finance.post(url).status_code == 302
+    assert finance.post(url, with_token()).status_code == 302
     with scope(org_a):
         second.refresh_from_db()
         assert second.cancelled_at is not None

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regie.core.errors import DomainError
-from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
+from regie.core.once import once_view
 from regie.core.views import require_capability
 from regie.dunning.collection import reminder_items
 from regie.dunning.forms import DecisionForm
@@ -40,6 +38,7 @@ def public_body_notices(today) -> list[Reminder]:
     return [n for n in _with_open(notices.order_by("person__last_name", "pk")) if n.open_items]
 
 
+@once_view
 def order_candidates_view(request):
     """List the formal notices past due and unpaid; propose the ticked ones to the board."""
     require_capability(request, "finance.view")
@@ -50,18 +49,12 @@ def order_candidates_view(request):
         chosen = set(request.POST.getlist("notices"))
         notices = [n for n in candidates if str(n.pk) in chosen]
         try:
-            with transaction.atomic():  # the form's token is consumed with the list
-                submission = once_begin(request)
-                order_list = order_list_create(notices=notices, day=today)
-                url = reverse("dunning:order-list", args=[order_list.pk])
-                once_done(submission, url)
-        except AlreadySubmitted as first:
-            return once_answer(request, first, fallback=reverse("dunning:order-lists"))
+            order_list = order_list_create(notices=notices, day=today)
         except DomainError as error:
             messages.error(request, error.translated())
         else:
             messages.success(request, _("The list is ready for the board."))
-            return redirect(url)
+            return redirect("dunning:order-list", pk=order_list.pk)
     context = {"candidates": candidates, "public_bodies": public_body_notices(today)}
     return render(request, "dunning/order_candidates.html", context)
 
@@ -75,6 +68,7 @@ def order_lists(request):
     return render(request, "dunning/order_lists.html", {"lists": lists})
 
 
+@once_view
 def order_list_detail(request, pk: int):
     """Show a list: one order per debtor with its debts; record the board's decision."""
     require_capability(request, "finance.view")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from regie.billing.models import Invoice, Kind
 from regie.billing.selectors import with_balance
 from regie.core.errors import DomainError
-from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
+from regie.core.once import once_view
 from regie.core.views import require_capability
 from regie.dunning import listing, schedule
 from regie.dunning.collection import fee_open
@@ -74,6 +73,11 @@ def _choices(person: Person):
     return invoices, reminders
 
 
+def _creating(request) -> bool:
+    return "create" in request.POST
+
+
+@once_view(when=_creating)
 def plan_new(request, pk: int):
     """Choose a person's invoices (and fees), preview the instalments, then create the plan."""
     require_capability(request, "finance.edit")
@@ -106,30 +110,24 @@ def plan_new(request, pk: int):
 
 
 def _create(request, person: Person, form: PlanForm):
-    """Create the plan (the form's token consumed with it); None when refused."""
+    """Create the plan; None when refused."""
     data = form.cleaned_data
     try:
-        with transaction.atomic():
-            submission = once_begin(request)
-            plan = plan_create(
-                person=person,
-                invoices=list(data["invoices"]),
-                reminders=list(data["reminders"]),
-                frequency=data["frequency"],
-                first_due=data["first_due"],
-                count=data["count"],
-                amount_cents=data["amount"],
-                day=timezone.localdate(),
-            )
-            url = reverse("dunning:plan", args=[plan.pk])
-            once_done(submission, url)
-    except AlreadySubmitted as first:
-        return once_answer(request, first, fallback=reverse("dunning:plan-list"))
+        plan = plan_create(
+            person=person,
+            invoices=list(data["invoices"]),
+            reminders=list(data["reminders"]),
+            frequency=data["frequency"],
+            first_due=data["first_due"],
+            count=data["count"],
+            amount_cents=data["amount"],
+            day=timezone.localdate(),
+        )
     except DomainError as error:
         form.add_error(None, error.translated())
         return None
     messages.success(request, _("The payment plan of %(person)s is created.") % {"person": person})
-    return redirect(url)
+    return redirect("dunning:plan", pk=plan.pk)
 
 
 def plan_detail(request, pk: int):
@@ -168,6 +166,7 @@ def plan_detail(request, pk: int):
     return render(request, "dunning/plan_detail.html", context)
 
 
+@once_view
 def plan_cancel_view(request, pk: int):
     """Cancel an active plan (after confirmation): what was paid stays."""
     require_capability(request, "finance.edit")

@@ -14,6 +14,7 @@ from regie.billing.models import Invoice, Kind
 from regie.billing.selectors import with_balance
 from regie.core.errors import DomainError
 from regie.core.money import format_cents
+from regie.core.once import once_view
 from regie.core.views import require_capability
 from regie.dunning import listing
 from regie.dunning.collection import fee_open
@@ -86,6 +87,7 @@ def reminder_detail(request, pk: int):
     return render(request, "dunning/reminder_detail.html", context)
 
 
+@once_view
 def reminder_cancel_view(request, pk: int):
     """Cancel an unpaid reminder (after confirmation): its fee is reversed."""
     require_capability(request, "finance.edit")

@@ -10,14 +10,13 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from regie.core.errors import DomainError
 from regie.core.jobs import job_start
 from regie.core.models import Job
-from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
+from regie.core.once import once_view
 from regie.core.views import require_capability
 from regie.dunning import listing, tasks
 from regie.dunning.forms import RunForm
@@ -52,6 +51,11 @@ def run_list(request):
     return render(request, "dunning/run_list.html", context)
 
 
+def _creating(request) -> bool:
+    return "create" in request.POST
+
+
+@once_view(when=_creating)
 def run_new(request):
     """Describe a run, preview it (who gets what, every problem), then create it."""
     require_capability(request, "finance.edit")
@@ -61,8 +65,7 @@ def run_new(request):
         data = form.cleaned_data
         if "create" in request.POST:
             try:
-                with transaction.atomic():  # the form's token is consumed with the run
-                    submission = once_begin(request)
+                with transaction.atomic():  # the run and its job, or neither
                     run = run_start(user=request.user, **data)
                     job = job_start(
                         organisation=request.organisation,
@@ -72,9 +75,6 @@ def run_new(request):
                         task=tasks.run_create_task,
                         parameters={"run_id": run.pk},
                     )
-                    once_done(submission, reverse("job", args=[job.pk]))
-            except AlreadySubmitted as first:
-                return once_answer(request, first, fallback=reverse("dunning:run-list"))
             except DomainError as error:
                 form.add_error(None, error.translated())
             else:
