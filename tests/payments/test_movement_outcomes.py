@@ -355,7 +355,8 @@ def test_a_form_without_its_token_records_nothing(rejected, finance):
     response = finance.post(
         reverse("payments:movement-set-aside", args=[rejected.pk]), {"reason": "bank_fee"}
     )
-    assert response.status_code == 200 and not MovementOutcome.objects.exists()
+    shown = reverse("payments:movement-detail", args=[rejected.pk])
+    assert response["Location"] == shown and not MovementOutcome.objects.exists()
     finance.post(reverse("payments:movement-refund", args=[rejected.pk]))
     assert not Refund.objects.exists()
 

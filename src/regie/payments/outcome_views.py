@@ -1,7 +1,7 @@
 """A rejected movement nobody owes, on its page: set it aside, refund it to the payer, undo.
 
-Each action is a form with a one-time token, consumed in the transaction of the service it
-allows (:mod:`regie.core.once`): a double click records once.
+Each action is a form with a one-time token (:func:`regie.core.once.once_view`): a double
+click records once. A GET of an action's address leads to the movement's page.
 """
 
 from __future__ import annotations
@@ -9,15 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from regie.core.errors import DomainError
 from regie.core.money import format_cents
-from regie.core.once import AlreadySubmitted, once_answer, once_begin, once_done
+from regie.core.once import once_view
 from regie.core.views import require_capability
 from regie.payments.forms import SetAsideForm
 from regie.payments.outcomes import movement_outcome_undo, movement_refund, movement_set_aside
@@ -33,16 +31,11 @@ def _page_with(request, movement, form: SetAsideForm):
 
 
 def _answer(request, movement, action: Callable[[], object], done: str, form=None):
-    """Run ``action`` with the form's one-time token; say ``done`` and show the movement, or
-    show the error (on the page with ``form`` when there is one)."""
+    """Run ``action``; say ``done`` and show the movement, or show the error (on the page with
+    ``form`` when there is one)."""
     url = reverse("payments:movement-detail", args=[movement.pk])
     try:
-        with transaction.atomic():  # the token is consumed with the write it allows
-            submission = once_begin(request)
-            action()
-            once_done(submission, url)
-    except AlreadySubmitted as first:
-        return once_answer(request, first, fallback=url)
+        action()
     except DomainError as error:
         if form is None:
             messages.error(request, error.translated())
@@ -53,11 +46,13 @@ def _answer(request, movement, action: Callable[[], object], done: str, form=Non
     return redirect(url)
 
 
-@require_POST
+@once_view
 def movement_set_aside_view(request, pk: int):
     """Set a rejected movement aside with its reason (and note)."""
     require_capability(request, "finance.edit")
     movement = movement_of(pk)
+    if request.method != "POST":
+        return redirect("payments:movement-detail", pk=movement.pk)
     form = SetAsideForm(request.POST)
     if not form.is_valid():
         return _page_with(request, movement, form)
@@ -74,11 +69,13 @@ def movement_set_aside_view(request, pk: int):
     return _answer(request, movement, action, done, form)
 
 
-@require_POST
+@once_view
 def movement_refund_view(request, pk: int):
     """Refund a rejected movement to its payer by the next SEPA file."""
     require_capability(request, "finance.edit")
     movement = movement_of(pk)
+    if request.method != "POST":
+        return redirect("payments:movement-detail", pk=movement.pk)
     done = _("The refund of %(amount)s to %(payer)s waits for the next SEPA file.") % {
         "amount": format_cents(movement.amount_cents),
         "payer": movement.counterparty_name,
@@ -88,11 +85,13 @@ def movement_refund_view(request, pk: int):
     )
 
 
-@require_POST
+@once_view
 def movement_undo_view(request, pk: int):
     """Undo the set-aside or the refund of a movement: it is to allocate again."""
     require_capability(request, "finance.edit")
     movement = movement_of(pk)
+    if request.method != "POST":
+        return redirect("payments:movement-detail", pk=movement.pk)
     done = _("Undone: the movement is among the rejected movements to allocate again.")
     return _answer(
         request,
