@@ -41,6 +41,7 @@ class DemoStats(RegistryStats):
     billing: BillingStats | None = None
     payments: PaymentStats | None = None
     collection: CollectionStats | None = None
+    exports: object | None = None  # regie.exports.demo.ExportStats
 
 
 def demo_organisation() -> Organisation | None:
@@ -113,12 +114,21 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
         payments = build_payments(
             commune, seed=seed, today=today, user=finance, extra=collection.to_pay
         )
+        exports = None
+        if billing.posted_run is not None:
+            from regie.exports.demo import exports_for_demo
+
+            # Last month exported; a credit note and a write-off travel in a second export.
+            exports = exports_for_demo(
+                billing.posted_run, today=today, user=finance, paid_later=frozenset(payments.pays)
+            )
     stats = DemoStats(
         **asdict(registry),
         attendance=attendance,
         billing=billing,
         payments=payments,
         collection=collection,
+        exports=exports,
     )
     with scope(cpas):
         build_registry(cpas, children=max(10, children // 20), seed=seed + 1, today=today)
@@ -164,4 +174,12 @@ def describe(stats: RegistryStats) -> str:
         text += (
             f"; collection: {collection.invoices} earlier meal invoices reminded ({levels}), a plan"
         )
+    exports = getattr(stats, "exports", None)
+    if exports is not None and exports.first is not None:
+        text += f"; accounting exports: {exports.first.documents} documents"
+        if exports.second is not None:
+            text += (
+                f", then {exports.second.documents} (a credit note, and a write-off as a "
+                "credit note of all plus a new invoice)"
+            )
     return text

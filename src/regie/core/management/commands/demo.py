@@ -57,6 +57,9 @@ class Command(BaseCommand):
         orgs = list(Organisation.objects.filter(name__endswith="Val-de-Mehaigne"))
         # Delete business rows children-first: every OrgModel, most dependent models first.
         models = [m for m in apps.get_models() if issubclass(m, OrgModel)]
+        # A credit note protects the invoice it credits, even when both go: credit notes first.
+        invoices = apps.get_model("billing", "Invoice").unscoped_objects
+        QuerySet.delete(invoices.filter(organisation__in=orgs, credit_of__isnull=False))
         for _ in range(len(models)):
             for model in models:
                 rows = model.unscoped_objects.filter(organisation__in=orgs)

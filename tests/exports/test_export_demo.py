@@ -1,0 +1,36 @@
+"""The demo's accounting exports: last month exported, then a credit note and a write-off."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from tests.exports.builders import fatal, ubl_files
+
+from regie.core.tenancy import scope
+from regie.demo.commune import build_demo
+from regie.exports.models import Export
+
+
+@pytest.fixture(autouse=True)
+def demo_var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+
+def test_the_demo_exports_two_months_and_a_change_travels_as_credit_and_new_invoice(db):
+    commune, stats = build_demo(children=40, seed=11, today=dt.date(2026, 11, 20))
+    with scope(commune):
+        first, second = Export.objects.order_by("pk")
+        assert first.documents == stats.billing.posted > 0
+        actions = sorted(second.items.values_list("kind", "action", "amount_cents"))
+        kinds = [(kind, action) for kind, action, _cents in actions]
+        assert kinds == [
+            ("credit_note", "original"),
+            ("invoice", "reissue"),
+            ("invoice", "reversal"),
+        ]
+        reversal = next(c for k, a, c in actions if a == "reversal")
+        reissue = next(c for k, a, c in actions if a == "reissue")
+        assert reissue == -reversal - 100
+        for name, content in ubl_files(second).items():
+            assert fatal(content) == [], name
