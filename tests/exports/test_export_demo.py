@@ -21,14 +21,11 @@ def test_the_demo_exports_two_months_and_a_change_travels_as_credit_and_new_invo
     commune, stats = build_demo(children=40, seed=11, today=dt.date(2026, 11, 20))
     with scope(commune):
         first, second = Export.objects.order_by("pk")
-        assert first.documents == stats.billing.posted > 0
+        assert first.documents >= stats.billing.posted > 0  # and earlier reminded invoices
         actions = sorted(second.items.values_list("kind", "action", "amount_cents"))
         kinds = [(kind, action) for kind, action, _cents in actions]
-        assert kinds == [
-            ("credit_note", "original"),
-            ("invoice", "reissue"),
-            ("invoice", "reversal"),
-        ]
+        assert ("credit_note", "original") in kinds
+        assert kinds.count(("invoice", "reversal")) == kinds.count(("invoice", "reissue")) == 1
         reversal = next(c for k, a, c in actions if a == "reversal")
         reissue = next(c for k, a, c in actions if a == "reissue")
         assert reissue == -reversal - 100
