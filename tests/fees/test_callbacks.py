@@ -117,3 +117,19 @@ def test_the_worker_retries_in_every_organisation(org_a, permit_system):
 def test_a_service_without_address_is_not_called_back(in_a):
     pay(b.service())
     assert not Callback.objects.exists()
+
+
+def test_the_dashboard_counts_call_backs_still_failing_after_three_attempts(in_a):
+    from regie.core import dashboard
+    from regie.core.models import Role
+
+    pay(b.service(callback_url="http://127.0.0.1:9/nobody-listens"))
+    (counter,) = [
+        c for c in dashboard.counters_for(Role.ADMINISTRATOR) if c.key == "fees.callbacks_failing"
+    ]
+    callback = Callback.objects.get()
+    for _attempt in range(3):
+        assert counter.count() == 0
+        callbacks_due(timezone.now() + timedelta(days=2))
+    assert counter.count() == 1 and callback.tries.count() == 3
+    assert "/config/fees/callback/" in counter.url()

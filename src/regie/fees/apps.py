@@ -9,7 +9,11 @@ class FeesConfig(AppConfig):
 
     def ready(self) -> None:
         from regie.core.daily import often_register
-        from regie.fees import callbacks, payments
+        from regie.fees import (
+            callbacks,
+            dashboard,  # noqa: F401 - registers its counter
+            payments,
+        )
         from regie.payments.routes import route_register
 
         route_register(payments.FILE_ROUTE)

@@ -1,0 +1,26 @@
+"""Fees' dashboard counter: call-backs to services' systems still failing after 3 attempts."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from regie.core.dashboard import Counter, Section, register_counter
+from regie.core.models import Role
+from regie.fees.models import Callback, CallbackStatus
+
+FAILING_AFTER = 3  # attempts: the first retries are minutes apart, then it is worth a look
+
+register_counter(
+    Counter(
+        key="fees.callbacks_failing",
+        label=_("call-backs to services failing"),
+        count=lambda: Callback.objects.filter(
+            status=CallbackStatus.PENDING, attempts__gte=FAILING_AFTER
+        ).count(),
+        url=lambda: f"{reverse('admin:fees_callback_changelist')}?status={CallbackStatus.PENDING}",
+        roles=frozenset({Role.ADMINISTRATOR}),  # the configuration lists the attempts
+        section=Section.MONEY,
+        order=60,
+    )
+)
