@@ -13,6 +13,7 @@ class DunningConfig(AppConfig):
         from regie.dunning import (
             collection,
             documents,
+            documents_orders,
             documents_plans,
             orders,
             plans,
@@ -24,6 +25,7 @@ class DunningConfig(AppConfig):
         kind_register(documents.REMINDER_KIND)
         kind_register(documents_plans.PLAN_KIND)
         kind_register(documents_plans.LATE_LETTER_KIND)
+        kind_register(documents_orders.ORDER_KIND)
         route_register(collection.REMINDER_ROUTE)
         route_register(plans.PLAN_ROUTE)
         selectors.HOLDERS.append(plans.held_invoices)
