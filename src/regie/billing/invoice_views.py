@@ -7,7 +7,7 @@ from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import generic
 from django.views.decorators.http import require_POST
 
@@ -19,13 +19,27 @@ from regie.core.errors import DomainError
 from regie.core.money import format_cents
 from regie.core.once import once_view
 from regie.core.views import CapabilityRequiredMixin, require_capability
+from regie.exports.lists import ListColumn, ListExportMixin
+from regie.exports.xlsx import DATE, MONEY
 from regie.people.models import Person
 
 
-class InvoiceList(CapabilityRequiredMixin, generic.ListView):
+class InvoiceList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
     """Invoices and credit notes by status, person, run and number, with their totals."""
 
     capability = "finance.view"
+    export_name = "factures"
+    export_title = gettext_lazy("Invoices")
+    export_columns = (
+        ListColumn(gettext_lazy("Number"), "number"),
+        ListColumn(gettext_lazy("Kind"), "kind", display=lambda v: str(Kind(v).label)),
+        ListColumn(gettext_lazy("Last name"), "person__last_name"),
+        ListColumn(gettext_lazy("First name"), "person__first_name"),
+        ListColumn(gettext_lazy("Date"), "invoice_date", DATE),
+        ListColumn(gettext_lazy("Due date"), "due_date", DATE),
+        ListColumn(gettext_lazy("Total"), "total_cents", MONEY),
+        ListColumn(gettext_lazy("Open"), "open_cents", MONEY),
+    )
     template_name = "billing/invoice_list.html"
     paginate_by = 50
 

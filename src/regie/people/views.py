@@ -24,6 +24,8 @@ from regie.core.views import (
     audit,
     require_capability,
 )
+from regie.exports.lists import ListColumn, ListExportMixin, yes_no
+from regie.exports.xlsx import DATE
 from regie.people import selectors, services
 from regie.people.forms import ChildForm, LinkForm, PersonForm
 from regie.people.models import (
@@ -58,8 +60,20 @@ def grouped(objects, key):
     return groups
 
 
-class ChildList(CapabilityRequiredMixin, generic.ListView):
+class ChildList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
     capability = "registry.view"
+    export_name = "enfants"
+    export_title = _lazy("Children")
+    export_columns = (
+        ListColumn(_lazy("Last name"), "last_name"),
+        ListColumn(_lazy("First name"), "first_name"),
+        ListColumn(_lazy("Birth date"), "birth_date", DATE),
+        ListColumn(_lazy("School site"), "site__name"),
+        ListColumn(_lazy("Class"), "school_class__name"),
+        ListColumn(_lazy("Level"), "level", display=lambda v: str(Level(v).label) if v else ""),
+        ListColumn(_lazy("Tariff category"), "tariff_category__name"),
+        ListColumn(_lazy("Active"), "is_active", display=yes_no),
+    )
     template_name = "people/child_list.html"
     paginate_by = 50
 
@@ -176,8 +190,21 @@ def _reveal(request, obj):
     )
 
 
-class PersonList(CapabilityRequiredMixin, generic.ListView):
+class PersonList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
     capability = "registry.view"
+    export_name = "personnes"
+    export_title = _lazy("Persons")
+    export_columns = (
+        ListColumn(_lazy("Last name"), "last_name"),
+        ListColumn(_lazy("First name"), "first_name"),
+        ListColumn(_lazy("Street and number"), "street"),
+        ListColumn(_lazy("Postcode"), "postcode"),
+        ListColumn(_lazy("City"), "city"),
+        ListColumn(_lazy("E-mail"), "email"),
+        ListColumn(_lazy("Phone"), "phone"),
+        ListColumn(_lazy("Language"), "language", display=lambda v: str(Language(v).label)),
+        ListColumn(_lazy("Delivery"), "delivery", display=lambda v: str(Delivery(v).label)),
+    )
     template_name = "people/person_list.html"
     paginate_by = 50
 
