@@ -48,7 +48,8 @@ def html_pages(client: Client, objects: dict) -> list[str]:
         kwargs = {}
         for key in pattern.pattern.converters:
             model = next(m for (p, k), m in KWARG_MODELS.items() if name.startswith(p) and k == key)
-            kwargs[key] = by_model[model].pk
+            # A word (a kind of document) is the same for every organisation.
+            kwargs[key] = model if isinstance(model, str) else by_model[model].pk
         urls.append(reverse(name, kwargs=kwargs))
     pages = []
     for url in dict.fromkeys(urls):

@@ -79,12 +79,12 @@ class Outcome(StrEnum):
 FILE_EXISTS = DomainError(
     "fees.file_exists",
     gettext_noop(
-        "This service already has a different file with this id: push it as a new version "
-        "(PUT), or use another id."
+        "This service already has a different file with this reference (external_id): push it "
+        "as a new version (PUT), or use another reference."
     ),
 )
 UNKNOWN_FILE = DomainError(
-    "fees.unknown_file", gettext_noop("This service has no file with this id.")
+    "fees.unknown_file", gettext_noop("This service has no file with this reference (external_id).")
 )
 SERVICE_INACTIVE = DomainError(
     "fees.service_inactive",
