@@ -2,7 +2,8 @@
 the call-backs to their systems with every attempt (read-only).
 
 A new service's token is shown once, in a message; the action gives a new one (the old one
-stops at once). The signing secret of the call-backs is shown to give it to the integrator.
+stops at once). The signing secret of the call-backs is shown to give it to the integrator, to
+those who may change the service only (the auditor reads the rest).
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ class ServiceAdmin(OrgAdmin):
     search_fields = ("name",)
     readonly_fields = ("token_hint", "callback_secret")
     actions = ["new_token"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        return [name for name in fields if name != "callback_secret"]
 
     def save_model(self, request, obj, form, change):
         services.service_save(service=obj)
