@@ -11,6 +11,7 @@ from tests.dunning.test_orders import noticed
 from tests.dunning.test_plans import example_12, pay
 from tests.payments.payment_builders import coda_file
 
+from regie.core.daily import daily_run
 from regie.core.models import Role
 from regie.core.tenancy import scope
 from regie.dunning.models import Reminder
@@ -135,3 +136,21 @@ def test_the_reconciliation_agrees_with_fees_paid_by_a_reminders_payment(org_a, 
     assert after.agrees, [c for c in after.comparisons if not c.agrees] + after.differences
     page = finance.get(reverse("payments:reconciliation"), {"date_from": "2026-01-01"})
     assert 'data-key="fees"' in page.content.decode()
+
+
+def test_a_late_instalment_links_to_its_late_payment_letter_in_pdf(org_a, finance):
+    """Example 12: after the daily work of 09/05/2026 instalment 2 has a letter, the plan's
+    page links to it and the link answers its PDF; instalment 3 has none yet."""
+    with scope(org_a):
+        _setup, _policy, _person, _invoices, plan = example_12()
+        pay(plan, 1667, date(2026, 4, 3), 1)
+        daily_run(date(2026, 5, 9))
+        second, third = plan.instalments.filter(number__in=[2, 3]).order_by("number")
+    page = finance.get(reverse("dunning:plan", args=[plan.pk])).content.decode()
+    letter = reverse("documents:pdf", args=["late_letter", second.pk])
+    assert letter in page
+    assert reverse("documents:pdf", args=["late_letter", third.pk]) not in page
+    response = finance.get(letter)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")

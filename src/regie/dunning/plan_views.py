@@ -142,6 +142,7 @@ def plan_detail(request, pk: int):
         {
             "state": s,
             "late": plan.status == PlanStatus.ACTIVE and schedule.is_late(s, today, grace),
+            "instalment": by_number[s.number],
             "letter_on": by_number[s.number].late_letter_on,
         }
         for s in states
