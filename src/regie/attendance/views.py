@@ -21,6 +21,8 @@ from regie.attendance.models import Day, DayStatus, ScanEvent
 from regie.attendance.selectors import ERROR_LABELS
 from regie.core.errors import DomainError
 from regie.core.views import CapabilityRequiredMixin, require_capability
+from regie.exports.lists import ListColumn, ListExportMixin
+from regie.exports.xlsx import DATE
 from regie.people.models import Child
 
 STATUS_CSS = {
@@ -33,10 +35,24 @@ VERIFIED_MESSAGE = _lazy("Saved; the day is verified.")
 IN_ERROR_MESSAGE = _lazy("Saved; the day is still in error: see below.")
 
 
-class DayList(CapabilityRequiredMixin, generic.ListView):
+def _problems_text(errors) -> str:
+    return ", ".join(str(ERROR_LABELS.get(code, code)) for code in selectors.error_codes(errors))
+
+
+class DayList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
     """Days filtered by status, date, place and child, grouped by status."""
 
     capability = "attendance.view"
+    export_name = "jours"
+    export_title = _lazy("Days")
+    export_columns = (
+        ListColumn(_lazy("Status"), "status", display=lambda v: str(DayStatus(v).label)),
+        ListColumn(_lazy("Date"), "date", DATE),
+        ListColumn(_lazy("Last name"), "child__last_name"),
+        ListColumn(_lazy("First name"), "child__first_name"),
+        ListColumn(_lazy("Level"), "child__level", display=lambda v: str(level_label(v))),
+        ListColumn(_lazy("Errors"), "errors", display=_problems_text),
+    )
     template_name = "attendance/day_list.html"
     paginate_by = 50
 

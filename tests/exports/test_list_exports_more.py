@@ -1,0 +1,40 @@
+"""The remaining lists export their current filter too (issue 18, 2): days, attendances,
+payments, bank movements and reminders. Each keeps the filter, the columns shown, dates as dates,
+amounts as numbers, and never another organisation's rows."""
+
+from datetime import date, datetime
+
+import pytest
+from django.urls import reverse
+from tests import factories as f
+from tests.exports.test_list_exports import csv_rows, sheet_rows
+
+from regie.attendance.models import Day, DayStatus
+from regie.core.models import Role
+from regie.core.tenancy import scope
+
+pytestmark = pytest.mark.django_db
+
+
+def test_days_export_keeps_the_filter_and_never_shows_another_organisation(org_a, org_b, login):
+    with scope(org_a):
+        lea = f.child("Léa", "Lambert")
+        tom = f.child("Tom", "Renard")
+        Day.objects.create(child=lea, date=date(2025, 10, 1), status=DayStatus.VERIFIED)
+        Day.objects.create(child=tom, date=date(2025, 10, 2), status=DayStatus.VERIFIED)
+    with scope(org_b):
+        other = f.child("Léa", "Lambert")
+        Day.objects.create(child=other, date=date(2025, 10, 3), status=DayStatus.VERIFIED)
+    client = login(org_a, Role.COORDINATOR)
+    url = reverse("attendance:day-list")
+    answer = client.get(url, {"status": "all", "q": "lamb", "export": "xlsx"})
+    rows = sheet_rows(b"".join(answer.streaming_content))
+    assert rows[0][:4] == ["Statut", "Date", "Nom", "Prénom"]
+    assert rows[1:] == [["vérifiée", datetime(2025, 10, 1), "Lambert", "Léa", "3e primaire", None]]
+    lines = csv_rows(client.get(url, {"status": "all", "export": "csv"}))
+    assert [line[1:4] for line in lines[1:]] == [
+        ["2025-10-02", "Renard", "Tom"],
+        ["2025-10-01", "Lambert", "Léa"],
+    ]
+    page = client.get(url, {"status": "all", "q": "lamb"}).content
+    assert b'href="?status=all&amp;q=lamb&amp;export=xlsx"' in page
