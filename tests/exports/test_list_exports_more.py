@@ -12,6 +12,7 @@ from tests.exports.test_list_exports import csv_rows, sheet_rows
 from regie.attendance.models import Day, DayStatus
 from regie.core.models import Role
 from regie.core.tenancy import scope
+from regie.payments.services import payment_create
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +39,21 @@ def test_days_export_keeps_the_filter_and_never_shows_another_organisation(org_a
     ]
     page = client.get(url, {"status": "all", "q": "lamb"}).content
     assert b'href="?status=all&amp;q=lamb&amp;export=xlsx"' in page
+
+
+def test_payments_export_amounts_in_euros_within_the_filter(org_a, org_b, login):
+    with scope(org_a):
+        mum = f.person("Lambert", "Sophie")
+        payment_create(person=mum, day=date(2025, 12, 5), amount_cents=7120, mode="transfer")
+        payment_create(person=mum, day=date(2025, 12, 20), amount_cents=500, mode="transfer")
+    with scope(org_b):
+        other = f.person("Lambert", "Sophie")
+        payment_create(person=other, day=date(2025, 12, 6), amount_cents=999, mode="transfer")
+    client = login(org_a, Role.FINANCE)
+    url = reverse("payments:payment-list")
+    answer = client.get(url, {"date_to": "2025-12-10", "export": "xlsx"})
+    rows = sheet_rows(b"".join(answer.streaming_content))
+    assert rows[0][0] == "Date" and rows[0][5] == "Montant"
+    assert rows[1:] == [[datetime(2025, 12, 5), "Lambert", "Sophie", "virement", None, 71.2, None]]
+    lines = csv_rows(client.get(url, {"export": "csv"}))
+    assert sorted(line[5] for line in lines[1:]) == ["5.00", "71.20"]

@@ -12,6 +12,8 @@ from django.views import generic
 from regie.core.errors import DomainError
 from regie.core.once import once_view
 from regie.core.views import CapabilityRequiredMixin, require_capability
+from regie.exports.lists import ListColumn, ListExportMixin
+from regie.exports.xlsx import DATE, MONEY
 from regie.payments import selectors
 from regie.payments.forms import PaymentForm, SplitForm
 from regie.payments.models import Mode, Payment
@@ -33,10 +35,21 @@ class PaymentFilter(forms.Form):
     )
 
 
-class PaymentList(CapabilityRequiredMixin, generic.ListView):
+class PaymentList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
     """Payments, the latest first; filters by date and mode."""
 
     capability = "finance.view"
+    export_name = "paiements"
+    export_title = _lazy("Payments")
+    export_columns = (
+        ListColumn(_lazy("Date"), "date", DATE),
+        ListColumn(_lazy("Last name"), "person__last_name"),
+        ListColumn(_lazy("First name"), "person__first_name"),
+        ListColumn(_lazy("Mode"), "mode", display=lambda v: str(Mode(v).label)),
+        ListColumn(_lazy("Receipt"), "receipt_number"),
+        ListColumn(_lazy("Amount"), "amount_cents", MONEY),
+        ListColumn(_lazy("Status"), "cancelled_at", display=lambda v: str(_lazy("cancelled"))),
+    )
     template_name = "payments/payment_list.html"
     paginate_by = 50
 
