@@ -12,6 +12,7 @@ from tests.exports.test_list_exports import csv_rows, sheet_rows
 from regie.attendance.models import Day, DayStatus
 from regie.core.models import Role
 from regie.core.tenancy import scope
+from regie.payments.models import BankMovement, BankStatement, StatementFile
 from regie.payments.services import payment_create
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,37 @@ def test_payments_export_amounts_in_euros_within_the_filter(org_a, org_b, login)
     assert rows[1:] == [[datetime(2025, 12, 5), "Lambert", "Sophie", "virement", None, 71.2, None]]
     lines = csv_rows(client.get(url, {"export": "csv"}))
     assert sorted(line[5] for line in lines[1:]) == ["5.00", "71.20"]
+
+
+def bank_movements(tag: str, *amounts: tuple[str, int, str]) -> None:
+    """Import-free bank movements (status, cents, entry date) on one statement of account BE…"""
+    statement = BankStatement.objects.create(
+        file=StatementFile.objects.create(name=f"{tag}.cod", sha256=tag * 64, format="coda"),
+        account=f"BE00{tag}",
+        old_balance_cents=0,
+        new_balance_cents=0,
+    )
+    for number, (status, cents, day) in enumerate(amounts, start=1):
+        BankMovement.objects.create(
+            statement=statement, key=f"{tag}{number}", sequence=number, amount_cents=cents,
+            entry_date=day, status=status, reference="123456789012", counterparty_name="Lambert",
+        )  # fmt: skip
+
+
+def test_bank_movements_export_keeps_the_status_filter(org_a, org_b, login):
+    with scope(org_a):
+        bank_movements("a", ("rejected", 7120, "2025-12-05"), ("accepted", 500, "2025-12-06"))
+    with scope(org_b):
+        bank_movements("b", ("rejected", 999, "2025-12-05"))
+    client = login(org_a, Role.FINANCE)
+    url = reverse("payments:movement-list")
+    answer = client.get(url, {"status": "rejected", "export": "xlsx"})
+    rows = sheet_rows(b"".join(answer.streaming_content))
+    assert rows[0][1:3] == ["Date", "Compte"] and rows[0][-1] == "Montant"
+    assert rows[1:] == [
+        ["Rejeté", datetime(2025, 12, 5), "BE00a", "+++123/4567/89012+++", None, "Lambert", 71.2]
+    ]
+    lines = csv_rows(client.get(url, {"export": "csv"}))
+    assert sorted(line[-1] for line in lines[1:]) == ["5.00", "71.20"]
+    page = client.get(url, {"status": "rejected"}).content
+    assert b'href="?status=rejected&amp;export=csv"' in page

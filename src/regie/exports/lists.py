@@ -149,22 +149,43 @@ class ListExportMixin:
     export_title: Any = ""
 
     def get(self, request, *args, **kwargs):
-        kind = request.GET.get("export")
-        if kind not in ("xlsx", "csv"):
+        if not wants_export(request):
             return super().get(request, *args, **kwargs)
-        queryset = self.get_queryset()
-        rows = rows_of(queryset, self.export_columns)
-        audit(request, action=AuditLog.Action.EXPORT, obj=request.organisation,
-              detail=f"{self.export_name}.{kind}")  # fmt: skip
-        if kind == "csv":
-            return csv_response(self.export_name, self.export_columns, rows)
-        title = self.export_title or self.export_name
-        return xlsx_response(self.export_name, title, self.export_columns, rows)
+        return export_answer(
+            request,
+            self.get_queryset(),
+            name=self.export_name,
+            title=self.export_title,
+            columns=self.export_columns,
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        params = self.request.GET.copy()
-        params.pop("page", None)
-        params.pop("export", None)
-        context["export_query"] = params.urlencode()
+        context["export_query"] = export_query(self.request)
         return context
+
+
+def wants_export(request) -> bool:
+    """Tell whether the list's address asks for its export (``?export=xlsx`` or ``csv``)."""
+    return request.GET.get("export") in ("xlsx", "csv")
+
+
+def export_answer(request, queryset, *, name: str, title, columns: Sequence[ListColumn]):
+    """Answer a list's export: its filtered rows as XLSX or CSV, written to the audit log.
+
+    Function views call it when :func:`wants_export`; class views get it from the mixin."""
+    kind = request.GET.get("export")
+    rows = rows_of(queryset, columns)
+    audit(request, action=AuditLog.Action.EXPORT, obj=request.organisation,
+          detail=f"{name}.{kind}")  # fmt: skip
+    if kind == "csv":
+        return csv_response(name, columns, rows)
+    return xlsx_response(name, title or name, columns, rows)
+
+
+def export_query(request) -> str:
+    """Return the list's query string without its page and export: what the links keep."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("export", None)
+    return params.urlencode()

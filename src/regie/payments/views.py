@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
 
 from regie.core.badinput import id_param
@@ -14,6 +15,8 @@ from regie.core.models import Job
 from regie.core.money import format_cents
 from regie.core.once import OnceMixin, once_view
 from regie.core.views import CapabilityRequiredMixin, require_capability
+from regie.exports.lists import ListColumn, export_answer, export_query, wants_export
+from regie.exports.xlsx import DATE, MONEY
 from regie.payments import selectors
 from regie.payments.allocation import OpenItem, propose
 from regie.payments.corrections import movement_correct
@@ -28,6 +31,7 @@ from regie.payments.models import BankMovement, MovementStatus, StatementFile, l
 from regie.payments.outcomes import live_outcome, payer_of, undo_refusal
 from regie.payments.refunds import with_credit
 from regie.payments.tasks import KIND_IMPORT, import_job_start
+from regie.payments.templatetags.payments_tags import communication
 from regie.people.models import Person
 from regie.people.selectors import search_persons, with_children
 
@@ -98,12 +102,34 @@ def file_detail(request, pk: int):
     return render(request, "payments/file_detail.html", context)
 
 
+MOVEMENT_COLUMNS = (
+    ListColumn(
+        _lazy("Status"), "status", display=lambda v: str(MovementStatus(v).label).capitalize()
+    ),
+    ListColumn(_lazy("Date"), "entry_date", DATE),
+    ListColumn(_lazy("Account"), "statement__account"),
+    ListColumn(_lazy("Structured communication"), "reference", display=communication),
+    ListColumn(_lazy("Communication"), "communication"),
+    ListColumn(_lazy("Counterparty"), "counterparty_name"),
+    ListColumn(_lazy("Amount"), "amount_cents", MONEY),
+)
+
+
 def movement_list(request):
     """List the movements by status with their totals; filters by date, status and account."""
     require_capability(request, "finance.view")
     filters = MovementFilter(request.GET or None)
-    context = movements_context(request, selectors.movements(**filters.filters()))
-    context["filters"] = filters
+    movements = selectors.movements(**filters.filters())
+    if wants_export(request):
+        ordered = movements.prefetch_related(None).order_by(
+            selectors.status_ordering(), "-entry_date", "sequence", "pk"
+        )
+        return export_answer(
+            request, ordered, name="mouvements", title=_lazy("Bank movements"),
+            columns=MOVEMENT_COLUMNS,
+        )  # fmt: skip
+    context = movements_context(request, movements)
+    context.update(filters=filters, export_query=export_query(request))
     return render(request, "payments/movement_list.html", context)
 
 
