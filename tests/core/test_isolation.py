@@ -146,6 +146,7 @@ KWARG_MODELS = {
     ("dunning:complaint-", "pk"): Complaint,
     ("dunning:invoice-", "pk"): Invoice,
     ("dunning:order-list", "pk"): OrderList,
+    ("dunning:bailiff-list", "pk"): OrderList,
     ("dunning:plan", "pk"): PaymentPlan,
     ("dunning:person-", "pk"): Person,
     ("api-v1:scan_place_", "place_id"): Place,

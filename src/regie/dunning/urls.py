@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from regie.dunning import order_views, plan_views, policy_views, reminder_views, run_views
+from regie.dunning import bailiff, order_views, plan_views, policy_views, reminder_views, run_views
 
 app_name = "dunning"
 urlpatterns = [
@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/", order_views.order_candidates_view, name="order-candidates"),
     path("orders/lists/", order_views.order_lists, name="order-lists"),
     path("orders/lists/<int:pk>/", order_views.order_list_detail, name="order-list"),
+    path("orders/lists/<int:pk>/bailiff.xlsx", bailiff.bailiff_list_download, name="bailiff-list"),
     path("plans/", plan_views.plan_list, name="plan-list"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),
     path("plans/<int:pk>/cancel/", plan_views.plan_cancel_view, name="plan-cancel"),
