@@ -92,3 +92,24 @@ def test_bank_movements_export_keeps_the_status_filter(org_a, org_b, login):
     assert sorted(line[-1] for line in lines[1:]) == ["5.00", "71.20"]
     page = client.get(url, {"status": "rejected"}).content
     assert b'href="?status=rejected&amp;export=csv"' in page
+
+
+def test_reminders_export_keeps_the_filter_with_the_screen_status(org_a, org_b, login):
+    from tests.dunning.test_screens import reminded
+
+    _invoice, second = reminded(org_a)
+    reminded(org_b)
+    client = login(org_a, Role.FINANCE)
+    url = reverse("dunning:reminder-list")
+    shown = client.get(url, {"level": "2"}).context["page_obj"].object_list
+    answer = client.get(url, {"level": "2", "export": "xlsx"})
+    rows = sheet_rows(b"".join(answer.streaming_content))
+    assert rows[0][0] == "Numéro" and rows[0][-1] == "Statut"
+    total = (second.principal_cents + second.fee_cents) / 100
+    assert [(r[0], r[2], r[3], r[7], r[8]) for r in rows[1:]] == [
+        (second.number, 2, datetime.combine(second.issued_on, datetime.min.time()), total,
+         str(shown[0].status_label))
+    ]  # fmt: skip
+    lines = csv_rows(client.get(url, {"export": "csv"}))
+    assert len(lines) == 3  # organisation B's two reminders never appear
+    assert {line[-1] for line in lines[1:]} == {"en retard"}

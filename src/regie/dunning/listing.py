@@ -5,8 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Concat
 from django.utils.translation import gettext_lazy as _
 
 from regie.billing.models import Invoice, Kind
@@ -79,6 +92,25 @@ def status_of(reminder: Reminder, today: date) -> str:
     if not reminder.has_open and reminder.fee_paid_cents >= reminder.fee_cents:
         return "paid"
     return "overdue" if reminder.due_date < today else "open"
+
+
+def with_export_columns(reminders: QuerySet[Reminder], today: date) -> QuerySet[Reminder]:
+    """Annotate what the list shows but does not store, for its export: ``status_code`` (as
+    :func:`status_of` says it), ``person_name`` and ``total_due_cents``."""
+    status = Case(
+        When(cancelled_at__isnull=False, then=Value("cancelled")),
+        When(~_unpaid(), then=Value("paid")),
+        When(due_date__lt=today, then=Value("overdue")),
+        default=Value("open"),
+        output_field=CharField(),
+    )
+    return reminders.annotate(
+        status_code=status,
+        person_name=Concat(
+            "person__last_name", Value(" "), "person__first_name", output_field=CharField()
+        ),
+        total_due_cents=F("principal_cents") + F("fee_cents"),
+    )
 
 
 def with_status_labels(reminders, today: date):

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from regie.billing.models import Invoice, Kind
 from regie.billing.selectors import with_balance
@@ -22,7 +23,21 @@ from regie.dunning.forms import AnswerForm, ComplaintForm, ReminderFilter
 from regie.dunning.models import Complaint, FeePayment, Reminder, ReminderPayment
 from regie.dunning.reminders import reminder_cancel, reminder_is_paid
 from regie.dunning.services import complaint_answer, complaint_record
+from regie.exports.lists import ListColumn, export_answer, export_query, wants_export
+from regie.exports.xlsx import DATE, MONEY
 from regie.payments.views import querystring_without_page
+
+REMINDER_COLUMNS = (
+    ListColumn(_lazy("Number"), "number"),
+    ListColumn(_lazy("Person"), "person_name"),
+    ListColumn(_lazy("Level"), "level__number"),
+    ListColumn(_lazy("Date"), "issued_on", DATE),
+    ListColumn(_lazy("Due date"), "due_date", DATE),
+    ListColumn(_lazy("Open invoices"), "principal_cents", MONEY),
+    ListColumn(_lazy("Fee"), "fee_cents", MONEY),
+    ListColumn(_lazy("Total"), "total_due_cents", MONEY),
+    ListColumn(_lazy("Status"), "status_code", display=lambda v: str(listing.STATUS_LABELS[v])),
+)
 
 
 def reminder_list(request):
@@ -42,6 +57,11 @@ def reminder_list(request):
             reminders = reminders.filter(
                 Q(person__last_name__icontains=word) | Q(person__first_name__icontains=word)
             )
+    if wants_export(request):
+        rows = listing.with_export_columns(reminders, today)
+        return export_answer(
+            request, rows, name="rappels", title=_lazy("Reminders"), columns=REMINDER_COLUMNS
+        )
     page = Paginator(reminders, 50).get_page(request.GET.get("page"))
     listing.with_status_labels(page.object_list, today)
     context = {
@@ -49,6 +69,7 @@ def reminder_list(request):
         "page_obj": page,
         "paginator": page.paginator,
         "query": querystring_without_page(request),
+        "export_query": export_query(request),
     }
     return render(request, "dunning/reminder_list.html", context)
 
