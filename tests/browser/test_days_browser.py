@@ -3,6 +3,7 @@
 from datetime import date, time
 
 import pytest
+from playwright.sync_api import expect
 from tests import factories as f
 from tests.browser.test_registry_browser import log_in
 from tests.conftest import make_user
@@ -65,7 +66,7 @@ def test_coordinator_swaps_confused_directions_and_sees_the_day_verified(page, o
     page.locator("#day-status[data-status='verified']").wait_for()
     ((_status, _category, activity, _place, entry, exit_, minutes, *_rest),) = attendance_rows(page)
     assert (activity, entry, exit_, minutes) == ("Accueil du soir", "16:10", "17:00", "50")
-    assert page.locator(".messages .success").is_visible()
+    expect(page.locator(".messages .success")).to_be_visible()
 
 
 def test_coordinator_deactivates_a_duplicate_scan_and_sees_the_day_verified(page, org_a):
@@ -76,7 +77,7 @@ def test_coordinator_deactivates_a_duplicate_scan_and_sees_the_day_verified(page
 
     log_in(page, "claire")
     open_day_from_the_list(page, day)
-    assert page.locator("[data-code='verification.duplicate_scans']").is_visible()
+    expect(page.locator("[data-code='verification.duplicate_scans']")).to_be_visible()
     page.locator("table.events tr.in-error form button.danger").first.click()
 
     page.locator("#day-status[data-status='verified']").wait_for()

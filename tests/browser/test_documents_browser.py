@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from tests.browser.test_registry_browser import log_in
 from tests.conftest import make_user
@@ -61,7 +62,7 @@ def test_officer_downloads_the_zip_sends_the_emails_and_retries_a_failure(
     page.goto(f"/documents/runs/{run.pk}/")
     page.locator("#send-form button[type=submit]").click()
     page.wait_for_url("**/jobs/*/")
-    assert page.locator("p.success").is_visible()  # the job's summary: 1 sent, 1 failed
+    expect(page.locator("p.success")).to_be_visible()  # the job's summary: 1 sent, 1 failed
     assert sorted(Sending.objects.values_list("status", flat=True)) == ["failed", "sent"]
     anne = families["fr"]
     (received,) = smtp_server.received
@@ -80,7 +81,7 @@ def test_officer_downloads_the_zip_sends_the_emails_and_retries_a_failure(
     jan.person.save()
     row.get_by_role("button").click()
     page.wait_for_url("**/jobs/*/")
-    assert page.locator("p.success").is_visible()
+    expect(page.locator("p.success")).to_be_visible()
     (again,) = smtp_server.to("jan@example.be")
     ((name, pdf),) = again.pdfs().items()
     assert jan.invoice.number in pdf_text(pdf) and "Factuur" in pdf_text(pdf)

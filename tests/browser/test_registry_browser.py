@@ -1,6 +1,7 @@
 """A clerk logs in and registers a child, in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 from tests.conftest import make_user
 
 from regie.core.models import Role
@@ -51,7 +52,7 @@ def test_invalid_input_shows_a_french_message_and_keeps_the_form(page, org_a):
     page.locator("#id_birth_date").fill("2018-06-21")
     page.locator("#id_national_number").fill("18.06.21-001.00")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_role("alert").first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
     assert "18.06.21-001.00" in page.content()
     assert page.locator("#id_last_name").input_value() == "Renard"
     with scope(org_a):

@@ -148,7 +148,7 @@ def test_a_finance_officer_sets_up_the_second_factor_then_logs_in_with_it(page, 
     type_password(page, "fanny")
     page.wait_for_url("**/account/second-factor/set-up/**")
     assert page.locator("h1").inner_text() == "Configurer un second facteur"
-    assert page.locator(".qr svg").is_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
     page.screenshot(path=SHOTS / "regie-second-factor-enrol.png", full_page=True)
     device = TOTPDevice.objects.get(user=User.objects.get(username="fanny"))
     key = page.locator("#manual-key").input_value().replace(" ", "")
@@ -173,5 +173,5 @@ def test_a_finance_officer_sets_up_the_second_factor_then_logs_in_with_it(page, 
     page.locator("#id_code").fill(code_for(device, ahead=1))
     page.locator("button.primary").click()
     page.wait_for_url("**/")
-    assert page.locator("nav a[href='/billing/invoices/']").is_visible()
+    expect(page.locator("nav a[href='/billing/invoices/']")).to_be_visible()
     assert not violations(page)

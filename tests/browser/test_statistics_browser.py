@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from tests.browser.test_registry_browser import log_in
 from tests.certificates.builders import days, family, invoice_post, kinds_create, maximum, pay
 from tests.conftest import make_user
@@ -52,7 +53,7 @@ def test_officer_pivots_charts_saves_and_exports(page, org_a, year_paid):
     page.screenshot(path=str(SHOTS / "h7-pivot-table.png"), full_page=True)
     page.locator("#show-chart").click()
     assert page.locator("svg.chart rect").count() == 2  # July (nothing received), August
-    assert page.locator("#pivot-table").is_visible()
+    expect(page.locator("#pivot-table")).to_be_visible()
     page.screenshot(path=str(SHOTS / "h7-pivot-chart.png"), full_page=True)
     page.locator("#save-form #id_name").fill("Reçu par mois")
     page.locator("#save-form #id_shared").check()

@@ -3,6 +3,8 @@
 //   <select data-autosubmit>       submits its form when the choice changes
 //   <button data-print>            prints the page
 //   <form data-confirm="question"> asks before submitting
+//   a form carrying a once token   is sent once: a second click while the first answer is
+//                                  on its way does nothing (the server refuses replays too)
 (function () {
   document.addEventListener("change", function (event) {
     const field = event.target.closest("[data-autosubmit]");
@@ -13,6 +15,26 @@
   });
   document.addEventListener("submit", function (event) {
     const form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.dataset.confirm)) event.preventDefault();
+    if (form && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    const once = event.target.closest("form");
+    if (!once || !once.querySelector("input[name=once]")) return;
+    if (once.dataset.sending) {
+      event.preventDefault();
+      return;
+    }
+    once.dataset.sending = "1";
+    // An answer that is a download leaves the page as it was: the form may be sent again later.
+    window.setTimeout(function () {
+      delete once.dataset.sending;
+    }, 8000);
+  });
+  // A page shown again from the history (back button) may be sent again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sending]").forEach(function (form) {
+      delete form.dataset.sending;
+    });
   });
 })();
