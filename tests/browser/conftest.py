@@ -39,6 +39,6 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="fr-BE")
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)
     yield page
     context.close()
