@@ -71,14 +71,15 @@ def _attestable_everywhere() -> None:
     ChildPerson.objects.filter(pk__in=missing).update(attestable=True)
 
 
-def _attendances(org, kids: list, rng: random.Random) -> int:
-    """Write the month's verified days and attendances, one date at a time; return the count."""
+def _attendances(org, kids: list, rng: random.Random, dates: tuple = MONTH) -> int:
+    """Write the verified days and attendances from ``dates[0]`` to ``dates[1]``, one date at
+    a time; return the count of attendances present."""
     from regie.attendance.models import Attendance, Day, DayStatus
 
     count = 0
     verified_at = dt.datetime(2026, 11, 1, 8, tzinfo=dt.UTC)
-    day = MONTH[0]
-    while day <= MONTH[1]:
+    day = dates[0]
+    while day <= dates[1]:
         if day.weekday() < 5:
             rows = [(kid, _kid_day(kid, day, rng)) for kid in kids]
             rows = [(kid, found) for kid, found in rows if found]

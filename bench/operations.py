@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench import documents, payments, scan_api
+from bench import collection, documents, lists, payments, scan_api, statistics
 from bench.attendance import verify_month_measure, verify_month_prepare
 from bench.billing import bill_month_measure, bill_month_prepare
 
@@ -84,5 +84,22 @@ OPERATIONS = {
     "billing: run of the large commune, preview to posted (invoices)": (
         bill_month_prepare,
         bill_month_measure,
+    ),
+    "collection: level-1 reminder run, preview to created (reminders)": (
+        collection.run_prepare,
+        collection.run_measure,
+    ),
+    "collection: reminder PDFs with QR codes, ZIP (reminders)": (
+        collection.pdfs_prepare,
+        collection.pdfs_measure,
+    ),
+    "statistics: pivot of a year of invoice lines, category by month (lines)": (
+        statistics.pivot_prepare,
+        statistics.pivot_measure,
+    ),
+    "exports: days list to XLSX, streamed (rows)": (lists.prepare, lists.measure),
+    "certificates: a year's 281.86 and their PDFs (certificates)": (
+        statistics.certificates_prepare,
+        statistics.certificates_measure,
     ),
 }
