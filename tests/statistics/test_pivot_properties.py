@@ -1,18 +1,22 @@
 """Any pivot's grand total equals the same measure computed from the invoices, the payments
 and the write-offs directly, whatever its rows, columns and filters; rows and columns add up."""
 
+from collections import defaultdict
 from datetime import date
 
 import pytest
+from django.utils.translation import override
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests import factories as f
 from tests.certificates.builders import days, invoice_post, kinds_create, pay
 
 from regie.billing.corrections import invoice_credit, write_off_create
-from regie.billing.models import InvoiceLine, Kind, WriteOff
+from regie.billing.models import Invoice, InvoiceLine, Kind, WriteOff
+from regie.dunning.plans import plan_create
 from regie.payments.models import Allocation, Payment
 from regie.people.models import SchoolSite
+from regie.statistics.allocation import paid_in_order
 from regie.statistics.pivot import Query, pivot_compute
 from regie.statistics.sources import SOURCES
 
@@ -44,6 +48,14 @@ def world():
     pay(invoices[2], 500, date(2026, 3, 12))
     write_off_create(invoice=invoices[3], kind="error", amount_cents=700, day=date(2026, 3, 2))
     invoice_credit(invoice=invoices[4], day=date(2026, 3, 5))
+    plan_create(
+        person=invoices[5].person,
+        invoices=[invoices[5]],
+        frequency="monthly",
+        first_due=date(2026, 4, 1),
+        count=2,
+        day=date(2026, 3, 20),
+    )
     return kinds
 
 
@@ -62,7 +74,11 @@ def expected(query: Query) -> int:
         chosen = [x for x in lines if within(x.date, query)]
         if query.measure == "count":
             return len(chosen)
-        return sum(sign[x.invoice.kind] * x.amount_cents for x in chosen)
+        amount = sum(sign[x.invoice.kind] * x.amount_cents for x in chosen)
+        written, received = line_parts()
+        written_off = sum(written.get(x.pk, 0) for x in chosen)
+        paid = sum(received.get(x.pk, 0) for x in chosen)
+        return measured(query.measure, amount, paid, written_off)
     if query.source == "payments":
         payments = [
             p for p in Payment.objects.filter(cancelled_at__isnull=True) if within(p.date, query)
@@ -78,12 +94,34 @@ def expected(query: Query) -> int:
         for a in Allocation.objects.all()
     )
     written_off = sum(w.amount_cents for w in WriteOff.objects.all() if within(w.date, query))
-    return {
-        "amount": invoiced,
-        "received": received,
-        "written_off": written_off,
-        "balance": invoiced - received - written_off,
-    }[query.measure]
+    return measured(query.measure, invoiced, received, written_off)
+
+
+def measured(measure: str, invoiced: int, received: int, written_off: int) -> int:
+    balance = invoiced - received - written_off
+    return {"amount": invoiced, "received": received, "written_off": written_off}.get(
+        measure, balance
+    )
+
+
+def line_parts() -> tuple[dict[int, int], dict[int, int]]:
+    """Return line id → cents written off, and line id → cents received, from the write-offs'
+    spreads and each invoice's allocations shared by the pure rule, lines in date order."""
+    written: dict[int, int] = defaultdict(int)
+    for write_off in WriteOff.objects.all():
+        for line_id, cents in write_off.spread.items():
+            written[int(line_id)] += cents
+    received: dict[int, int] = {}
+    for invoice in Invoice.objects.filter(kind=Kind.INVOICE, posted_at__isnull=False):
+        paid = sum(
+            a.amount_cents for a in Allocation.objects.filter(invoice=invoice, cancelled=False)
+        )
+        lines = list(invoice.lines.order_by("date", "pk"))
+        dues = [x.amount_cents - written[x.pk] for x in lines]
+        parts = paid_in_order(dues, paid)
+        assert sum(parts) == paid
+        received.update({x.pk: part for x, part in zip(lines, parts, strict=True)})
+    return written, received
 
 
 @st.composite
@@ -119,3 +157,31 @@ def test_any_pivots_grand_total_is_the_measure_computed_directly(in_a):
             assert sum(cells) == pivot.row_totals[key]
 
     check()
+
+
+def test_the_lines_money_is_the_ledgers_by_site_status_and_plan(in_a):
+    """Unfiltered, received, written off and balance over the lines are the ledger's."""
+    world()
+    for measure in ("received", "written_off", "balance"):
+        ledger = pivot_compute(Query("receivables", "category", measure=measure))
+        for rows, columns in (("site", "status"), ("plan", "tariff"), ("place", "month")):
+            lines = pivot_compute(Query("lines", rows, columns, measure=measure))
+            assert lines.total == ledger.total, (measure, rows, columns)
+
+
+@override("en")
+def test_status_and_plan_name_every_invoice(in_a):
+    world()
+    by_status = pivot_compute(Query("lines", "status", measure="count"))
+    labels = dict(by_status.rows)
+    assert {"paid", "overdue", "credited", "credit_note"} <= set(labels)
+    assert labels["credit_note"] == "credit note"
+    by_plan = pivot_compute(Query("lines", "plan", measure="balance"))
+    assert dict(by_plan.rows) == {"active": "in an active plan", "none": "not in a payment plan"}
+    held = pivot_compute(Query("lines", "plan", measure="count"))
+    assert (
+        held.row_totals["active"]
+        == InvoiceLine.objects.filter(
+            invoice__person__first_name="Zoé", invoice__invoice_date__month=2
+        ).count()
+    )

@@ -96,3 +96,20 @@ def test_a_wrong_question_gives_a_message_not_an_error(org_a, login, question):
 def test_staff_cannot_see_statistics(org_a, login):
     client = login(org_a, Role.STAFF)
     assert client.get(reverse("statistics:pivot")).status_code == 403
+
+
+def test_received_by_school_site_and_status_reads_one_organisation(org_a, org_b, login):
+    invoiced(org_a)
+    with scope(org_b):
+        kinds = kinds_create()
+        parent, child = family()
+        invoice = invoice_post(parent, child, [(date(2026, 1, 5), kinds.camp, 9000)])
+        pay(invoice, 5000, date(2026, 2, 4))
+    client = login(org_a, Role.FINANCE)
+    question = {"source": "lines", "rows": "site", "columns": "status", "measure": "received"}
+    page = client.get(reverse("statistics:pivot"), question).content.decode()
+    assert 'id="pivot-total"><strong>10,00 €' in page and "50,00 €" not in page
+    plan = {"source": "lines", "rows": "plan", "measure": "balance"}
+    page = client.get(reverse("statistics:pivot"), plan).content.decode()
+    assert "pas dans un plan de paiement" in page
+    assert 'id="pivot-total"><strong>17,00 €' in page

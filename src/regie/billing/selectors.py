@@ -135,12 +135,19 @@ def open_items(person_id: int) -> list[Invoice]:
 def with_status(invoices: QuerySet[Invoice], status: str, today: date | None = None):
     """Keep the invoices (annotated by :func:`with_balance`) that :func:`status_of` gives
     ``status``; an unknown status keeps them all."""
+    conditions = status_conditions(today)
+    return invoices.filter(conditions[status]) if status in conditions else invoices
+
+
+def status_conditions(today: date | None = None) -> dict[str, Q]:
+    """Return each status's condition on invoices annotated by :func:`with_balance`, as
+    :func:`status_of` decides it (the conditions exclude each other)."""
     today = today or date.today()
     posted = Q(kind=Kind.INVOICE, posted_at__isnull=False)
     credited = Q(credited_cents__gt=0, credited_cents__gte=F("total_cents"))
     unpaid = posted & ~credited & Q(open_cents__gt=0) & Q(due_date__gte=today)
     whole = Q(paid_cents=0)
-    conditions = {
+    return {
         Status.DRAFT: Q(kind=Kind.INVOICE, posted_at__isnull=True),
         Status.CREDIT_NOTE: Q(kind=Kind.CREDIT_NOTE),
         Status.CREDITED: posted & credited,
@@ -149,7 +156,6 @@ def with_status(invoices: QuerySet[Invoice], status: str, today: date | None = N
         Status.PARTLY_PAID: unpaid & ~whole,
         Status.OPEN: unpaid & whole,
     }
-    return invoices.filter(conditions[status]) if status in conditions else invoices
 
 
 def with_line_count(invoices: QuerySet[Invoice]) -> QuerySet[Invoice]:

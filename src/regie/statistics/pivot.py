@@ -11,13 +11,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import F, Value
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from regie.activities.models import ActivityCategory, Place
+from regie.billing.selectors import Status
+from regie.dunning.plan_models import PlanStatus
 from regie.payments.models import Mode
 from regie.people.models import Person, SchoolSite, TariffCategory
-from regie.statistics.sources import SOURCES, Source
+from regie.statistics import facts
+from regie.statistics.sources import LINE_AMOUNT, SOURCES, Source
 
+PLAN_LABELS = {
+    facts.NO_PLAN: gettext_lazy("not in a payment plan"),
+    PlanStatus.ACTIVE: gettext_lazy("in an active plan"),
+    PlanStatus.COMPLETED: gettext_lazy("in a completed plan"),
+    PlanStatus.CANCELLED: gettext_lazy("in a cancelled plan"),
+}
 SHOWN_ROWS = 500  # rows shown on screen; the totals and the exports hold them all
 NAMES = {
     "category": ActivityCategory,
@@ -81,21 +92,13 @@ class Pivot:
 def pivot_compute(query: Query) -> Pivot:
     """Return the pivot of ``query``, computed by one aggregate query in the database."""
     source = SOURCES[query.source]
-    measure = source.measures[query.measure][1]
-    dims = {"row_key": source.dimensions[query.rows].expression}
-    if query.columns:
-        dims["column_key"] = source.dimensions[query.columns].expression
-    grouped = (
-        _filtered(source, query).annotate(**dims).values(*dims).annotate(value=measure).order_by()
-    )
     pivot = Pivot(query)
     row_totals: dict = defaultdict(int)
     column_totals: dict = defaultdict(int)
-    for group in grouped:
-        row, column = group["row_key"], group.get("column_key")
-        pivot.cells[row, column] = pivot.cells.get((row, column), 0) + group["value"]
-        row_totals[row] += group["value"]
-        column_totals[column] += group["value"]
+    for row, column, value in _groups(source, query):
+        pivot.cells[row, column] = pivot.cells.get((row, column), 0) + value
+        row_totals[row] += value
+        column_totals[column] += value
     pivot.row_totals, pivot.column_totals = dict(row_totals), dict(column_totals)
     pivot.total = sum(row_totals.values())
     pivot.rows = _labelled(source, query.rows, row_totals)
@@ -103,6 +106,48 @@ def pivot_compute(query: Query) -> Pivot:
         _labelled(source, query.columns, column_totals) if query.columns else [(None, _("Total"))]
     )
     return pivot
+
+
+def _groups(source: Source, query: Query):
+    """Yield (row key, column key, value): one aggregate per pair, from the database."""
+    if source.needs_facts(query):
+        yield from _fact_groups(source, query)
+        return
+    dims = {"row_key": source.dimensions[query.rows].expression}
+    if query.columns:
+        dims["column_key"] = source.dimensions[query.columns].expression
+    measure = source.measures[query.measure][1]
+    grouped = (
+        _filtered(source, query).annotate(**dims).values(*dims).annotate(value=measure).order_by()
+    )
+    for group in grouped:
+        yield group["row_key"], group.get("column_key"), group["value"]
+
+
+def _fact_groups(source: Source, query: Query):
+    rows = source.dimensions[query.rows]
+    columns = source.dimensions[query.columns] if query.columns else None
+    dims = {
+        "d_line": F("pk"),
+        "d_invoice": F("invoice_id"),
+        "d_amount": LINE_AMOUNT,
+        "row_key": rows.expression if rows.expression is not None else Value(""),
+    }
+    if columns:
+        dims["column_key"] = columns.expression if columns.expression is not None else Value("")
+    found = facts.grouped(
+        _filtered(source, query).order_by().values(**dims),
+        measure=query.measure,
+        row_fact=rows.fact,
+        column_fact=columns.fact if columns else "",
+        columns=bool(columns),
+    )
+    for row, column, value in found:
+        yield (
+            facts.as_date(row) if rows.period else row,
+            facts.as_date(column) if columns and columns.period else column,
+            value,
+        )
 
 
 def _filtered(source: Source, query: Query):
@@ -134,5 +179,9 @@ def _labelled(source: Source, name: str, keys) -> list[tuple[object, str]]:
 def _names(kind: str, keys: list) -> dict:
     if kind == "mode":
         return {key: str(Mode(key).label) if key in Mode.values else key for key in keys}
+    if kind == "status":
+        return {key: str(Status.LABELS.get(key, key)) for key in keys}
+    if kind == "plan":
+        return {key: str(PLAN_LABELS.get(key, key)) for key in keys}
     model = NAMES[kind]
     return {pk: str(obj) for pk, obj in model.objects.in_bulk(keys).items()}

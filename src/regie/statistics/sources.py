@@ -3,8 +3,11 @@
 - **receivables** (the ledger's receivable lines): invoiced (net of credit notes), received,
   written off and balance, by category, month and person. These are the figures of the
   ledger itself, so a pivot's grand total is the ledger's.
-- **lines** (posted invoice lines, credit notes negative): amount and count, by category,
-  month of the care, school site, place, tariff category and person.
+- **lines** (posted invoice lines, credit notes negative): amount, received, written off,
+  balance and count, by category, month of the care, school site, place, tariff category,
+  person, the invoice's status and its payment plan. Received, written off and balance per
+  line, status and plan come from :mod:`regie.statistics.facts` (what an invoice received
+  is shared among its lines by :mod:`regie.statistics.allocation`).
 - **payments** (payments not cancelled): amount and count by day, month, mode and person.
 
 Every measure is an aggregate the database computes (``GROUP BY``); no row is loaded into
@@ -15,7 +18,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils.translation import gettext_lazy as _
 
@@ -31,8 +45,10 @@ class Dimension:
 
     label: str
     expression: object
-    names: str = ""  # "category", "site", "place", "tariff", "person", "mode"; "" for dates
+    names: str = ""  # "category", "site", "place", "tariff", "person", "mode", "status",
+    # "plan"; "" for dates
     period: str = ""  # "day" or "month" for dates
+    fact: str = ""  # "status" or "plan": a fact of the line's invoice (regie.statistics.facts)
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,15 @@ class Source:
     date_field: str
     category_field: str = ""
     base: object = None
+    #: Measures that are not aggregates of the rows: computed with the lines' facts.
+    fact_measures: frozenset = frozenset()
+
+    def needs_facts(self, query) -> bool:
+        """Whether the pivot goes through :mod:`regie.statistics.facts`."""
+        dimensions = [self.dimensions[query.rows]]
+        if query.columns:
+            dimensions.append(self.dimensions[query.columns])
+        return query.measure in self.fact_measures or any(d.fact for d in dimensions)
 
     def queryset(self):
         """Return the source's rows of the active organisation (never loaded: aggregated)."""
@@ -96,6 +121,12 @@ def _posted_lines():
 SIGNED_AMOUNT = Sum(F("amount_cents"), filter=Q(invoice__kind=Kind.INVOICE), default=0) - Sum(
     F("amount_cents"), filter=Q(invoice__kind=Kind.CREDIT_NOTE), default=0
 )
+#: A line's amount, negative on a credit note.
+LINE_AMOUNT = Case(
+    When(invoice__kind=Kind.INVOICE, then=F("amount_cents")),
+    default=-F("amount_cents"),
+    output_field=BigIntegerField(),
+)
 
 LINES = Source(
     label=_("Invoice lines"),
@@ -106,14 +137,20 @@ LINES = Source(
         "place": Dimension(_("Place"), F("activity__place"), "place"),
         "tariff": Dimension(_("Tariff category"), F("child__tariff_category"), "tariff"),
         "person": Dimension(_("Person"), F("invoice__person"), "person"),
+        "status": Dimension(_("Invoice status"), None, "status", fact="status"),
+        "plan": Dimension(_("Payment plan"), None, "plan", fact="plan"),
     },
     measures={
         "amount": (_("Amount"), SIGNED_AMOUNT),
+        "received": (_("Received"), None),
+        "written_off": (_("Written off"), None),
+        "balance": (_("Balance"), None),
         "count": (_("Count"), Count("pk")),
     },
     date_field="date",
     category_field="category",
     base=_posted_lines,
+    fact_measures=frozenset({"received", "written_off", "balance"}),
 )
 
 
