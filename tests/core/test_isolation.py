@@ -70,7 +70,7 @@ from regie.dunning.models import (
     ReminderRun,
 )
 from regie.exports.models import Export, ExportFile
-from regie.fees.models import Callback, Service, ServiceFile
+from regie.fees.models import Callback, Checkout, MollieSettings, Service, ServiceFile
 from regie.ledger.models import Account, Entry, EntryLine
 from regie.payments.models import (
     Allocation,
@@ -308,6 +308,14 @@ def populate(org, tag):
             pay_token=f"pay-token-of-organisation-{tag}",
         )
         callback = Callback.objects.create(file=service_file, url=f"https://permis-{tag}.be/")
+        mollie_settings = MollieSettings.objects.create(api_key=f"test_key{tag}xxxxxxxx")
+        checkout = Checkout.objects.create(
+            mollie_id=f"tr_{tag}checkout",
+            idempotency_key=f"key-{tag}",
+            communication="",
+            amount_cents=3000,
+            file=service_file,
+        )
         return {
             "export": export,
             "export_file": export_file,
@@ -357,6 +365,8 @@ def populate(org, tag):
             "service": service,
             "service_file": service_file,
             "callback": callback,
+            "mollie_settings": mollie_settings,
+            "checkout": checkout,
             "organisation": org,
             **collection,
         }

@@ -44,3 +44,13 @@ def container(external_id: str = "OCC-2026-0042", days: str = "2", **fields) -> 
         "lines": (Line("Conteneur, par jour", Decimal(days), 1500, Decimal("0")),),
     }
     return FileData(**(values | fields))
+
+
+def mollie_on(fake, api_key: str = "test_communeA1234567890"):
+    """Point the active organisation's Mollie settings at the simulated Mollie ``fake``."""
+    from regie.fees.models import MollieSettings
+    from regie.fees.online import mollie_settings_save
+
+    return mollie_settings_save(
+        settings=MollieSettings(api_endpoint=fake.url, is_active=True), api_key=api_key
+    )

@@ -8,13 +8,15 @@ those who may change the service only (the auditor reads the rest).
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from regie.core.admin_site import OrgAdmin, site
-from regie.fees import services
-from regie.fees.models import Callback, CallbackAttempt, Service
+from regie.core.money import format_cents
+from regie.fees import online, services
+from regie.fees.models import Callback, CallbackAttempt, Checkout, MollieSettings, Service
 from regie.payments.admin import ReadOnlyAdmin
 
 
@@ -79,3 +81,77 @@ class CallbackAdmin(ReadOnlyAdmin):
     fields = ("file", "url", "body", "status", "attempts", "next_at", "acknowledged_at")
     readonly_fields = fields
     inlines = [AttemptInline]
+
+
+class MollieSettingsForm(forms.ModelForm):
+    """The API key is typed, never shown again: empty keeps the stored one."""
+
+    new_api_key = forms.CharField(
+        label=_("API key"),
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_(
+            "The key of the Mollie account (test_… or live_…), from Mollie's dashboard. Leave "
+            "empty to keep the stored key."
+        ),
+    )
+
+    class Meta:
+        model = MollieSettings
+        fields = ("new_api_key", "api_endpoint", "is_active")
+
+    def clean_new_api_key(self):
+        key = self.cleaned_data["new_api_key"].strip()
+        if key and not key.startswith(("test_", "live_")):
+            raise forms.ValidationError(_("A Mollie API key starts with test_ or live_."))
+        if not key and not (self.instance and self.instance.api_key):
+            raise forms.ValidationError(_("Type the API key of the Mollie account."))
+        return key
+
+
+@admin.register(MollieSettings, site=site)
+class MollieSettingsAdmin(OrgAdmin):
+    """The organisation's Mollie account; its API key is a secret nobody reads back."""
+
+    form = MollieSettingsForm
+    list_display = ("__str__", "api_endpoint", "is_active")
+    readonly_fields = ("key_hint",)
+
+    def get_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return ("new_api_key", "key_hint", "api_endpoint", "is_active")
+        return ("key_hint", "api_endpoint", "is_active")
+
+    def has_add_permission(self, request):
+        if not super().has_add_permission(request):
+            return False
+        return not MollieSettings.objects.exists()
+
+    def save_model(self, request, obj, form, change):
+        online.mollie_settings_save(settings=obj, api_key=form.cleaned_data.get("new_api_key", ""))
+
+
+@admin.register(Checkout, site=site)
+class CheckoutAdmin(ReadOnlyAdmin):
+    """Payments created at Mollie and their status as Mollie last told it (read-only)."""
+
+    list_display = ("created_at", "mollie_id", "communication", "amount", "status", "recorded_at")
+    list_filter = ("status",)
+    search_fields = ("mollie_id", "communication", "file__external_id")
+    fields = (
+        "mollie_id",
+        "communication",
+        "amount",
+        "file",
+        "status",
+        "method",
+        "created_at",
+        "updated_at",
+        "recorded_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("amount"))
+    def amount(self, checkout):
+        return format_cents(checkout.amount_cents)

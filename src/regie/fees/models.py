@@ -251,3 +251,89 @@ class CallbackAttempt(OrgModel):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.status_code or self.error}"
+
+
+class MollieSettings(OrgModel):
+    """The organisation's Mollie account: its API key (a secret) and, for tests and the demo,
+    the address of the simulated Mollie that stands in for Mollie's own."""
+
+    api_key = models.CharField(_("API key"), max_length=200, blank=True)
+    key_hint = models.CharField(_("beginning of the API key"), max_length=12, blank=True)
+    api_endpoint = models.URLField(
+        _("address of the API"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Leave empty to use Mollie. The simulated Mollie of the demo and the tests answers "
+            "on a local address such as http://127.0.0.1:8765."
+        ),
+    )
+    is_active = models.BooleanField(_("online payment offered"), default=True)
+
+    class Meta:
+        verbose_name = _("Mollie settings")
+        verbose_name_plural = _("Mollie settings")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation"], name="molliesettings_one_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"Mollie {self.key_hint}…" if self.key_hint else "Mollie"
+
+
+class CheckoutStatus(models.TextChoices):
+    OPEN = "open", _("open")
+    PENDING = "pending", _("pending")
+    AUTHORIZED = "authorized", _("authorised")
+    PAID = "paid", _("paid")
+    CANCELED = "canceled", _("cancelled")
+    EXPIRED = "expired", _("expired")
+    FAILED = "failed", _("failed")
+
+
+#: Statuses after which the payer may try again with a new Mollie payment.
+CHECKOUT_RETRYABLE = (CheckoutStatus.CANCELED, CheckoutStatus.EXPIRED, CheckoutStatus.FAILED)
+
+
+class Checkout(OrgModel):
+    """A payment created at Mollie for a structured communication and an amount.
+
+    Its idempotency key is derived from the communication, the amount and the number of earlier
+    tries that ended without payment, so that a double click or a lost answer gives back the
+    same payment while an expired or failed one can be tried again.
+    """
+
+    mollie_id = models.CharField(_("Mollie payment"), max_length=40, unique=True)
+    idempotency_key = models.CharField(max_length=100)
+    communication = models.CharField(_("structured communication"), max_length=12)
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    file = models.ForeignKey(
+        ServiceFile,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="checkouts",
+        verbose_name=_("file"),
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=CheckoutStatus.choices, default=CheckoutStatus.OPEN
+    )
+    checkout_url = models.URLField(_("checkout address"), max_length=500, blank=True)
+    method = models.CharField(_("method"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+    recorded_at = models.DateTimeField(_("payment recorded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("online payment")
+        verbose_name_plural = _("online payments")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "idempotency_key"], name="checkout_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["organisation", "communication"])]
+
+    def __str__(self) -> str:
+        return self.mollie_id

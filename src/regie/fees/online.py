@@ -1,0 +1,173 @@
+"""Online payment through Mollie: the organisation's settings, the payments created at Mollie
+for a communication and an amount (:class:`Checkout`), and what Mollie's webhook sets off.
+
+One payment per file version: its idempotency key is derived from the communication (one per
+version), the amount, and the number of earlier tries that ended unpaid (failed, cancelled,
+expired), so a double click or an answer lost on the way gives back the same payment, while the
+applicant can try again from the same link after a failure.
+
+Mollie's webhook only names a payment: :func:`webhook_receive` fetches it from Mollie and, when
+it is paid, records it once — a conditional ``UPDATE`` claims the checkout in the database (the
+second, third... call finds it claimed), and :func:`regie.payments.online.record_online_payment`
+is itself idempotent on Mollie's payment id, whatever the order of webhooks and bank files.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from regie.core.models import Organisation
+from regie.core.services import record_save
+from regie.core.tenancy import scope
+from regie.fees import mollie
+from regie.fees.models import (
+    CHECKOUT_RETRYABLE,
+    Checkout,
+    CheckoutStatus,
+    MollieSettings,
+    ServiceFile,
+)
+
+#: Statuses in which a checkout may still end paid: the payer is sent back to it.
+CHECKOUT_LIVE = (CheckoutStatus.OPEN, CheckoutStatus.PENDING, CheckoutStatus.AUTHORIZED)
+
+
+def mollie_settings_save(*, settings: MollieSettings, api_key: str = "") -> MollieSettings:
+    """Save the organisation's Mollie settings; a new ``api_key`` replaces the stored one."""
+    if api_key:
+        settings.api_key = api_key.strip()
+        settings.key_hint = settings.api_key[:10]
+    return record_save(settings)
+
+
+def idempotency_key(*, organisation: Organisation, communication: str, amount_cents: int) -> str:
+    """Return the key of the next Mollie payment for this communication and amount."""
+    with scope(organisation):
+        tries = Checkout.objects.filter(
+            communication=communication, amount_cents=amount_cents, status__in=CHECKOUT_RETRYABLE
+        ).count()
+    return f"regie-{organisation.pk}-{communication}-{amount_cents}-{tries + 1}"
+
+
+def checkout_open(
+    *,
+    organisation: Organisation,
+    communication: str,
+    amount_cents: int,
+    redirect_url: str,
+    webhook_url: str,
+    file: ServiceFile | None = None,
+    locale: str = "",
+    metadata: dict | None = None,
+) -> Checkout:
+    """Return the Mollie payment the payer should go to for this communication and amount.
+
+    A live one is reused (after asking Mollie whether it still is); else one is created with a
+    deterministic idempotency key. Raises :class:`mollie.MollieUnavailable` (nothing stored)
+    when Mollie refuses or does not answer, :data:`mollie.NOT_CONFIGURED` without settings.
+    """
+    with scope(organisation):
+        live = (
+            Checkout.objects.filter(
+                communication=communication, amount_cents=amount_cents, status__in=CHECKOUT_LIVE
+            )
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if live is not None:
+            live = checkout_refresh(checkout=live)
+            if live.status in CHECKOUT_LIVE and live.checkout_url:
+                return live
+            if live.status == CheckoutStatus.PAID:
+                return live
+        key = idempotency_key(
+            organisation=organisation, communication=communication, amount_cents=amount_cents
+        )
+        payment = mollie.payment_create(
+            organisation=organisation,
+            amount_cents=amount_cents,
+            communication=communication,
+            redirect_url=redirect_url,
+            webhook_url=webhook_url,
+            idempotency_key=key,
+            metadata={"communication": communication, **(metadata or {})},
+            locale=locale,
+        )
+        return _checkout_store(organisation, key, communication, amount_cents, file, payment)
+
+
+def _checkout_store(organisation, key, communication, amount_cents, file, payment) -> Checkout:
+    """Store the checkout of a payment just created (or given back for the same key)."""
+    fields = {
+        "idempotency_key": key,
+        "communication": communication,
+        "amount_cents": amount_cents,
+        "file": file,
+        "status": payment.get("status") or CheckoutStatus.OPEN,
+        "checkout_url": payment.checkout_url or "",
+    }
+    try:
+        with transaction.atomic():
+            return Checkout.objects.create(
+                organisation=organisation, mollie_id=payment["id"], **fields
+            )
+    except IntegrityError:  # the same click twice at once: the other one stored it
+        return Checkout.objects.get(organisation=organisation, mollie_id=payment["id"])
+
+
+def checkout_refresh(*, checkout: Checkout) -> Checkout:
+    """Ask Mollie for the payment's status now; record it when paid (once); return it."""
+    payment = mollie.payment_get(organisation=checkout.organisation, mollie_id=checkout.mollie_id)
+    return payment_apply(checkout=checkout, payment=payment)
+
+
+def payment_apply(*, checkout: Checkout, payment: dict) -> Checkout:
+    """Take Mollie's view of a payment: its status, and its recording once it is paid."""
+    status = payment.get("status") or checkout.status
+    if status not in CheckoutStatus.values:
+        return checkout
+    with scope(checkout.organisation), transaction.atomic():
+        Checkout.objects.filter(pk=checkout.pk).exclude(status=status).exclude(
+            status=CheckoutStatus.PAID
+        ).update(status=status, method=payment.get("method") or "", updated_at=timezone.now())
+        if status == CheckoutStatus.PAID:
+            _record_once(checkout, payment)
+    checkout.refresh_from_db()
+    return checkout
+
+
+def _record_once(checkout: Checkout, payment: dict) -> None:
+    """Record a paid Mollie payment, once: the first to claim the checkout records it."""
+    claimed = Checkout.objects.filter(pk=checkout.pk, recorded_at__isnull=True).update(
+        recorded_at=timezone.now()
+    )
+    if not claimed:
+        return
+    from regie.payments.online import record_online_payment
+
+    paid_at = parse_datetime(payment.get("paidAt") or "")
+    record_online_payment(
+        organisation=checkout.organisation,
+        provider_payment_id=checkout.mollie_id,
+        amount_cents=mollie.cents(payment.get("amount")),
+        communication=checkout.communication,
+        paid_on=timezone.localdate(paid_at) if paid_at else timezone.localdate(),
+        method=payment.get("method") or "",
+    )
+
+
+def webhook_receive(mollie_id: str) -> bool:
+    """Handle Mollie's webhook for ``mollie_id``; return whether the payment is one of ours.
+
+    Raises :class:`mollie.MollieUnavailable` when Mollie cannot tell the payment's status now
+    (the webhook then answers an error, and Mollie calls again later).
+    """
+    checkout = (
+        Checkout.unscoped_objects.select_related("organisation").filter(mollie_id=mollie_id).first()
+    )
+    if checkout is None:
+        return False
+    checkout_refresh(checkout=checkout)
+    return True
