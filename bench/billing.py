@@ -146,7 +146,8 @@ def bill_month_measure(state) -> int:
     """Preview, create and post a run of every category; return the invoices posted."""
     from regie.activities.models import ActivityCategory
     from regie.billing.models import BillingRun, Invoice, RunStatus
-    from regie.billing.runs import run_create, run_post, run_preview
+    from regie.billing.preview import run_preview
+    from regie.billing.runs import run_create, run_post
     from regie.core.tenancy import scope
 
     org, expected = state

@@ -17,6 +17,7 @@ from django.views import generic
 from regie.billing import fixes, runs, selectors, tasks
 from regie.billing.forms import RunForm
 from regie.billing.models import BillingRun, Invoice, RunStatus
+from regie.billing.preview import run_preview
 from regie.core.errors import DomainError
 from regie.core.jobs import job_start
 from regie.core.models import Job
@@ -101,7 +102,7 @@ def run_new(request):
         if "create" in request.POST:
             return _start_create(request, form)
         run = form.run()
-        preview = runs.run_preview(run, [c.pk for c in form.cleaned_data["categories"]])
+        preview = run_preview(run, [c.pk for c in form.cleaned_data["categories"]])
         context.update(
             preview=preview,
             problems=fixes.problems_shown(

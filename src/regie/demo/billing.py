@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from regie.activities.models import ActivityCategory
 from regie.billing.models import BillingRun, Invoice, RunStatus
-from regie.billing.runs import run_create, run_open, run_post, run_preview
+from regie.billing.preview import run_preview
+from regie.billing.runs import run_create, run_open, run_post
 from regie.core.errors import DomainError
 from regie.demo.scans import previous_month_start
 from regie.people.models import ChildPerson
