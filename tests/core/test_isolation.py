@@ -78,7 +78,10 @@ from regie.payments.models import (
     BankMovement,
     BankStatement,
     MovementOutcome,
+    OnlinePayment,
+    OnlineRefund,
     Payment,
+    Payout,
     PrepaymentReference,
     Refund,
     StatementFile,
@@ -632,6 +635,11 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         Allocation,
         PrepaymentReference,
         MovementOutcome,
+        # Online payments, their refunds and payouts: shown on the payouts' page only
+        # (tests/payments/test_online_payments.py: recorded in their organisation only).
+        OnlinePayment,
+        OnlineRefund,
+        Payout,
         # Documents: batches, sendings and the e-mail templates' admin walked with B's ids;
         # a document's snapshot has no page of its own.
         DocumentBatch,

@@ -353,7 +353,7 @@ def test_admin_button_creates_the_default_chart(in_a, administrator):
     assert reverse("admin:ledger_account_default_chart") in changelist.content.decode()
     response = administrator.post(reverse("admin:ledger_account_default_chart"))
     assert response.status_code == 302
-    assert Account.objects.count() == 12  # 10 roles + receivable and revenue for the category
+    assert Account.objects.count() == 14  # 12 roles + receivable and revenue for the category
     assert administrator.get(reverse("admin:ledger_account_default_chart")).status_code == 405
 
 

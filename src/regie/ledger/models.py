@@ -31,6 +31,8 @@ ROLE_LABELS = {
     AccountRole.INTERNAL_TRANSFER: _("Internal transfers"),
     AccountRole.BANK_CHARGES: _("Bank charges"),
     AccountRole.SET_ASIDE: _("Movements set aside"),
+    AccountRole.CLEARING: _("Online payments in transit"),
+    AccountRole.PROVIDER_FEES: _("Payment provider fees"),
 }
 JOURNAL_LABELS = {
     Journal.SALES: pgettext_lazy("journal", "Sales"),

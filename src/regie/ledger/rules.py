@@ -45,6 +45,8 @@ class AccountRole(StrEnum):
     INTERNAL_TRANSFER = "internal_transfer"  # money between the organisation's own accounts
     BANK_CHARGES = "bank_charges"  # bank fees and charges (an expense)
     SET_ASIDE = "set_aside"  # received movements set aside for another reason, to classify
+    CLEARING = "provider_clearing"  # online payments held by the payment provider until payout
+    PROVIDER_FEES = "provider_fees"  # the payment provider's fees (an expense)
 
 
 class Journal(StrEnum):
@@ -173,18 +175,24 @@ def entry_digest(previous: str, header: Mapping[str, object], lines: Iterable[Ma
 
 # -- Payments --------------------------------------------------------------------------------
 
-MONEY_ROLES = {"bank": AccountRole.BANK, "cash": AccountRole.CASH}
+MONEY_ROLES = {
+    "bank": AccountRole.BANK,
+    "cash": AccountRole.CASH,
+    "clearing": AccountRole.CLEARING,
+}
+JOURNAL_OF = {"bank": Journal.BANK, "cash": Journal.CASH, "clearing": Journal.MISC}
 
 
 def payment_entry(
     *, document: str, day: date, person_id: int, amount: int, via: str, reverse: bool = False
 ) -> EntryDraft:
-    """Money received from a person: bank or cash against the person's credit until allocated."""
+    """Money received from a person: bank, cash or the payment provider's clearing account (an
+    online payment, until the provider pays it out) against the person's credit until
+    allocated."""
     money = LineDraft(MONEY_ROLES[via], amount, 0, None, None)
     held = LineDraft(AccountRole.PERSON_CREDIT, 0, amount, None, person_id)
     lines = [_swap(money), _swap(held)] if reverse else [money, held]
-    journal = Journal.CASH if via == "cash" else Journal.BANK
-    return _entry(journal, day, document, document, lines)
+    return _entry(JOURNAL_OF[via], day, document, document, lines)
 
 
 def allocation_entry(
@@ -260,13 +268,38 @@ def suspense_release_entry(
     return _entry(journal, day, document, document, lines)
 
 
-def refund_entry(*, document: str, day: date, person_id: int, amount: int) -> EntryDraft:
-    """A person's credit paid back by transfer."""
+def refund_entry(
+    *, document: str, day: date, person_id: int, amount: int, via: str = "bank"
+) -> EntryDraft:
+    """A person's credit paid back by transfer (``via`` the bank), or through the payment
+    provider's refund (``via`` its clearing account: the provider takes it from the money it
+    holds for us)."""
     lines = [
         LineDraft(AccountRole.PERSON_CREDIT, amount, 0, None, person_id),
-        LineDraft(AccountRole.BANK, 0, amount),
+        LineDraft(MONEY_ROLES[via], 0, amount),
     ]
-    return _entry(Journal.BANK, day, document, document, lines)
+    return _entry(JOURNAL_OF[via], day, document, document, lines)
+
+
+def payout_entry(
+    *, document: str, day: date, amount: int, fees: int, reverse: bool = False
+) -> EntryDraft:
+    """The payment provider's payout arrived on a bank statement (booked on the suspense
+    account by the import): it empties the clearing account of what it covers, the amount
+    paid out plus the provider's fees, which are an expense; ``reverse`` undoes that.
+
+    >>> [(l.role.value, l.debit, l.credit) for l in payout_entry(
+    ...     document="MVT9/S1", day=date(2026, 5, 6), amount=2929, fees=71).lines]
+    [('suspense', 2929, 0), ('provider_fees', 71, 0), ('provider_clearing', 0, 3000)]
+    """
+    lines = [
+        LineDraft(AccountRole.SUSPENSE, amount, 0),
+        LineDraft(AccountRole.PROVIDER_FEES, fees, 0),
+        LineDraft(AccountRole.CLEARING, 0, amount + fees),
+    ]
+    if reverse:
+        lines = [_swap(line) for line in lines]
+    return _entry(Journal.MISC, day, document, document, lines)
 
 
 # -- Collection (reminder fees) ----------------------------------------------------------------

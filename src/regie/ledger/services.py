@@ -44,6 +44,8 @@ DEFAULT_CODES = {
     AccountRole.INTERNAL_TRANSFER: ("5800", gettext_noop("Internal transfers")),
     AccountRole.BANK_CHARGES: ("6570", gettext_noop("Bank charges")),
     AccountRole.SET_ASIDE: ("4991", gettext_noop("Movements set aside")),
+    AccountRole.CLEARING: ("5810", gettext_noop("Online payments in transit")),
+    AccountRole.PROVIDER_FEES: ("6571", gettext_noop("Payment provider fees")),
 }
 PER_CATEGORY = (AccountRole.RECEIVABLE, AccountRole.REVENUE)
 

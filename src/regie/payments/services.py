@@ -43,6 +43,7 @@ from regie.payments.models import (
     BankMovement,
     Mode,
     MovementStatus,
+    OnlinePayment,
     Payment,
     Refund,
 )
@@ -176,15 +177,27 @@ def entry_net(drafts: Sequence[EntryDraft]) -> EntryDraft:
     return EntryDraft(first.journal, first.day, first.label, first.document, lines)
 
 
+def money_via(payment: Payment) -> str:
+    """Return where a payment's money is: "cash", "clearing" (an online payment recorded from
+    the payment provider, :mod:`regie.payments.online`, until its payout) or "bank"."""
+    if payment.mode == Mode.CASH:
+        return "cash"
+    if payment.mode == Mode.ONLINE and OnlinePayment.objects.filter(payment=payment).exists():
+        return "clearing"
+    return "bank"
+
+
 def payment_draft(
     payment: Payment,
     allocated: Sequence[EntryDraft] = (),
     day: date | None = None,
     *,
     reverse: bool = False,
+    via: str | None = None,
 ) -> EntryDraft:
     """Return the one entry of a payment and of its ``allocated`` entries (or of their
-    reversal): the bank or the cash receives; the receivables of the invoices paid, and the
+    reversal): the bank, the cash or the payment provider's clearing account (``via``, by
+    default :func:`money_via`) receives; the receivables of the invoices paid, and the
     person's credit for the rest, are credited."""
     document = payment.receipt_number or f"PAY{payment.pk}"
     received = payment_entry(
@@ -192,7 +205,7 @@ def payment_draft(
         day=day or payment.date,
         person_id=payment.person_id,
         amount=payment.amount_cents,
-        via="cash" if payment.mode == Mode.CASH else "bank",
+        via=via or ("bank" if payment.movement_id else money_via(payment)),
         reverse=reverse,
     )
     return entry_net([received, *allocated])
@@ -226,8 +239,12 @@ def payment_create(
     user=None,
     movement=None,
     via_suspense: bool = False,
+    via: str | None = None,
 ) -> Payment:
-    """Register a payment; allocate it as proposed (oldest due first) or as ``split``."""
+    """Register a payment; allocate it as proposed (oldest due first) or as ``split``.
+
+    ``via``: where the money is (:func:`money_via`), "clearing" for an online payment.
+    """
     if amount_cents <= 0:
         raise DomainError(
             "payment.not_positive",
@@ -257,7 +274,7 @@ def payment_create(
     created = Allocation.objects.bulk_create(allocations_build(payment, proposal.allocations, day))
     allocated = allocation_drafts(created)
     # Through the suspense account the money already is the person's credit: only allocate.
-    entries_post(allocated if via_suspense else [payment_draft(payment, allocated)])
+    entries_post(allocated if via_suspense else [payment_draft(payment, allocated, via=via)])
     return payment
 
 
