@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench import collection, documents, lists, payments, scan_api, statistics
+from bench import accounting, collection, documents, lists, payments, scan_api, statistics
 from bench.attendance import verify_month_measure, verify_month_prepare
 from bench.billing import bill_month_measure, bill_month_prepare
 
@@ -101,5 +101,13 @@ OPERATIONS = {
     "certificates: a year's 281.86 and their PDFs (certificates)": (
         statistics.certificates_prepare,
         statistics.certificates_measure,
+    ),
+    "accounting export: three months of the large commune, CSV (documents)": (
+        accounting.csv_prepare,
+        accounting.measure,
+    ),
+    "accounting export: three months of the large commune, UBL validated (documents)": (
+        accounting.ubl_prepare,
+        accounting.measure,
     ),
 }

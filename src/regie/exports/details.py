@@ -7,7 +7,7 @@ written off from each); a reversal credits, per budget article, what earlier exp
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from regie.exports.accounting import REISSUE, REVERSAL, Item
 from regie.exports.documents import Document, Line, Party
 from regie.exports.models import EnterpriseNumber, ExportSettings
 from regie.exports.sources import DETAIL_READERS, Articles, _chunks, article_lines, party_of
+from regie.people.models import Person
 
 
 def item_number(item: Item) -> str:
@@ -35,6 +36,26 @@ def item_number(item: Item) -> str:
     return item.number
 
 
+class Debtors:
+    """The debtors of an export's documents, read in chunks, one :class:`Party` per person."""
+
+    def __init__(self, options: ExportSettings) -> None:
+        self.options = options
+        self.parties: dict[int, Party] = {}
+        self.enterprise = dict(EnterpriseNumber.objects.values_list("person_id", "number"))
+
+    def load(self, person_ids: Iterable[int]) -> None:
+        missing = sorted(set(person_ids) - set(self.parties))
+        for chunk in _chunks(missing):
+            for person in Person.objects.filter(pk__in=chunk):
+                self.parties[person.pk] = party_of(person, self.options, self.enterprise)
+
+    def __call__(self, person_id: int) -> Party:
+        if person_id not in self.parties:
+            self.load([person_id])
+        return self.parties[person_id]
+
+
 def _written_by_line(invoice_ids: Sequence[int]) -> dict[int, int]:
     written: dict[int, int] = defaultdict(int)
     for chunk in _chunks(list(invoice_ids)):
@@ -49,6 +70,7 @@ def _written_by_line(invoice_ids: Sequence[int]) -> dict[int, int]:
 def _invoice_lines(invoice_ids: Sequence[int], articles: Articles) -> dict[int, list[Line]]:
     lines: dict[int, list[Line]] = defaultdict(list)
     written = _written_by_line(invoice_ids)
+    labels: dict[tuple[str, str], str] = {}  # one string per activity and child, not per line
     for chunk in _chunks(list(invoice_ids)):
         rows = (
             InvoiceLine.objects.filter(invoice_id__in=chunk)
@@ -60,41 +82,50 @@ def _invoice_lines(invoice_ids: Sequence[int], articles: Articles) -> dict[int, 
         )  # fmt: skip
         for pk, invoice_id, category_id, day, quantity, unit, amount, activity, child in rows:
             article, vat, rate = articles.of(category_id)
-            label = f"{activity} – {child}"
-            net = amount - written.get(pk, 0)
+            label = labels.get((activity, child))
+            if label is None:
+                label = labels[(activity, child)] = f"{activity} – {child}"
+            net = amount - written.get(pk, 0) if written else amount
             lines[invoice_id].append(Line(label, net, article, day, quantity, unit, vat, rate))
     return lines
 
 
 def _invoices(items: list[Item], articles: Articles, debtor) -> dict[str, Document]:
     ids = sorted({int(item.key.split(":")[1]) for item in items})
-    invoices: dict[int, Invoice] = {}
+    invoices: dict[int, tuple] = {}
     for chunk in _chunks(ids):
-        for invoice in Invoice.objects.filter(pk__in=chunk).select_related("person", "credit_of"):
-            invoices[invoice.pk] = invoice
+        for row in Invoice.objects.filter(pk__in=chunk).values_list(
+            "pk", "number", "invoice_date", "due_date", "communication", "person_id",
+            "credit_of__number",
+        ):  # fmt: skip
+            invoices[row[0]] = row
+    debtor.load(row[5] for row in invoices.values())
     lines = _invoice_lines(ids, articles)
     documents = {}
     for item in items:
-        invoice = invoices[int(item.key.split(":")[1])]
+        pk, number, day, due, communication, person_id, credited = invoices[
+            int(item.key.split(":")[1])
+        ]
         documents[item.key] = Document(
-            number=invoice.number,
+            number=number,
             kind=item.kind,
             action=item.action,
             is_credit=item.amount_cents < 0,
-            issue_date=invoice.invoice_date,
-            due_date=invoice.due_date,
-            debtor=debtor(invoice.person),
-            lines=tuple(lines[invoice.pk]),
-            communication=invoice.communication,
-            source_number=invoice.number,
-            reference=invoice.credit_of.number if invoice.credit_of_id else "",
+            issue_date=day,
+            due_date=due,
+            debtor=debtor(person_id),
+            lines=tuple(lines.pop(pk, ())),
+            communication=communication,
+            source_number=number,
+            reference=credited or "",
         )
     return documents
 
 
 def _fees(items: list[Item], options: ExportSettings, debtor) -> dict[str, Document]:
     ids = [int(item.key.split(":")[1]) for item in items]
-    reminders = {r.pk: r for r in Reminder.objects.filter(pk__in=ids).select_related("person")}
+    reminders = {r.pk: r for r in Reminder.objects.filter(pk__in=ids)}
+    debtor.load(reminder.person_id for reminder in reminders.values())
     documents = {}
     for item in items:
         reminder = reminders[int(item.key.split(":")[1])]
@@ -108,7 +139,7 @@ def _fees(items: list[Item], options: ExportSettings, debtor) -> dict[str, Docum
             is_credit=False,
             issue_date=reminder.issued_on,
             due_date=reminder.due_date,
-            debtor=debtor(reminder.person),
+            debtor=debtor(reminder.person_id),
             lines=(line,),
             communication=reminder.communication,
             source_number=reminder.number,
@@ -125,11 +156,7 @@ def documents_for(
     reversal credits exactly them.
     """
     articles = Articles(options)
-    enterprise = dict(EnterpriseNumber.objects.values_list("person_id", "number"))
-
-    def debtor(person) -> Party:
-        return party_of(person, options, enterprise)
-
+    debtor = Debtors(options)
     unique = list({item.key: item for item in items}.values())
     base: dict[str, Document] = {}
     base |= _invoices([i for i in unique if i.key.startswith("invoice:")], articles, debtor)

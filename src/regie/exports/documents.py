@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Party:
     """The debtor as the accounting software knows it."""
 
@@ -27,7 +27,7 @@ class Party:
     enterprise_number: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """A line of a document: what, when, how many at what price, its article and VAT."""
 
@@ -54,7 +54,7 @@ class Line:
         return 1, self.amount_cents
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Document:
     """One item of an export as the formats write it."""
 

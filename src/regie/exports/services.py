@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import shutil
 import uuid
 import zipfile
@@ -23,6 +24,7 @@ from django.db import IntegrityError, transaction
 
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import AuditLog
+from regie.core.rows import rows_insert
 from regie.core.tenancy import current_organisation
 from regie.exports import accounting, csvfile, journal, sources, ubl, validation
 from regie.exports.details import documents_for
@@ -38,6 +40,10 @@ DOCUMENT_KINDS = (
     accounting.REMINDER_FEE,
     accounting.SERVICE_FEE,
 )
+ITEM_FIELDS = (
+    "organisation", "export", "source", "kind", "action", "version", "number",
+    "document_date", "person", "amount_cents", "fingerprint", "articles",
+)  # fmt: skip
 ZIP_DATE = (2000, 1, 1, 0, 0, 0)  # every ZIP entry the same date: the same export, the same bytes
 
 
@@ -140,25 +146,28 @@ def _store(written: Written) -> tuple[Path, dict[str, tuple[str, int, str]]]:
 
 def _record(*, export: Export, items, documents, stored, user) -> Export:
     export.save()
-    ExportItem.objects.bulk_create(
-        [
-            ExportItem(
-                organisation=export.organisation,
-                export=export,
-                source=item.key,
-                kind=item.kind,
-                action=item.action,
-                version=item.version,
-                number=document.number,
-                document_date=document.issue_date,
-                person_id=int(document.debtor.reference[1:]) if document.debtor.reference else None,
-                amount_cents=item.amount_cents,
-                fingerprint=item.fingerprint,
-                articles=_articles(document),
-            )
+    # 40,000 documents in three months of a large commune: plain rows (COPY on PostgreSQL),
+    # not a model instance each; the database still refuses a document twice.
+    rows_insert(
+        ExportItem,
+        ITEM_FIELDS,
+        (
+            (
+                export.organisation_id,
+                export.pk,
+                item.key,
+                item.kind,
+                item.action,
+                item.version,
+                document.number,
+                document.issue_date,
+                int(document.debtor.reference[1:]) if document.debtor.reference else None,
+                item.amount_cents,
+                item.fingerprint,
+                json.dumps(_articles(document)),
+            )  # fmt: skip
             for item, document in zip(items, documents, strict=True)
-        ],
-        batch_size=2000,
+        ),
     )
     ExportFile.objects.bulk_create(
         ExportFile(

@@ -143,14 +143,14 @@ class Articles:
     """The budget article and VAT of each activity category, with the settings' defaults."""
 
     def __init__(self, options: ExportSettings) -> None:
-        self.options = options
-        self.by_category = {a.category_id: a for a in BudgetArticle.objects.all()}
+        self.default = (options.default_article, "O", Decimal("0"))
+        self.by_category = {
+            a.category_id: (a.article, a.vat_category, Decimal(a.vat_rate))
+            for a in BudgetArticle.objects.all()
+        }
 
     def of(self, category_id: int | None) -> tuple[str, str, Decimal]:
-        found = self.by_category.get(category_id)
-        if found is None:
-            return self.options.default_article, "O", Decimal("0")
-        return found.article, found.vat_category, Decimal(found.vat_rate)
+        return self.by_category.get(category_id, self.default)
 
 
 def article_key(line: Line) -> str:
