@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bench import accounting, collection, documents, lists, payments, scan_api, statistics
+from bench import (
+    accounting,
+    collection,
+    documents,
+    fees_api,
+    lists,
+    payments,
+    scan_api,
+    statistics,
+)
 from bench.attendance import verify_month_measure, verify_month_prepare
 from bench.billing import bill_month_measure, bill_month_prepare
 
@@ -76,6 +85,7 @@ OPERATIONS = {
         verify_month_measure,
     ),
     "scans: API ingest, batches of 500 (scans)": (scan_api.prepare, scan_api.measure),
+    "fees: 10,000 files pushed through the API (files)": (fees_api.prepare, fees_api.measure),
     "documents: invoice PDFs with QR codes, ZIP (invoices)": (documents.prepare, documents.measure),
     "payments: import a CODA file of 10,000 movements (movements)": (
         payments.prepare,

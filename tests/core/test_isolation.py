@@ -163,6 +163,8 @@ KWARG_MODELS = {
     # Files by their id in a service's system: only that service's token reaches them (403
     # for a session); tests/api/test_files_api.py proves another organisation's is a 404.
     ("api-v1:file_", "external_id"): ServiceFile,
+    ("fees-files:", "pk"): ServiceFile,
+    ("fees-files:", "callback_pk"): Callback,
 }
 
 
@@ -672,9 +674,10 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         ReminderPayment,
         InstalmentPayment,
         CollectionSettings,
-        # Fees of other services: services in the admin, the payment page walked with B's
-        # file; the rest has no page yet (tests/fees/test_fees_isolation.py: the API and
-        # payments see their organisation's rows only).
+        # Fees of other services: services in the admin, the payment page and the finance
+        # officer's file pages walked with B's file and call-back; versions, lines, payments
+        # and attempts are shown on the file's page only (tests/fees/test_fees_isolation.py:
+        # the API and payments see their organisation's rows only).
         *apps.get_app_config("fees").get_models(),
         # Medical records: walked through the child's URLs (people:child-medical…).
         MedicalRecord,

@@ -42,6 +42,7 @@ urlpatterns = [
     path("certificates/", include("regie.certificates.urls")),
     path("statistics/", include("regie.statistics.urls")),
     path("pay/", include("regie.fees.urls")),
+    path("fees/files/", include("regie.fees.staff_urls")),
     path("config/", admin_site.urls),
 ]
 

@@ -22,11 +22,17 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
+from regie.core.errors import DomainError, gettext_noop
 from regie.core.tenancy import scope
 from regie.fees import rules
 from regie.fees.models import Callback, CallbackAttempt, CallbackStatus, ServiceFile
 
 TIMEOUT_SECONDS = 10
+
+ACKNOWLEDGED = DomainError(
+    "fees.callback_acknowledged",
+    gettext_noop("The service's system already acknowledged this call-back: nothing to retry."),
+)
 
 
 def callback_queue(file: ServiceFile) -> Callback | None:
@@ -59,6 +65,18 @@ def callback_send_task(callback_id: int) -> None:
     callback = Callback.unscoped_objects.select_related("organisation").get(pk=callback_id)
     with scope(callback.organisation):
         callbacks_send(Callback.objects.filter(pk=callback_id))
+
+
+@transaction.atomic
+def callback_retry(*, callback: Callback) -> Callback:
+    """Send a call-back not acknowledged yet again now (the finance officer's "retry now")."""
+    callback = Callback.objects.select_for_update().get(pk=callback.pk)
+    if callback.status != CallbackStatus.PENDING:
+        raise ACKNOWLEDGED
+    callback.next_at = timezone.now()
+    callback.save(update_fields=["next_at"])
+    transaction.on_commit(lambda: callback_send_task.enqueue(callback_id=callback.pk))
+    return callback
 
 
 def callbacks_due(now: datetime | None = None) -> int:

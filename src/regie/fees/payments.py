@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from regie.core.errors import DomainError, gettext_noop
+from regie.core.money import format_cents
 from regie.fees.models import FilePayment, FileState, FileVersion, ServiceFile
 from regie.fees.services import paid_cents
 from regie.ledger.rules import EntryDraft, service_file_entry
@@ -110,9 +111,16 @@ NOT_AWAITING = DomainError(
 
 @transaction.atomic
 def file_pay_at_counter(
-    *, file: ServiceFile, mode: str, day: date | None = None, user=None, comment: str = ""
+    *,
+    file: ServiceFile,
+    mode: str,
+    day: date | None = None,
+    amount_cents: int | None = None,
+    user=None,
+    comment: str = "",
 ) -> Payment:
-    """Record the applicant's payment of the whole open amount at the counter (cash, card).
+    """Record the applicant's payment at the counter (cash, card): the open amount, or part of
+    it (``amount_cents``); more than what is open is refused.
 
     Cash gets its printed receipt number (``REC/yyyy/nnnnn``) from the payments service.
     """
@@ -124,11 +132,18 @@ def file_pay_at_counter(
     due = file_open(file)
     if due <= 0:
         raise NOT_AWAITING
+    amount = due if amount_cents is None else amount_cents
+    if not 0 < amount <= due:
+        raise DomainError(
+            "fees.counter_amount",
+            gettext_noop("At the counter a file takes more than 0,00 and at most %(due)s."),
+            due=format_cents(due),
+        )
     day = day or timezone.localdate()
     payment = payment_create(
         person=file.person,
         day=day,
-        amount_cents=due,
+        amount_cents=amount,
         mode=mode,
         split={},
         comment=(comment or f"{file.service} {file.external_id}")[:300],

@@ -1,0 +1,17 @@
+"""The finance officer's screens of service files (namespace ``fees-files``)."""
+
+from django.urls import path
+
+from regie.fees import views
+
+app_name = "fees-files"
+urlpatterns = [
+    path("", views.FileList.as_view(), name="file-list"),
+    path("<int:pk>/", views.file_detail, name="file-detail"),
+    path("<int:pk>/pay/", views.file_pay_view, name="file-pay"),
+    path(
+        "<int:pk>/callbacks/<int:callback_pk>/retry/",
+        views.callback_retry_view,
+        name="callback-retry",
+    ),
+]
