@@ -49,10 +49,12 @@ def test_officer_pivots_charts_saves_and_exports(page, org_a, year_paid):
     page.locator("#id_columns").select_option("category")
     page.locator("#id_measure").select_option("received")
     page.locator("#pivot-form button.primary").click()
-    assert page.locator("#pivot-total").inner_text() == "157,00 €"
+    expect(page.locator("#pivot-total")).to_have_text("157,00 €")
     page.screenshot(path=str(SHOTS / "h7-pivot-table.png"), full_page=True)
     page.locator("#show-chart").click()
-    assert page.locator("svg.chart rect").count() == 2  # July (nothing received), August
+    # Months in rows: one line per category over July (nothing received) and August.
+    expect(page.locator("svg.line-chart polyline")).to_have_count(3)
+    expect(page.locator("svg.line-chart circle")).to_have_count(6)
     expect(page.locator("#pivot-table")).to_be_visible()
     page.screenshot(path=str(SHOTS / "h7-pivot-chart.png"), full_page=True)
     page.locator("#save-form #id_name").fill("Reçu par mois")

@@ -6,12 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from regie.certificates.rules import received_in_year
-from regie.statistics import allocation
+from regie.statistics import allocation, chart
 from regie.statistics.allocation import paid_in_order
 
 
 def test_doctests_pass():
     assert doctest.testmod(allocation).failed == 0
+    assert doctest.testmod(chart).failed == 0
 
 
 DUES = st.lists(st.integers(min_value=-500, max_value=5000), max_size=12)

@@ -37,10 +37,10 @@ def test_invoiced_by_month_and_category_with_totals(org_a, login):
 def test_the_chart_keeps_the_numbers_in_a_table(org_a, login):
     invoiced(org_a)
     client = login(org_a, Role.COORDINATOR)
-    page = client.get(reverse("statistics:pivot"), {**QUESTION, "display": "chart"}).content
-    page = page.decode()
+    question = {**QUESTION, "rows": "category", "columns": "month", "display": "chart"}
+    page = client.get(reverse("statistics:pivot"), question).content.decode()
     assert '<svg class="chart"' in page and 'role="img"' in page
-    assert "<title>01/2026: 27,00 €</title>" in page and 'id="pivot-table"' in page
+    assert "<title>Accueil: 20,00 €</title>" in page and 'id="pivot-table"' in page
 
 
 def test_payments_by_day(org_a, login):
@@ -113,3 +113,37 @@ def test_received_by_school_site_and_status_reads_one_organisation(org_a, org_b,
     page = client.get(reverse("statistics:pivot"), plan).content.decode()
     assert "pas dans un plan de paiement" in page
     assert 'id="pivot-total"><strong>17,00 €' in page
+
+
+def two_months(org):
+    with scope(org):
+        kinds = kinds_create()
+        parent, child = family()
+        for month in (1, 2):
+            care = [(d, kinds.care, 200) for d in days(date(2026, month, 5), 5)]
+            meals = [(date(2026, month, 5), kinds.meals, 350)]
+            invoice = invoice_post(parent, child, care + meals, day=date(2026, month, 27))
+        pay(invoice, 500, date(2026, 3, 4))
+
+
+def test_months_in_rows_are_drawn_as_lines_one_per_column(org_a, login):
+    two_months(org_a)
+    client = login(org_a, Role.FINANCE)
+    page = client.get(reverse("statistics:pivot"), {**QUESTION, "display": "chart"})
+    page = page.content.decode()
+    assert 'class="chart line-chart"' in page and page.count("<polyline") == 2
+    assert "<title>Accueil – 02/2026: 10,00 €</title>" in page
+    assert 'id="pivot-table"' in page  # the numbers stay in the table
+
+
+def test_amounts_side_by_side_by_month(org_a, login):
+    two_months(org_a)
+    client = login(org_a, Role.FINANCE)
+    question = {**QUESTION, "columns": "figures"}
+    page = client.get(reverse("statistics:pivot"), question).content.decode()
+    assert "Facturé" in page and "Encaissé" in page and 'id="pivot-total"' not in page
+    assert "13,50 €" in page and "5,00 €" in page
+    answer = client.get(reverse("statistics:pivot-export"), question)
+    sheet = load_workbook(io.BytesIO(answer.content)).active
+    header = [cell.value for cell in next(sheet.iter_rows(min_row=3, max_row=3))]
+    assert "Total" not in header[1:] and "Encaissé" in header

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regie.activities.models import ActivityCategory
 from regie.core.widgets import DateInput
-from regie.statistics.pivot import Query
+from regie.statistics.pivot import FIGURES, Query, figures
 from regie.statistics.sources import SOURCES
 
 DISPLAYS = [("table", _("Table")), ("chart", _("Chart"))]
@@ -35,7 +35,10 @@ class PivotForm(forms.Form):
         chosen = SOURCES.get(self.data.get("source") or "receivables", SOURCES["receivables"])
         dimensions = [(key, d.label) for key, d in chosen.dimensions.items()]
         self.fields["rows"].choices = dimensions
-        self.fields["columns"].choices = [("", _("(none)")), *dimensions]
+        columns = [("", _("(none)")), *dimensions]
+        if len(figures(chosen)) > 1:
+            columns.append((FIGURES, _("Amounts side by side (invoiced, received…)")))
+        self.fields["columns"].choices = columns
         self.fields["measure"].choices = [(k, label) for k, (label, _a) in chosen.measures.items()]
         self.fields["categories"].queryset = ActivityCategory.objects.all()
         self.source = chosen

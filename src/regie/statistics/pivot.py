@@ -8,7 +8,7 @@ loaded into Python.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from django.db.models import F, Value
@@ -29,6 +29,7 @@ PLAN_LABELS = {
     PlanStatus.COMPLETED: gettext_lazy("in a completed plan"),
     PlanStatus.CANCELLED: gettext_lazy("in a cancelled plan"),
 }
+FIGURES = "figures"  # columns: the money measures side by side
 SHOWN_ROWS = 500  # rows shown on screen; the totals and the exports hold them all
 NAMES = {
     "category": ActivityCategory,
@@ -75,7 +76,12 @@ class Pivot:
 
     @property
     def money(self) -> bool:
-        return self.query.measure != "count"
+        return self.query.measure != "count" or self.query.columns == FIGURES
+
+    @property
+    def additive(self) -> bool:
+        """Whether a row's cells add up to a total (not so for figures side by side)."""
+        return self.query.columns != FIGURES
 
     def table(self) -> list[tuple[str, list[int], int]]:
         """Return the rows as (label, cells per column, row total)."""
@@ -95,17 +101,33 @@ def pivot_compute(query: Query) -> Pivot:
     pivot = Pivot(query)
     row_totals: dict = defaultdict(int)
     column_totals: dict = defaultdict(int)
-    for row, column, value in _groups(source, query):
+    groups = _figure_groups(source, query) if query.columns == FIGURES else _groups(source, query)
+    for row, column, value in groups:
         pivot.cells[row, column] = pivot.cells.get((row, column), 0) + value
         row_totals[row] += value
         column_totals[column] += value
     pivot.row_totals, pivot.column_totals = dict(row_totals), dict(column_totals)
     pivot.total = sum(row_totals.values())
     pivot.rows = _labelled(source, query.rows, row_totals)
-    pivot.columns = (
-        _labelled(source, query.columns, column_totals) if query.columns else [(None, _("Total"))]
-    )
+    if query.columns == FIGURES:
+        pivot.columns = [(key, str(source.measures[key][0])) for key in figures(source)]
+    elif query.columns:
+        pivot.columns = _labelled(source, query.columns, column_totals)
+    else:
+        pivot.columns = [(None, _("Total"))]
     return pivot
+
+
+def figures(source: Source) -> list[str]:
+    """Return the measures shown side by side as columns: the money ones."""
+    return [key for key in source.measures if key != "count"]
+
+
+def _figure_groups(source: Source, query: Query):
+    """Yield (row key, measure, value): one aggregate query per money measure."""
+    for measure in figures(source):
+        for row, _column, value in _groups(source, replace(query, columns="", measure=measure)):
+            yield row, measure, value
 
 
 def _groups(source: Source, query: Query):

@@ -14,7 +14,7 @@ from regie.core.money import format_cents
 from regie.core.views import audit, require_capability
 from regie.exports.xlsx import MONEY, TEXT, Column, table_workbook, xlsx_response
 from regie.statistics import services
-from regie.statistics.chart import bar_chart
+from regie.statistics.chart import bar_chart, line_chart
 from regie.statistics.forms import PivotForm, SaveForm
 from regie.statistics.models import SavedView
 from regie.statistics.pivot import SHOWN_ROWS, Pivot, pivot_compute
@@ -54,7 +54,9 @@ def pivot_page(request):
 def _shown(pivot: Pivot, display: str) -> dict:
     formatted = format_cents if pivot.money else str
     source = SOURCES[pivot.query.source]
-    measure_label = source.measures[pivot.query.measure][0]
+    measure_label = (
+        source.measures[pivot.query.measure][0] if pivot.additive else _("Amounts side by side")
+    )
     context = {
         "pivot": pivot,
         "table": pivot.table()[:SHOWN_ROWS],
@@ -64,9 +66,24 @@ def _shown(pivot: Pivot, display: str) -> dict:
         "display": display,
     }
     if display == "chart":
-        bars = [(label, total) for label, _cells, total in context["table"]]
-        context["chart"] = bar_chart(bars, title=str(measure_label), formatted=formatted)
+        context["chart"] = _chart(pivot, context["table"], str(measure_label), formatted)
     return context
+
+
+def _chart(pivot: Pivot, table, title: str, formatted):
+    """Lines when the rows are months or days (a line per column), bars otherwise."""
+    if SOURCES[pivot.query.source].dimensions[pivot.query.rows].period and len(table) > 1:
+        labels = [label for label, _cells, _total in table]
+        if pivot.query.columns:
+            series = [
+                (str(name), [cells[n] for _label, cells, _total in table])
+                for n, (_key, name) in enumerate(pivot.columns)
+            ]
+        else:
+            series = [(title, [total for _label, _cells, total in table])]
+        return line_chart(labels, series, title=title, formatted=formatted)
+    bars = [(label, total) for label, _cells, total in table]
+    return bar_chart(bars, title=title, formatted=formatted)
 
 
 def pivot_export(request):
@@ -80,10 +97,15 @@ def pivot_export(request):
     kind = MONEY if pivot.money else TEXT
     source = SOURCES[pivot.query.source]
     columns = [Column(str(source.dimensions[pivot.query.rows].label), width=30)]
-    columns += [Column(label, kind) for _key, label in pivot.columns] + [Column(_("Total"), kind)]
+    columns += [Column(label, kind) for _key, label in pivot.columns]
     rows = [[label, *cells, total] for label, cells, total in pivot.table()]
     totals = [_("Total"), *[pivot.column_totals.get(k, 0) for k, _l in pivot.columns], pivot.total]
-    title = str(source.measures[pivot.query.measure][0])
+    if pivot.additive:
+        columns.append(Column(_("Total"), kind))
+        title = str(source.measures[pivot.query.measure][0])
+    else:  # figures side by side: a row's cells do not add up
+        rows, totals = [row[:-1] for row in rows], totals[:-1]
+        title = _("Amounts side by side")
     content = table_workbook(title=title, columns=columns, rows=rows, totals=totals)
     audit(request, action=AuditLog.Action.EXPORT, obj=request.organisation, detail="pivot")
     return xlsx_response(content, "pivot")
