@@ -50,6 +50,7 @@ from regie.core.models import (
 from regie.core.tenancy import ALL, scope
 from regie.documents.models import DocumentBatch, EmailTemplate, InvoiceDocument, Sending
 from regie.dunning.models import (
+    BailiffFee,
     CollectionSettings,
     Complaint,
     Debtor,
@@ -150,6 +151,7 @@ KWARG_MODELS = {
     ("dunning:invoice-", "pk"): Invoice,
     ("dunning:order-list", "pk"): OrderList,
     ("dunning:bailiff-list", "pk"): OrderList,
+    ("dunning:order", "pk"): EnforcementOrder,  # after "dunning:order-list…": a prefix of them
     ("dunning:plan", "pk"): PaymentPlan,
     ("dunning:person-", "pk"): Person,
     ("api-v1:scan_place_", "place_id"): Place,
@@ -404,6 +406,14 @@ def populate_collection(person, invoice, category, tag):
         order_list=order_list, person=person, formal_notice=reminder
     )
     OrderInvoice.objects.create(order=order, invoice=invoice, open_cents=0, active=False)
+    BailiffFee.objects.create(
+        order=order,
+        person=person,
+        number=f"{reminder.number}/H1",
+        amount_cents=4537,
+        recovered_on="2026-02-20",
+        reference=f"HUI {tag}",
+    )
     plan = PaymentPlan.objects.create(
         person=person,
         communication="103000000101" if tag == "A" else "103000000202",
@@ -415,6 +425,7 @@ def populate_collection(person, invoice, category, tag):
     Instalment.objects.create(plan=plan, number=1, due_date="2026-03-01", amount_cents=300)
     return {
         "order_list": order_list,
+        "order": order,
         "plan": plan,
         "reminder_policy": policy,
         "reminder_level": level,
@@ -658,10 +669,11 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         Reminder,
         ReminderInvoice,
         Complaint,
-        # Orders and plans: lists and plans walked through KWARG_MODELS, their orders,
-        # invoices and instalments shown on those pages only.
+        # Orders and plans: lists, orders and plans walked through KWARG_MODELS, the orders'
+        # invoices and bailiff's costs, the plans' instalments shown on those pages only.
         OrderList,
         EnforcementOrder,
+        BailiffFee,
         OrderInvoice,
         PaymentPlan,
         PlanInvoice,

@@ -44,7 +44,8 @@ def test_the_finance_officer_downloads_the_list_once_endorsed_and_it_is_logged(o
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=4)]
-    debtor, total = rows
+    debtor, *fees, total = rows
+    assert [fee[6] for fee in fees] == [5.0, 10.0]  # the reminders' fees still open
     assert debtor[:5] == [
         "Citizen Pierre",
         "85.07.30-033.28",
@@ -54,7 +55,7 @@ def test_the_finance_officer_downloads_the_list_once_endorsed_and_it_is_logged(o
     ]
     assert debtor[6] == 25.0 and sheet.cell(row=4, column=7).number_format == "#,##0.00"
     assert debtor[7].date() == date(2026, 5, 20) and debtor[8] == "COL/2026/112"
-    assert total[6] == 25.0
+    assert total[6] == 40.0
     with scope(org_a):
         entry = AuditLog.objects.get(action=AuditLog.Action.EXPORT)
     assert entry.object_id == str(order_list.pk) and "huissier" in entry.detail

@@ -8,14 +8,15 @@ from datetime import date
 
 import pytest
 from django.core import mail as django_mail
+from django.urls import reverse
 from openpyxl import load_workbook
 from tests.documents.test_document_language import labels
 from tests.documents.test_rendering import pdf_text, scanned
 from tests.dunning.builders import invoice_of, parent, world
 from tests.dunning.test_reminders import run
 
-from regie.core.models import Organisation
-from regie.core.tenancy import current_organisation
+from regie.core.models import Organisation, Role
+from regie.core.tenancy import current_organisation, scope
 from regie.documents import files
 from regie.documents.batches import batch_build, batch_create, letters_path
 from regie.documents.kinds import kind_get
@@ -118,3 +119,41 @@ def test_every_language_of_the_reminder_has_every_label():
     found = labels(source)
     assert set(found) == {"fr", "nl", "de"}
     assert found["fr"].keys() == found["nl"].keys() == found["de"].keys()
+
+
+def test_a_reminder_keeps_the_address_and_e_mail_it_was_issued_to(in_a):
+    """The person moves after the formal notice: its letter, the list of registered letters,
+    its e-mail and its page keep the address of the day it was issued; a later reminder has
+    the new one."""
+    (first, _second, notice), _invoice = example_11(delivery="email", email="p@example.be")
+    person = notice.person
+    type(person).objects.filter(pk=person.pk).update(
+        street="Chaussée de Namur 5", postcode="5000", city="Namur", email="new@example.be"
+    )
+    (document,) = reminders_data([notice.pk])
+    assert document["recipient"]["address"] == ["Rue Léon Morel 1", "5032 Isnes"]
+    batch = batch_build(batch_create(kind=REMINDER, format="post", group=notice.run_id), workers=1)
+    sheet = load_workbook(io.BytesIO(letters_path(batch).read_bytes())).active
+    [row] = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=4)]
+    assert row[:3] == ["Pierre Boulanger", "Rue Léon Morel 1, 5032 Isnes", "5032"]
+    queued, _by_post = sendings_queue([first.pk], kind=REMINDER)
+    sendings_send([s.pk for s in queued])
+    assert django_mail.outbox[0].to == ["p@example.be"]
+    person.refresh_from_db()
+    later = Reminder(person=person)
+    later.address_take(person)
+    assert (later.street, later.postcode, later.email) == (
+        "Chaussée de Namur 5",
+        "5000",
+        "new@example.be",
+    )
+
+
+def test_the_reminder_page_shows_the_address_it_was_issued_to(org_a, login):
+    with scope(org_a):
+        (first, _second, _notice), _invoice = example_11(email="p@example.be")
+        type(first.person).objects.filter(pk=first.person_id).update(street="Chaussée de Namur 5")
+    page = login(org_a, Role.FINANCE).get(reverse("dunning:reminder", args=[first.pk]))
+    text = page.content.decode()
+    assert "Rue Léon Morel 1" in text and "p@example.be" in text
+    assert "Chaussée de Namur" not in text

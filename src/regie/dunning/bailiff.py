@@ -7,13 +7,16 @@ download is written to the audit log.
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
 from regie.core.models import AuditLog
 from regie.core.validators import format_national_number
 from regie.core.views import audit, require_capability
-from regie.dunning.order_models import OrderInvoice, OrderList, OrderListStatus
+from regie.dunning.collection import fee_open
+from regie.dunning.models import Reminder
+from regie.dunning.order_models import EnforcementOrder, OrderInvoice, OrderList, OrderListStatus
 from regie.exports.xlsx import DATE, MONEY, Column, table_workbook, xlsx_response
 
 
@@ -33,32 +36,41 @@ def bailiff_columns() -> list[Column]:
 
 
 def bailiff_rows(order_list: OrderList) -> list[list]:
-    """Return one row per invoice under the list's orders, debtor by debtor."""
-    items = (
-        OrderInvoice.objects.filter(order__order_list=order_list)
-        .select_related("order__person", "order__formal_notice", "invoice")
-        .order_by("order__person__last_name", "order__person__first_name", "order_id", "pk")
+    """Return one row per invoice under the list's orders, debtor by debtor, then one per
+    reminder fee still open of those invoices' reminders (the fee's reminder in place of the
+    invoice)."""
+    orders = (
+        EnforcementOrder.objects.filter(order_list=order_list)
+        .select_related("person", "formal_notice")
+        .prefetch_related(
+            Prefetch("items", OrderInvoice.objects.select_related("invoice").order_by("pk"))
+        )
+        .order_by("person__last_name", "person__first_name", "pk")
     )
     rows = []
-    for item in items:
-        person = item.order.person
+    for order in orders:
+        person = order.person
         address = ", ".join(
             p for p in (person.street, f"{person.postcode} {person.city}".strip()) if p
         )
         national = format_national_number(person.national_number) if person.national_number else ""
-        rows.append(
-            [
-                str(person),
-                national,
-                address,
-                item.order.formal_notice.number,
-                item.invoice.number,
-                item.invoice.due_date,
-                item.open_cents,
-                order_list.decision_date,
-                order_list.decision_reference,
-            ]
-        )
+        items = list(order.items.all())
+        debtor = [str(person), national, address, order.formal_notice.number]
+        decision = [order_list.decision_date, order_list.decision_reference]
+        rows += [
+            [*debtor, item.invoice.number, item.invoice.due_date, item.open_cents, *decision]
+            for item in items
+        ]
+        reminders = Reminder.objects.filter(
+            cancelled_at__isnull=True,
+            fee_cents__gt=0,
+            items__invoice_id__in=[item.invoice_id for item in items],
+        ).distinct()
+        for reminder in reminders.order_by("issued_on", "pk"):
+            cents = fee_open(reminder)
+            if cents > 0:
+                label = _("Reminder fee %(number)s") % {"number": reminder.number}
+                rows.append([*debtor, label, reminder.due_date, cents, *decision])
     return rows
 
 

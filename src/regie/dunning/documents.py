@@ -53,18 +53,20 @@ def reminder_ids(*, group: int | None = None, ids=None):
 
 
 def recipients(ids: list[int]) -> dict[int, Recipient]:
-    """Return each reminder's person and channel: a formal notice always goes by post."""
+    """Return each reminder's person and channel: a formal notice always goes by post; the
+    e-mail is the one the reminder was issued to (the person's, for an older reminder)."""
     rows = Reminder.objects.filter(pk__in=list(ids)).values_list(
         "pk",
         "person_id",
         "person__delivery",
+        "email",
         "person__email",
         "person__language",
         "level__formal_notice",
     )
     return {
-        pk: Recipient(person, Delivery.POST if notice else channel, email, language)
-        for pk, person, channel, email, language, notice in rows
+        pk: Recipient(person, Delivery.POST if notice else channel, email or now, language)
+        for pk, person, channel, email, now, language, notice in rows
     }
 
 
@@ -101,8 +103,7 @@ def _items(ids: list[int]) -> dict[int, list[dict[str, str]]]:
 
 
 def _document(reminder: Reminder, org: dict, items: list[dict], language: str) -> dict[str, Any]:
-    person = reminder.person
-    recipient = recipient_block(person)
+    recipient = recipient_block(reminder)
     total = reminder.total_cents
     values = {
         "person": recipient["name"],

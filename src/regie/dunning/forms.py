@@ -175,6 +175,18 @@ class DecisionForm(forms.Form):
     reference = forms.CharField(label=_("Decision reference"), max_length=100)
 
 
+class BailiffFeeForm(forms.Form):
+    """The bailiff's costs recovered for the debtor of an enforcement order."""
+
+    amount_cents = MoneyField(label=_("Amount"), positive=True)
+    day = forms.DateField(label=_("Date"), widget=DateInput())
+    reference = forms.CharField(label=_("Bailiff's reference"), max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["day"].initial = timezone.localdate()
+
+
 class InvoiceChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj) -> str:
         return f"{obj.number} · {obj.due_date:%d/%m/%Y} · {format_cents(obj.open_cents)}"

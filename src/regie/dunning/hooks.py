@@ -13,6 +13,7 @@ from regie.billing.selectors import AccountItem, register_account_source
 from regie.core.permissions import role_can
 from regie.dunning import listing
 from regie.dunning.models import FeePayment, Reminder
+from regie.dunning.order_models import BailiffFee
 from regie.dunning.plan_models import PaymentPlan
 from regie.ledger.rules import AccountRole
 from regie.payments import reconciliation
@@ -20,6 +21,7 @@ from regie.payments.reconciliation import Comparison, ledger_balance
 
 AccountItem.LABELS["reminder_fee"] = _("reminder fee")
 AccountItem.LABELS["reminder_fee_cancelled"] = _("reminder fee cancelled")
+AccountItem.LABELS["bailiff_fee"] = _("bailiff's costs")
 
 
 def fee_items(person_id: int) -> list[tuple[tuple, AccountItem]]:
@@ -34,6 +36,17 @@ def fee_items(person_id: int) -> list[tuple[tuple, AccountItem]]:
             back = AccountItem(day, "reminder_fee_cancelled", reminder.number, -reminder.fee_cents)
             items.append(((day, 2, reminder.pk), back))
     return items
+
+
+def bailiff_fee_items(person_id: int) -> list[tuple[tuple, AccountItem]]:
+    """Return the bailiff's costs recorded for a person under an enforcement order."""
+    return [
+        (
+            (fee.recovered_on, 3, fee.pk),
+            AccountItem(fee.recovered_on, "bailiff_fee", fee.number, fee.amount_cents),
+        )
+        for fee in BailiffFee.objects.filter(person_id=person_id)
+    ]
 
 
 def account_panel(request, person) -> dict:
@@ -58,6 +71,7 @@ def register() -> None:
     from regie.billing import invoice_views
 
     register_account_source(fee_items)
+    register_account_source(bailiff_fee_items)
     for registry, hook in (
         (reconciliation.CREDIT_USES, fees_paid_at),
         (reconciliation.COMPARISONS, fee_comparison),
@@ -76,10 +90,13 @@ def fees_paid_at(until: date) -> int:
 
 
 def fees_open_at(until: date) -> int:
-    """Return the reminders' fees still receivable at the end of ``until``, from the reminders."""
+    """Return the fees still receivable at the end of ``until``: the reminders' fees, from the
+    reminders, and the bailiff's costs recorded under orders."""
     issued = Reminder.objects.filter(issued_on__lte=until)
     cancelled = issued.filter(cancelled_at__date__lte=until)
-    return _sum(issued, "fee_cents") - _sum(cancelled, "fee_cents") - fees_paid_at(until)
+    bailiff = BailiffFee.objects.filter(recovered_on__lte=until)
+    reminders = _sum(issued, "fee_cents") - _sum(cancelled, "fee_cents")
+    return reminders + _sum(bailiff) - fees_paid_at(until)
 
 
 def fee_comparison(date_from: date, date_to: date) -> list[Comparison]:
@@ -89,7 +106,12 @@ def fee_comparison(date_from: date, date_to: date) -> list[Comparison]:
         return []
     ledger = ledger_balance(AccountRole.FEE_RECEIVABLE, date_to)
     return [
-        Comparison("fees", _("Reminder fees receivable at the end"), fees_open_at(date_to), ledger)
+        Comparison(
+            "fees",
+            _("Reminder fees and bailiff's costs receivable at the end"),
+            fees_open_at(date_to),
+            ledger,
+        )
     ]
 
 

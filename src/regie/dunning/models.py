@@ -135,6 +135,15 @@ class Reminder(OrgModel):
     fee_cap_cents = models.BigIntegerField(_("fee cap (cents)"), null=True, blank=True)
     fee_lowered = models.BooleanField(_("fee lowered to the legal cap"), default=False)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Where the reminder was sent, as the person's record said when it was issued: a later
+    # change of address does not rewrite a letter already sent.
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    street = models.CharField(_("street and number"), max_length=200, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
 
     class Meta:
         verbose_name = _("reminder")
@@ -161,6 +170,12 @@ class Reminder(OrgModel):
     @property
     def formatted_communication(self) -> str:
         return f"+++{ogm_vcs.format(self.communication)}+++"
+
+    def address_take(self, person: Person) -> None:
+        """Copy the person's name, postal address and e-mail as they are now (the reminder
+        is then a recipient of :func:`regie.documents.data.recipient_block`)."""
+        for field in ("first_name", "last_name", "street", "postcode", "city", "country", "email"):
+            setattr(self, field, getattr(person, field))
 
 
 class ReminderInvoice(OrgModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -62,4 +63,32 @@ class OrderInvoice(OrgModel):
             models.UniqueConstraint(
                 fields=["invoice"], condition=Q(active=True), name="orderinvoice_one_active"
             )
+        ]
+
+
+class BailiffFee(OrgModel):
+    """Bailiff's costs recovered from a debtor under an order: a fee the debtor owes."""
+
+    order = models.ForeignKey(
+        EnforcementOrder, on_delete=models.PROTECT, related_name="fees", verbose_name=_("order")
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("number"), max_length=40)
+    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    recovered_on = models.DateField(_("date"))
+    reference = models.CharField(_("bailiff's reference"), max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bailiff's costs")
+        verbose_name_plural = _("bailiff's costs")
+        ordering = ["recovered_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="bailifffee_positive"),
+            models.UniqueConstraint(
+                fields=["organisation", "number"], name="bailifffee_unique_number"
+            ),
         ]

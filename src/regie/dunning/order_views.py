@@ -8,14 +8,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from regie.billing.models import Invoice
+from regie.billing.selectors import with_balance
 from regie.core.errors import DomainError
 from regie.core.once import once_view
 from regie.core.views import require_capability
 from regie.dunning.collection import reminder_items
-from regie.dunning.forms import DecisionForm
+from regie.dunning.forms import BailiffFeeForm, DecisionForm
 from regie.dunning.models import Debtor, DebtorKind, Reminder
-from regie.dunning.order_models import OrderList, OrderListStatus
-from regie.dunning.orders import order_candidates, order_list_create, order_list_endorse
+from regie.dunning.order_models import EnforcementOrder, OrderList, OrderListStatus
+from regie.dunning.orders import (
+    bailiff_fee_record,
+    order_candidates,
+    order_list_create,
+    order_list_endorse,
+)
 
 
 def _with_open(notices):
@@ -97,3 +104,45 @@ def order_list_detail(request, pk: int):
         "proposed": order_list.status == OrderListStatus.PROPOSED,
     }
     return render(request, "dunning/order_list.html", context)
+
+
+@once_view
+def order_detail(request, pk: int):
+    """Show one debtor's order (its debts, open today, and the bailiff's costs recorded);
+    record the bailiff's costs recovered once the board has endorsed it."""
+    require_capability(request, "finance.view")
+    order = get_object_or_404(
+        EnforcementOrder.objects.select_related("person", "formal_notice", "order_list"), pk=pk
+    )
+    can_record = order.active and order.order_list.status == OrderListStatus.ENDORSED
+    form = BailiffFeeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound:
+        require_capability(request, "finance.edit")
+        if form.is_valid():
+            try:
+                bailiff_fee_record(order=order, user=request.user, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, error.translated())
+            else:
+                messages.success(request, _("The bailiff's costs are recorded."))
+                return redirect("dunning:order", pk=order.pk)
+    items = list(order.items.select_related("invoice").order_by("invoice__due_date", "pk"))
+    open_now = dict(
+        with_balance(Invoice.objects.filter(pk__in=[i.invoice_id for i in items])).values_list(
+            "pk", "open_cents"
+        )
+    )
+    for item in items:
+        item.open_now = open_now.get(item.invoice_id, 0)
+    fees = list(order.fees.all())
+    context = {
+        "order": order,
+        "items": items,
+        "total": sum(item.open_cents for item in items),
+        "total_now": sum(item.open_now for item in items),
+        "fees": fees,
+        "fees_total": sum(fee.amount_cents for fee in fees),
+        "form": form,
+        "can_record": can_record,
+    }
+    return render(request, "dunning/order.html", context)

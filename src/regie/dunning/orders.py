@@ -11,16 +11,21 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from regie.core.errors import DomainError, gettext_noop
+from regie.core.money import format_cents
 from regie.dunning.collection import reminder_items
 from regie.dunning.models import Debtor, DebtorKind, Reminder
 from regie.dunning.order_models import (
+    BailiffFee,
     EnforcementOrder,
     OrderInvoice,
     OrderList,
     OrderListStatus,
 )
+from regie.ledger.rules import fee_entry
+from regie.ledger.services import entries_post
 
 
 def held_invoices() -> dict[str, set[int]]:
@@ -96,3 +101,71 @@ def order_list_endorse(*, order_list: OrderList, decision_date: date, reference:
     order_list.decision_reference = reference.strip()
     order_list.save(update_fields=["status", "decision_date", "decision_reference"])
     return order_list
+
+
+#: The most bailiff's costs one record takes: far above a service's tariff (a few hundred euros),
+#: so a typing slip (a missing comma) is refused rather than charged to a debtor.
+BAILIFF_FEE_MAX_CENTS = 200_000
+
+
+@transaction.atomic
+def bailiff_fee_record(
+    *,
+    order: EnforcementOrder,
+    amount_cents: int,
+    day: date,
+    reference: str,
+    user=None,
+    today: date | None = None,
+) -> BailiffFee:
+    """Record the bailiff's costs recovered for the debtor of an enforceable order: a fee
+    receivable of the debtor (written to the ledger), shown on the account."""
+    order = (
+        EnforcementOrder.objects.select_for_update()
+        .select_related("order_list", "formal_notice")
+        .get(pk=order.pk)
+    )
+    today = today or timezone.localdate()
+    if not order.active:
+        raise DomainError(
+            "order.fee_cancelled",
+            gettext_noop("This order is cancelled: no bailiff's costs can be recorded on it."),
+        )
+    order_list = order.order_list
+    if order_list.status != OrderListStatus.ENDORSED:
+        raise DomainError(
+            "order.fee_not_endorsed",
+            gettext_noop("Bailiff's costs are recorded once the board has endorsed the order."),
+        )
+    if not 0 < amount_cents <= BAILIFF_FEE_MAX_CENTS:
+        raise DomainError(
+            "order.fee_amount",
+            gettext_noop("Bailiff's costs are above 0,00 € and at most %(max)s."),
+            max=format_cents(BAILIFF_FEE_MAX_CENTS),
+        )
+    if not order_list.decision_date <= day <= today:
+        raise DomainError(
+            "order.fee_date",
+            gettext_noop(
+                "The costs' date is between the board's decision (%(decision)s) and today."
+            ),
+            decision=order_list.decision_date.strftime("%d/%m/%Y"),
+        )
+    if not reference.strip():
+        raise DomainError(
+            "order.fee_reference", gettext_noop("Give the bailiff's reference of these costs.")
+        )
+    count = BailiffFee.objects.filter(order__formal_notice=order.formal_notice).count()
+    fee = BailiffFee.objects.create(
+        order=order,
+        person_id=order.person_id,
+        number=f"{order.formal_notice.number}/H{count + 1}",
+        amount_cents=amount_cents,
+        recovered_on=day,
+        reference=reference.strip(),
+        created_by=user,
+    )
+    entries_post(
+        [fee_entry(document=fee.number, day=day, person_id=fee.person_id, amount=amount_cents)]
+    )
+    return fee

@@ -17,6 +17,7 @@ from regie.core.errors import DomainError
 from regie.core.money import format_cents
 from regie.core.once import once_view
 from regie.core.views import require_capability
+from regie.documents.data import recipient_block
 from regie.dunning import listing
 from regie.dunning.collection import fee_open
 from regie.dunning.forms import AnswerForm, ComplaintForm, ReminderFilter
@@ -104,6 +105,7 @@ def reminder_detail(request, pk: int):
         "payments": [p.payment for p in payments],
         "fee_payments": fee_payments.order_by("date", "pk"),
         "cancellable": reminder.cancelled_at is None and not reminder_is_paid(reminder),
+        "sent_to": recipient_block(reminder),
     }
     return render(request, "dunning/reminder_detail.html", context)
 

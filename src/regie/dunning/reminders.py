@@ -89,6 +89,7 @@ def run_create(
             fee_cap_cents=planned.fee.cap_cents,
             fee_lowered=planned.fee.lowered,
         )
+        reminder.address_take(planned.person)
         reminders.append(reminder)
         items += [
             ReminderInvoice(

@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/", order_views.order_candidates_view, name="order-candidates"),
     path("orders/lists/", order_views.order_lists, name="order-lists"),
     path("orders/lists/<int:pk>/", order_views.order_list_detail, name="order-list"),
+    path("orders/<int:pk>/", order_views.order_detail, name="order"),
     path("orders/lists/<int:pk>/bailiff.xlsx", bailiff.bailiff_list_download, name="bailiff-list"),
     path("plans/", plan_views.plan_list, name="plan-list"),
     path("plans/<int:pk>/", plan_views.plan_detail, name="plan"),
