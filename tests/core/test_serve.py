@@ -16,6 +16,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def no_companions(monkeypatch):
+    """What starts beside the server (the simulated Mollie) reads the database: not here."""
+    monkeypatch.setattr(serve, "COMPANIONS", [])
+
+
 def sleepers() -> subprocess.Popen:
     """A stand-in worker: a shell and its own child, in their own process group."""
     return subprocess.Popen(

@@ -94,3 +94,28 @@ def test_refunds_and_payouts_for_the_money_side(org_a, fake_mollie):
     assert mollie.cents(by_reference["amount"]) == 3000 - 1000 - 29
     payments = mollie.payout_payments(organisation=org_a, payout_id=payout["id"])
     assert [p["id"] for p in payments] == [created["id"]]
+
+
+def test_serve_starts_the_simulated_mollie_the_settings_point_at_and_stops_it(org_a, monkeypatch):
+    import socket
+
+    from regie.core.management.commands import serve
+    from regie.fees.models import MollieSettings
+    from regie.fees.online import mollie_settings_save
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with scope(org_a):
+        mollie_settings_save(
+            settings=MollieSettings(api_endpoint=f"http://127.0.0.1:{port}"),
+            api_key="test_servebeside000000",
+        )
+    created = []
+    monkeypatch.setattr(
+        serve, "call_command", lambda *args, **kwargs: created.append(_create(org_a, "serve"))
+    )
+    serve.Command()._serve("127.0.0.1", "0")
+    assert created[0]["id"].startswith("tr_")
+    with pytest.raises(mollie.MollieUnavailable):  # stopped with the server
+        mollie.payment_get(organisation=org_a, mollie_id=created[0]["id"])

@@ -97,6 +97,9 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
     enrol_demo_user(finance)
     with scope(commune):
         registry = build_registry(commune, children=children, seed=seed, today=today)
+        from regie.fees.fake_mollie import settings_for_demo
+
+        settings_for_demo()  # online payment through the simulated Mollie `regie serve` starts
         _, attendance = build_attendance(commune, seed=seed, today=today, staff_id=staff_id)
         if staff_id is not None:
             door_for_demo(staff_id)

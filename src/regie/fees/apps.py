@@ -9,9 +9,11 @@ class FeesConfig(AppConfig):
 
     def ready(self) -> None:
         from regie.core.daily import often_register
+        from regie.core.management.commands.serve import COMPANIONS
         from regie.fees import (
             callbacks,
             dashboard,  # noqa: F401 - registers its counter
+            fake_mollie,
             payments,
         )
         from regie.payments.routes import route_register
@@ -19,3 +21,4 @@ class FeesConfig(AppConfig):
         route_register(payments.FILE_ROUTE)
         payments.ON_PAID.append(callbacks.callback_queue)
         often_register("fees.callbacks", callbacks.callbacks_due)
+        COMPANIONS.append(fake_mollie.serve_beside)

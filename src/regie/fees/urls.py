@@ -10,7 +10,9 @@ from regie.fees.models import ServiceFile, Way
 app_name = "fees"
 
 urlpatterns = [
+    path("mollie/webhook/", public.mollie_webhook, name="mollie_webhook"),
     path("<str:token>/", public.pay, name="pay"),
+    path("<str:token>/online/", public.pay_online, name="pay_online"),
 ]
 
 

@@ -20,6 +20,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 WORKER_STOP_SECONDS = 10
 
+#: What starts beside the server: functions given a writer, returning things with ``stop()``
+#: (the fees app registers the simulated Mollie of the demo).
+COMPANIONS: list = []
+
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
     """Ask Linux to send SIGTERM to the worker if the server dies without cleaning up."""
@@ -94,4 +98,9 @@ class Command(BaseCommand):
             self.stdout.write("Background worker stopped.")
 
     def _serve(self, host: str, port: str) -> None:
-        call_command("runserver", f"{host}:{port}", use_reloader=False, insecure_serving=True)
+        started = [c for start in COMPANIONS for c in start(self.stdout.write)]
+        try:
+            call_command("runserver", f"{host}:{port}", use_reloader=False, insecure_serving=True)
+        finally:
+            for companion in started:
+                companion.stop()
