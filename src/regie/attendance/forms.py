@@ -62,7 +62,8 @@ class DayFilterForm(forms.Form):
         # organisation active at that moment.
         self.fields["place"].queryset = Place.objects.all()
         self.fields["site"].queryset = SchoolSite.objects.all()
-        self.fields["category"].queryset = ActivityCategory.objects.all()
+        if "category" in self.fields:  # the attendances list has none
+            self.fields["category"].queryset = ActivityCategory.objects.all()
 
     def clean(self):
         cleaned = super().clean()

@@ -258,15 +258,20 @@ def day_attendances(day: Day) -> QuerySet[Attendance]:
 
     ``shown_status`` is billed for an attendance on a posted invoice, else its verification's.
     """
-    shown = Case(
+    return (
+        day.attendances.select_related("activity__category", "place", "person")
+        .annotate(shown_status=shown_status())
+        .order_by("start", "pk")
+    )
+
+
+def shown_status() -> Case:
+    """Return an attendance's status as the screens show it: billed when on a posted invoice,
+    else its verification's."""
+    return Case(
         When(is_billed(), then=Value(DayStatus.BILLED.value)),
         default=F("status"),
         output_field=CharField(),
-    )
-    return (
-        day.attendances.select_related("activity__category", "place", "person")
-        .annotate(shown_status=shown)
-        .order_by("start", "pk")
     )
 
 

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from regie.attendance import registration_views, views
+from regie.attendance import attendance_list, registration_views, views
 
 app_name = "attendance"
 urlpatterns = [
     path("days/", views.DayList.as_view(), name="day-list"),
+    path("attendances/", attendance_list.AttendanceList.as_view(), name="attendance-list"),
     path("days/<int:pk>/", views.day_detail, name="day"),
     path("days/<int:pk>/swap/", views.day_swap, name="day-swap"),
     path("days/<int:pk>/choose/", views.day_choose, name="day-choose"),
