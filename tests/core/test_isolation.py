@@ -127,6 +127,7 @@ KWARG_MODELS = {
     ("payments:movement-", "pk"): BankMovement,
     ("payments:invoice-", "pk"): Invoice,
     ("payments:file-", "pk"): StatementFile,
+    ("payments:payout-", "pk"): Payout,
     ("payments:refund-", "pk"): Person,
     ("billing:run", "pk"): BillingRun,
     ("billing:invoice", "pk"): Invoice,
@@ -251,6 +252,9 @@ def populate(org, tag):
         refund = Refund.objects.create(
             person=person, amount_cents=100, iban="BE71096123456769", date=date(2025, 12, 3)
         )
+        payout = Payout.objects.create(
+            provider_id=f"stl_{tag}", reference=f"Versement {tag}", amount_cents=9
+        )
         run = BillingRun.objects.create(
             date_from="2025-10-01",
             date_to="2025-10-31",
@@ -347,6 +351,7 @@ def populate(org, tag):
             "statement": statement,
             "movement": movement,
             "outcome": outcome,
+            "payout": payout,
             "payment": payment,
             "refund": refund,
             "run": run,

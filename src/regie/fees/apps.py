@@ -15,10 +15,13 @@ class FeesConfig(AppConfig):
             dashboard,  # noqa: F401 - registers its counter
             fake_mollie,
             payments,
+            payouts,
         )
+        from regie.payments.payouts import SOURCES
         from regie.payments.routes import route_register
 
         route_register(payments.FILE_ROUTE)
         payments.ON_PAID.append(callbacks.callback_queue)
         often_register("fees.callbacks", callbacks.callbacks_due)
         COMPANIONS.append(fake_mollie.serve_beside)
+        SOURCES.append(payouts.mollie_payouts)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db.models import OuterRef
 
 from regie.billing.selectors import AccountItem, register_account_source, register_paid_source
-from regie.payments.models import Allocation, Payment, Refund
+from regie.payments.models import Allocation, OnlineRefund, Payment, Refund
 
 
 @register_paid_source
@@ -30,4 +30,7 @@ def payments_and_refunds(person_id: int) -> list[tuple[tuple, AccountItem]]:
     for refund in Refund.objects.filter(person_id=person_id):
         item = AccountItem(refund.date, "refund", refund.batch, refund.amount_cents)
         items.append(((item.day, 4, refund.pk), item))
+    for refund in OnlineRefund.objects.filter(person_id=person_id):  # through the provider
+        item = AccountItem(refund.date, "refund", refund.provider_id, refund.amount_cents)
+        items.append(((item.day, 4, -refund.pk), item))
     return items

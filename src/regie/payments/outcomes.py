@@ -45,7 +45,7 @@ ACCOUNT_OF = {
 SET_ASIDE_REASONS = (Outcome.INTERNAL_TRANSFER, Outcome.BANK_FEE, Outcome.OTHER)
 
 
-def _rejected(movement: BankMovement) -> BankMovement:
+def movement_rejected(movement: BankMovement) -> BankMovement:
     """Lock a movement and return it, or refuse unless it is a rejected received one."""
     movement = (
         BankMovement.objects.select_for_update().select_related("statement").get(pk=movement.pk)
@@ -59,7 +59,7 @@ def _rejected(movement: BankMovement) -> BankMovement:
     return movement
 
 
-def _day(movement: BankMovement, day: date | None) -> date:
+def entry_day(movement: BankMovement, day: date | None) -> date:
     """Return the day of the entry: ``day`` (today by default), never before the movement's."""
     return max(day or timezone.localdate(), movement_day(movement))
 
@@ -99,7 +99,7 @@ def movement_set_aside(
 ) -> MovementOutcome:
     """Set a rejected movement aside: its amount leaves the suspense account for the account
     of ``reason`` (own accounts' transfers, bank charges, or "set aside" with a ``note``)."""
-    movement = _rejected(movement)
+    movement = movement_rejected(movement)
     note = note.strip()
     if reason not in SET_ASIDE_REASONS:
         raise DomainError(
@@ -114,7 +114,7 @@ def movement_set_aside(
         movement=movement,
         outcome=reason,
         note=note,
-        date=_day(movement, day),
+        date=entry_day(movement, day),
         created_by=_user(user),
     )
     return _record(movement, outcome, MovementStatus.SET_ASIDE)
@@ -144,9 +144,9 @@ def movement_refund(
 ) -> MovementOutcome:
     """Refund a rejected movement to its payer's account (the next SEPA file pays it):
     the amount leaves the suspense account and the bank."""
-    movement = _rejected(movement)
+    movement = movement_rejected(movement)
     name, iban = payer_of(movement)
-    day = _day(movement, day)
+    day = entry_day(movement, day)
     refund = Refund(name=name, iban=iban, amount_cents=movement.amount_cents, date=day)
     refund.full_clean()
     refund.save()
@@ -183,8 +183,8 @@ def undo_refusal(refund: Refund | None) -> DomainError | None:
 def movement_outcome_undo(
     *, movement: BankMovement, user=None, day: date | None = None
 ) -> MovementOutcome:
-    """Undo the set-aside or the refund of a movement: the reversing entry puts it back on
-    the suspense account, and the movement back among the rejected ones.
+    """Undo the set-aside, the refund or the payout match of a movement: the reversing entry
+    puts it back on the suspense account, and the movement back among the rejected ones.
 
     A refund already in a SEPA file is refused: the file may be at the bank.
     """
@@ -209,17 +209,22 @@ def movement_outcome_undo(
     outcome.undone_on = max(day or timezone.localdate(), outcome.date)
     outcome.undone_by = _user(user)
     outcome.save(update_fields=["undone_on", "undone_by"])
-    entries_post(
-        [
-            suspense_release_entry(
-                document=f"{document_of(outcome)}/X",
-                day=outcome.undone_on,
-                amount=movement.amount_cents,
-                to=ACCOUNT_OF[outcome.outcome],
-                reverse=True,
-            )
-        ]
-    )
+    if outcome.outcome == Outcome.PAYOUT:  # the payout waits for its movement again
+        from regie.payments.payouts import payout_unmatch
+
+        entries_post([payout_unmatch(outcome)])
+    else:
+        entries_post(
+            [
+                suspense_release_entry(
+                    document=f"{document_of(outcome)}/X",
+                    day=outcome.undone_on,
+                    amount=movement.amount_cents,
+                    to=ACCOUNT_OF[outcome.outcome],
+                    reverse=True,
+                )
+            ]
+        )
     movement.status = MovementStatus.REJECTED
     movement.save(update_fields=["status"])
     return outcome

@@ -5,6 +5,9 @@ For a period (and optionally one bank account) the report sets side by side:
 - what the statements received and paid out, and the debits and credits of the ledger's bank
   account over the same days (a movement is dated, like its entry, by its value date, else its
   entry date);
+- what the payment provider holds (online payments less its refunds and the payouts matched
+  with a bank movement) and the ledger's clearing account, with the online payments still in
+  transit listed;
 - the receivables (invoiced − credited − written off − allocated) from the documents and from
   the ledger's receivable accounts;
 - the persons' credits (paid − allocated − refunded) and the suspense account (received
@@ -34,12 +37,14 @@ from django.utils.translation import gettext_lazy as _
 from regie.billing.models import Invoice, Kind, WriteOff
 from regie.ledger.models import EntryLine
 from regie.ledger.rules import AccountRole
+from regie.payments import payouts
 from regie.payments.models import (
     Allocation,
     BankMovement,
     BankStatement,
     MovementOutcome,
     MovementStatus,
+    OnlineRefund,
     Payment,
     Refund,
 )
@@ -121,6 +126,8 @@ class Report:
     receivables: Receivables
     comparisons: list[Comparison]
     differences: list[Difference] = field(default_factory=list)
+    #: Online payments no matched payout covers at the end (:func:`payouts.in_transit`).
+    in_transit: list = field(default_factory=list)
 
     @property
     def agrees(self) -> bool:
@@ -173,9 +180,10 @@ def credits_at(until: date) -> int:
     """Return the persons' credits at the end of ``until``, from payments and refunds."""
     payments = Payment.objects.filter(date__lte=until)
     cancelled = payments.filter(cancelled_at__date__lte=until)
-    refunds = Refund.objects.filter(date__lte=until, person__isnull=False)
+    refunds = _total(Refund.objects.filter(date__lte=until, person__isnull=False))
+    refunds += _total(OnlineRefund.objects.filter(date__lte=until))  # through the provider
     used = sum(use(until) for use in CREDIT_USES)
-    return _total(payments) - _total(cancelled) - _allocated(until) - _total(refunds) - used
+    return _total(payments) - _total(cancelled) - _allocated(until) - refunds - used
 
 
 def _day():
@@ -369,6 +377,14 @@ def reconciliation(date_from: date, date_to: date, account: str = "") -> Report:
             _ledger(AccountRole.SUSPENSE, date_to, sign=-1),
         ),
     ]
+    comparisons.append(
+        Comparison(
+            "clearing",
+            _("Online payments in transit at the end"),
+            payouts.clearing_at(date_to),
+            _ledger(AccountRole.CLEARING, date_to),
+        )
+    )
     for compare in COMPARISONS:
         comparisons += compare(date_from, date_to)
     return Report(
@@ -382,4 +398,5 @@ def reconciliation(date_from: date, date_to: date, account: str = "") -> Report:
         receivables,
         comparisons,
         differences,
+        payouts.in_transit(date_to),
     )

@@ -28,7 +28,7 @@ from regie.billing.selectors import _sum  # one correlated-sum helper for both a
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import Organisation
 from regie.core.sequences import sequence_next
-from regie.payments.models import Allocation, Payment, Refund
+from regie.payments.models import Allocation, OnlineRefund, Payment, Refund
 from regie.people.models import Person
 
 SCHEMA = "pain.001.001.09"
@@ -40,10 +40,11 @@ def with_credit(persons: QuerySet[Person]) -> QuerySet[Person]:
     paid = Payment.objects.filter(person=OuterRef("pk"), cancelled_at__isnull=True)
     used = Allocation.objects.filter(payment__person=OuterRef("pk"), cancelled=False)
     refunded = Refund.objects.filter(person=OuterRef("pk"))
+    online = OnlineRefund.objects.filter(person=OuterRef("pk"))
     return persons.annotate(
         paid_cents=_sum(paid, "amount_cents"),
         used_cents=_sum(used, "amount_cents"),
-        refunded_cents=_sum(refunded, "amount_cents"),
+        refunded_cents=_sum(refunded, "amount_cents") + _sum(online, "amount_cents"),
     ).annotate(credit_cents=F("paid_cents") - F("used_cents") - F("refunded_cents"))
 
 

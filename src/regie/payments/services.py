@@ -44,6 +44,7 @@ from regie.payments.models import (
     Mode,
     MovementStatus,
     OnlinePayment,
+    OnlineRefund,
     Payment,
     Refund,
 )
@@ -75,7 +76,9 @@ def person_credit(person_id: int) -> int:
         or 0
     )
     refunded = Refund.objects.filter(person_id=person_id).aggregate(t=Sum("amount_cents"))["t"]
-    return paid - used - (refunded or 0) - routes.credit_used(person_id)
+    online = OnlineRefund.objects.filter(person_id=person_id).aggregate(t=Sum("amount_cents"))
+    refunded = (refunded or 0) + (online["t"] or 0)
+    return paid - used - refunded - routes.credit_used(person_id)
 
 
 def items_of(person_id: int, category_ids: list[int] | None = None) -> list[OpenItem]:

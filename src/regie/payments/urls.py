@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from regie.payments import outcome_views, payment_views, refund_views, release_views, views
+from regie.payments import (
+    outcome_views,
+    payment_views,
+    payout_views,
+    refund_views,
+    release_views,
+    views,
+)
 
 app_name = "payments"
 urlpatterns = [
@@ -32,5 +39,8 @@ urlpatterns = [
     path("refunds/persons/<int:pk>/", refund_views.refund_new, name="refund-create"),
     path("refunds/sepa/", refund_views.sepa_create, name="sepa-create"),
     path("refunds/sepa/file/", refund_views.sepa_file, name="sepa-file"),
+    path("payouts/", payout_views.payout_list, name="payout-list"),
+    path("payouts/fetch/", payout_views.payout_fetch, name="payout-fetch"),
+    path("payouts/<int:pk>/confirm/", payout_views.payout_confirm_view, name="payout-confirm"),
     path("reconciliation/", refund_views.reconciliation_report, name="reconciliation"),
 ]
