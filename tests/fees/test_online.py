@@ -179,3 +179,12 @@ def test_a_paid_file_sends_nobody_to_mollie(org_a, permit, fake_mollie):
     assert answer.status_code == 302
     assert answer["Location"] == reverse("fees:pay", args=[permit.pay_token])
     assert len(fake_mollie.payments) == 1
+
+
+def test_the_pay_page_lets_its_form_lead_to_mollies_checkout_only(org_a, permit, fake_mollie):
+    """Browsers apply the policy's form-action to the redirect that follows a form: the pay
+    page allows its own site and the checkout's, nothing else."""
+    answer = Client().get(reverse("fees:pay", args=[permit.pay_token]))
+    policy = dict(d.split(" ", 1) for d in answer["Content-Security-Policy"].split("; "))
+    assert policy["form-action"] == f"'self' {fake_mollie.url}"
+    assert policy["script-src"] == "'self'"

@@ -455,7 +455,10 @@ def checkout_page(payment: dict) -> str:
             "expired": _("Let it expire"),
         }
         amount_label, reference_label = _("Amount"), _("Reference")
-        status_label, status = _("Status"), payment["status"]
+        from regie.fees.models import CheckoutStatus
+
+        status_label = _("Status")
+        status = str(dict(CheckoutStatus.choices).get(payment["status"], payment["status"]))
         language = translation.get_language()
     buttons = "".join(
         f'<button type="submit" name="status" value="{code}">{html.escape(label)}</button> '

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from mollie.api.client import Client
 from mollie.api.error import Error as MollieClientError
@@ -61,6 +62,19 @@ def mollie_settings(organisation: Organisation) -> MollieSettings | None:
 def is_configured(organisation: Organisation) -> bool:
     """Whether the organisation offers online payment (an active API key)."""
     return mollie_settings(organisation) is not None
+
+
+#: Where Mollie's checkout pages are (the payer is redirected there).
+CHECKOUT_ORIGINS = ("https://www.mollie.com", "https://*.mollie.com")
+
+
+def checkout_origins(organisation: Organisation) -> tuple[str, ...]:
+    """Return the origins of the checkout pages the organisation's payers are sent to."""
+    found = mollie_settings(organisation)
+    if found is None or not found.api_endpoint:
+        return CHECKOUT_ORIGINS
+    parts = urlsplit(found.api_endpoint)
+    return (f"{parts.scheme}://{parts.netloc}",)
 
 
 def client(organisation: Organisation) -> Client:

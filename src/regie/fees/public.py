@@ -31,6 +31,7 @@ from regie.documents.rendering import epc_qr, qr_png
 from regie.fees import mollie, online
 from regie.fees.models import CHECKOUT_RETRYABLE, Checkout, FileState, ServiceFile, Way
 from regie.fees.payments import file_open
+from regie.security.headers import forms_may_lead_to
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,10 @@ def _page(request, file: ServiceFile, error: str = ""):
         "retry": last is not None and last.status in CHECKOUT_RETRYABLE,
         "error": error,
     }
-    return render(request, "fees/pay.html", context)
+    answer = render(request, "fees/pay.html", context)
+    if context["online"]:  # "Pay online" is answered by a redirect to Mollie's checkout
+        return forms_may_lead_to(answer, *mollie.checkout_origins(file.organisation))
+    return answer
 
 
 @require_GET

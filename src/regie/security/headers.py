@@ -35,13 +35,30 @@ PERMISSIONS = {
 }
 
 
-def policy_header() -> str:
-    """Return the Content-Security-Policy header's value.
+def policy_header(**changes: str) -> str:
+    """Return the Content-Security-Policy header's value (``changes``: directives replaced,
+    ``form_action="'self' https://x"``).
 
     >>> policy_header().split("; ")[:2]
     ["default-src 'self'", "script-src 'self'"]
     """
-    return "; ".join(f"{name} {value}" for name, value in POLICY.items())
+    policy = POLICY | {name.replace("_", "-"): value for name, value in changes.items()}
+    return "; ".join(f"{name} {value}" for name, value in policy.items())
+
+
+def policy_header_name() -> str:
+    if getattr(settings, "REGIE_CSP_REPORT_ONLY", False):
+        return "Content-Security-Policy-Report-Only"
+    return "Content-Security-Policy"
+
+
+def forms_may_lead_to(response, *origins: str):
+    """Let the forms of one answer lead to ``origins`` too, and return it: a form whose answer
+    redirects to a payment provider's checkout (browsers apply ``form-action`` to redirects).
+    """
+    sources = " ".join(["'self'", *origins])
+    response.headers[policy_header_name()] = policy_header(form_action=sources)
+    return response
 
 
 def permissions_header() -> str:
@@ -58,11 +75,7 @@ class ContentSecurityPolicyMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.csp_name = (
-            "Content-Security-Policy-Report-Only"
-            if getattr(settings, "REGIE_CSP_REPORT_ONLY", False)
-            else "Content-Security-Policy"
-        )
+        self.csp_name = policy_header_name()
         self.csp = policy_header()
         self.permissions = permissions_header()
 
