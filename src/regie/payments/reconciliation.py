@@ -44,6 +44,7 @@ from regie.payments.models import (
     BankStatement,
     MovementOutcome,
     MovementStatus,
+    OnlinePayment,
     OnlineRefund,
     Payment,
     Refund,
@@ -377,14 +378,14 @@ def reconciliation(date_from: date, date_to: date, account: str = "") -> Report:
             _ledger(AccountRole.SUSPENSE, date_to, sign=-1),
         ),
     ]
-    comparisons.append(
-        Comparison(
-            "clearing",
-            _("Online payments in transit at the end"),
-            payouts.clearing_at(date_to),
-            _ledger(AccountRole.CLEARING, date_to),
-        )
+    clearing = Comparison(
+        "clearing",
+        _("Online payments in transit at the end"),
+        payouts.clearing_at(date_to),
+        _ledger(AccountRole.CLEARING, date_to),
     )
+    if clearing.source or clearing.ledger or OnlinePayment.objects.exists():  # online payment
+        comparisons.append(clearing)
     for compare in COMPARISONS:
         comparisons += compare(date_from, date_to)
     return Report(
