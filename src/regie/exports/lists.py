@@ -3,8 +3,9 @@
 A list view adds :class:`ListExportMixin` and declares ``export_columns`` (what its screen
 shows, as :class:`ListColumn` values read with ``values_list``, so no model instance is built)
 and ``export_name``. ``?export=xlsx`` or ``?export=csv`` on the list's address (its filter
-kept) then answers with the file: CSV rows are streamed as they are read; XLSX rows go through
-openpyxl's write-only workbook into a temporary file, which is streamed back. Neither holds the
+kept) then answers with the file: CSV rows are streamed as they are read; XLSX rows are
+written as they are read into a temporary file (:mod:`regie.exports.xlsx_stream`), which is
+streamed back. Neither holds the
 list in memory, so 300,000 rows cost what one chunk of rows costs. Dates are dates, amounts
 numbers (two-place euros), never text. Columns are declared one by one: nothing is exported
 that a list does not name (medical data never is), and each export is written to the audit log.
@@ -22,14 +23,12 @@ from typing import Any
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from regie.core.models import AuditLog
 from regie.core.money import to_decimal
 from regie.core.views import audit
-from regie.exports.xlsx import CONTENT_TYPE, DATE, FORMATS, MONEY, TEXT
+from regie.exports.xlsx import CONTENT_TYPE, MONEY, TEXT
+from regie.exports.xlsx_stream import write_xlsx
 
 CHUNK = 2000
 
@@ -98,36 +97,19 @@ def csv_response(name: str, columns: Sequence[ListColumn], rows: Iterable[tuple]
 
 
 def xlsx_file(title: str, columns: Sequence[ListColumn], rows: Iterable[tuple]):
-    """Write the rows to a temporary XLSX file (write-only: rows never held) and return it."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(title)[:31])
-    bold = Font(bold=True)
-    heading = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=str(column.title))
-        cell.font = bold
-        heading.append(cell)
-    sheet.append(heading)
-    for row in rows:
-        sheet.append(_xlsx_row(sheet, columns, row))
+    """Write the rows to a temporary XLSX file, as they come, and return it (at its start)."""
     # Closed by the FileResponse that streams it (deleted on close).
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    workbook.save(target)
+    kinds = [column.kind if column.display is None else None for column in columns]
+    write_xlsx(
+        target,
+        str(title),
+        [str(column.title) for column in columns],
+        kinds,
+        ([_cell_value(c, v) for c, v in zip(columns, row, strict=True)] for row in rows),
+    )
     target.seek(0)
     return target
-
-
-def _xlsx_row(sheet, columns: Sequence[ListColumn], row: tuple) -> list:
-    cells = []
-    for column, stored in zip(columns, row, strict=True):
-        value = _cell_value(column, stored)
-        if column.kind in (MONEY, DATE) and value is not None and column.display is None:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = FORMATS[column.kind]
-            cells.append(cell)
-        else:
-            cells.append(value)
-    return cells
 
 
 def xlsx_response(name: str, title: str, columns: Sequence[ListColumn], rows: Iterable[tuple]):

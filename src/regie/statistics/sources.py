@@ -39,6 +39,16 @@ from regie.ledger.rules import AccountRole, Journal
 from regie.payments.models import Payment
 
 
+class MonthOf(TruncMonth):
+    """The first day of a date's month. On PostgreSQL, ``DATE_TRUNC`` of the date as a plain
+    timestamp: given a date, it would cast each one to a timestamp with time zone first, which
+    cost about 15 % of a year's pivot (3.5 million lines, ``bench/statistics.py``)."""
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"DATE_TRUNC('month', ({sql})::timestamp)::date", params
+
+
 @dataclass(frozen=True)
 class Dimension:
     """A way to group: its label, the expression grouped on, and the model naming its values."""
@@ -99,7 +109,7 @@ RECEIVABLES = Source(
     label=_("Receivables (ledger)"),
     dimensions={
         "category": Dimension(_("Activity category"), F("category"), "category"),
-        "month": Dimension(_("Month"), TruncMonth("date"), period="month"),
+        "month": Dimension(_("Month"), MonthOf("date"), period="month"),
         "person": Dimension(_("Person"), F("person"), "person"),
     },
     measures={
@@ -132,7 +142,7 @@ LINES = Source(
     label=_("Invoice lines"),
     dimensions={
         "category": Dimension(_("Activity category"), F("category"), "category"),
-        "month": Dimension(_("Month"), TruncMonth("date"), period="month"),
+        "month": Dimension(_("Month"), MonthOf("date"), period="month"),
         "site": Dimension(_("School site"), F("child__site"), "site"),
         "place": Dimension(_("Place"), F("activity__place"), "place"),
         "tariff": Dimension(_("Tariff category"), F("child__tariff_category"), "tariff"),
@@ -162,7 +172,7 @@ PAYMENTS = Source(
     label=_("Payments"),
     dimensions={
         "day": Dimension(_("Day"), F("date"), period="day"),
-        "month": Dimension(_("Month"), TruncMonth("date"), period="month"),
+        "month": Dimension(_("Month"), MonthOf("date"), period="month"),
         "mode": Dimension(_("Mode"), F("mode"), "mode"),
         "person": Dimension(_("Person"), F("person"), "person"),
     },
