@@ -14,7 +14,7 @@ gives nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from regie.core.errors import DomainError, gettext_noop
@@ -71,10 +71,40 @@ class DocumentKind:
 
 KINDS: dict[str, DocumentKind] = {}
 
+#: What gives a document to pay its online payment link: ``link(reference, language)``
+#: returns the link and its words ("Pay online:") or None (registered by the fees app when
+#: it starts; the link is offered only when the organisation has online payment).
+PAY_LINKS: list[Callable[[str, str], tuple[str, str] | None]] = []
+
+
+def pay_links_add(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Give each document with something to pay its online payment link (``pay_online``:
+    ``url`` and ``label``), when one is offered; return the documents."""
+    for document in documents:
+        payment = document.get("payment")
+        if not payment or payment.get("amount_cents", 0) <= 0 or not payment.get("reference"):
+            continue
+        for link in PAY_LINKS:
+            found = link(payment["reference"], document.get("language", "fr"))
+            if found:
+                document["pay_online"] = {"url": found[0], "label": found[1]}
+                break
+    return documents
+
+
+def _with_pay_links(data: Callable[..., list[dict[str, Any]]]):
+    def documents(*args, **kwargs) -> list[dict[str, Any]]:
+        return pay_links_add(data(*args, **kwargs))
+
+    return documents
+
 
 def kind_register(kind: DocumentKind) -> None:
-    """Make a kind of document printable and sendable (called by an app's ``ready()``)."""
-    KINDS[kind.key] = kind
+    """Make a kind of document printable and sendable (called by an app's ``ready()``).
+
+    Its documents carry the online payment link when one is offered (:data:`PAY_LINKS`).
+    """
+    KINDS[kind.key] = replace(kind, data=_with_pay_links(kind.data))
 
 
 def kind_get(key: str) -> DocumentKind:

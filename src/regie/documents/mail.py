@@ -199,10 +199,14 @@ def message_for(sending: Sending, document: dict[str, Any], pdf: bytes) -> Email
         "communication": document.get("communication", ""),
         "iban": document["organisation"]["iban"],
         "organisation": document["organisation"]["name"],
+        "pay_link": document.get("pay_online", {}).get("url", ""),
     }
+    body = fill(template.body, values)
+    if values["pay_link"] and values["pay_link"] not in body:  # a template without the link
+        body += f"\n\n{document['pay_online']['label']} {values['pay_link']}\n"
     message = EmailMessage(
         subject=fill(template.subject, values).replace("\n", " "),
-        body=fill(template.body, values),
+        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[sending.recipient],
         cc=addresses(sending.cc),

@@ -30,7 +30,7 @@ from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.documents import batches, files, mail, tasks
 from regie.documents.data import documents_data, documents_refresh
 from regie.documents.invoices import INVOICE, invoices_numbered
-from regie.documents.kinds import KINDS, DocumentKind, describe_sendings
+from regie.documents.kinds import KINDS, DocumentKind, describe_sendings, pay_links_add
 from regie.documents.models import (
     FAILED_NOT_RETRIED,
     BatchFormat,
@@ -230,6 +230,7 @@ def invoice_pdf(request, pk: int):
     require_capability(request, "finance.view")
     invoice = _posted_invoice(pk)
     document = documents_data([invoice.pk], detail=request.GET.get("detail") == "1")[0]
+    pay_links_add([document])
     renderer = renderer_for(files.template_for(invoice.organisation_id), files.media_root())
     response = HttpResponse(renderer.render(document), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{document["file_name"]}"'

@@ -10,10 +10,12 @@ class FeesConfig(AppConfig):
     def ready(self) -> None:
         from regie.core.daily import often_register
         from regie.core.management.commands.serve import COMPANIONS
+        from regie.documents.kinds import PAY_LINKS
         from regie.fees import (
             callbacks,
             dashboard,  # noqa: F401 - registers its counter
             fake_mollie,
+            pay_links,
             payments,
             payouts,
         )
@@ -25,3 +27,4 @@ class FeesConfig(AppConfig):
         often_register("fees.callbacks", callbacks.callbacks_due)
         COMPANIONS.append(fake_mollie.serve_beside)
         SOURCES.append(payouts.mollie_payouts)
+        PAY_LINKS.append(pay_links.pay_link)

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.urls import path, reverse
 
-from regie.fees import public
+from regie.fees import pay_links, public
 from regie.fees.models import ServiceFile, Way
 
 app_name = "fees"
 
 urlpatterns = [
     path("mollie/webhook/", public.mollie_webhook, name="mollie_webhook"),
+    path("c/<str:token>/", pay_links.pay_any, name="pay_any"),
+    path("c/<str:token>/online/", pay_links.pay_any_online, name="pay_any_online"),
     path("<str:token>/", public.pay, name="pay"),
     path("<str:token>/online/", public.pay_online, name="pay_online"),
 ]

@@ -144,6 +144,9 @@ OTP_TOTP_ISSUER = "Regie"
 
 # Content-Security-Policy (regie.security.headers): only Regie's own scripts and styles.
 REGIE_CSP_REPORT_ONLY = os.environ.get("REGIE_CSP_REPORT_ONLY", "0") == "1"
+# Where people reach Regie from outside: the start of the online payment links that documents
+# and e-mails carry (built in background jobs, with no request to take it from).
+REGIE_PUBLIC_URL = os.environ.get("REGIE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
