@@ -1,11 +1,13 @@
 """Properties of collection that hold whatever happens (DOMAIN §7), on random histories.
 
 Whatever sequence of reminder runs, payments (by a reminder's, a plan's or an invoice's
-communication, or by hand), cancellations of reminders, payments and plans, and new plans
-happens: the ledger balances; each invoice's open amount is what its rows say and never
-negative; the ledger's fee receivable of each person is what their live reminders' fees leave
-open; no invoice is in two active plans nor reminded while in a plan; each plan's instalments
-add up to its total; a consumer's fees on an invoice never pass the cap of its principal.
+communication, or by hand), cancellations of reminders, payments and plans, new plans,
+enforcement orders (formal notices proposed to the board, its decision, bailiff's costs
+recorded) happens: the ledger balances; each invoice's open amount is what its rows say and
+never negative; the ledger's fee receivable of each person is what their live reminders' fees
+leave open plus their bailiff's costs; no invoice is in two active plans, in a plan and an
+order, nor reminded while in a plan or an order; each plan's instalments add up to its total;
+a consumer's fees on an invoice never pass the cap of its principal.
 
 Every example runs in a transaction rolled back at its end. Raise the number of examples with
 REGIE_PROPERTY_EXAMPLES.
@@ -36,6 +38,14 @@ from regie.billing.selectors import with_balance
 from regie.core.errors import DomainError
 from regie.dunning.collection import fee_open
 from regie.dunning.models import Reminder, ReminderInvoice
+from regie.dunning.order_models import BailiffFee, EnforcementOrder, OrderInvoice, OrderList
+from regie.dunning.orders import (
+    BAILIFF_FEE_MAX_CENTS,
+    bailiff_fee_record,
+    order_candidates,
+    order_list_create,
+    order_list_endorse,
+)
 from regie.dunning.plan_models import PaymentPlan, PlanInvoice, PlanStatus
 from regie.dunning.plans import plan_cancel, plan_create
 from regie.dunning.reminders import reminder_cancel, run_create, run_start
@@ -51,7 +61,13 @@ START = date(2026, 3, 1)
 LEVELS = [
     {"name": "Rappel", "delay_days": 2, "days_to_pay": 14, "fee_cents": 0},
     {"name": "Second rappel", "delay_days": 2, "days_to_pay": 14, "fee_cents": 1500},
-    {"name": "Mise en demeure", "delay_days": 2, "days_to_pay": 14, "fee_cents": 2500},
+    {
+        "name": "Mise en demeure",
+        "delay_days": 2,
+        "days_to_pay": 14,
+        "fee_cents": 2500,
+        "formal_notice": True,
+    },
 ]
 
 
@@ -71,18 +87,29 @@ class CollectionHistory(RuleBasedStateMachine):
         self.transaction.__enter__()
         self.day = START
         self.files = 0
+        # The last reminder issued when each order was made: none of its invoices after it.
+        self.reminders_before: dict[int, int] = {}
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
         self.transaction.__exit__(None, None, None)
 
-    @initialize(cents=st.lists(st.integers(100, 60_000), min_size=1, max_size=4))
-    def commune(self, cents):
+    @initialize(
+        cents=st.lists(st.integers(100, 60_000), min_size=1, max_size=4),
+        start=st.sampled_from(["invoices", "formal notices", "proposed", "endorsed"]),
+    )
+    def commune(self, cents, start):
+        """Post the invoices; some histories start further: formal notices past due, proposed
+        to the board, or the board's orders endorsed."""
         self.setup = setup_create()
         self.policy = policy_create(self.setup, LEVELS)
         self.persons = [parent("Aa"), parent("Bb")]
         rows = [(self.persons[n % 2].pk, [c]) for n, c in enumerate(cents)]
         invoices_post(self.setup, rows, day=date(2026, 2, 1), due_date=date(2026, 2, 20))
+        if start != "invoices":
+            self.chase_to_the_formal_notice()
+        if start in {"proposed", "endorsed"} and (notices := order_candidates(self.day)):
+            self.board_list(notices, start == "endorsed")
 
     @rule(days=st.integers(1, 20))
     def time_passes(self, days):
@@ -92,6 +119,14 @@ class CollectionHistory(RuleBasedStateMachine):
     def reminder_run(self, number):
         level = self.policy.levels.get(number=number)
         run_create(run_start(level=level, run_date=self.day, due_date=None, user=None))
+
+    @rule()
+    def chase_to_the_formal_notice(self):
+        """Runs levels 1, 2 and 3 one after the other, each once the step before is due: the
+        formal notices are then past due (so that orders come within a short history)."""
+        for number in (1, 2, 3):
+            self.reminder_run(number)
+            self.day += timedelta(days=17)
 
     @precondition(lambda self: Reminder.objects.filter(cancelled_at__isnull=True).exists())
     @rule(data=st.data(), share=st.integers(1, 150))
@@ -156,7 +191,47 @@ class CollectionHistory(RuleBasedStateMachine):
                 day=self.day,
             )
         except DomainError as error:
-            assert error.code in {"plan.invoice_in_plan", "plan.instalment_count"}
+            assert error.code in {
+                "plan.invoice_in_plan",
+                "plan.invoice_in_order",
+                "plan.instalment_count",
+            }
+
+    @precondition(lambda self: order_candidates(self.day))
+    @rule(data=st.data(), endorse=st.booleans())
+    def propose_to_the_board(self, data, endorse):
+        candidates = order_candidates(self.day)
+        notices = data.draw(st.lists(st.sampled_from(candidates), min_size=1, unique=True))
+        self.board_list(notices, endorse)
+
+    def board_list(self, notices, endorse: bool) -> None:
+        order_list = order_list_create(notices=notices, day=self.day)
+        last = Reminder.objects.order_by("-pk").values_list("pk", flat=True).first()
+        for order in order_list.orders.all():
+            self.reminders_before[order.pk] = last
+        if endorse:
+            order_list_endorse(order_list=order_list, decision_date=self.day, reference="COL")
+
+    @precondition(lambda self: OrderList.objects.filter(status="proposed").exists())
+    @rule(data=st.data())
+    def the_board_decides(self, data):
+        proposed = list(OrderList.objects.filter(status="proposed").order_by("pk"))
+        order_list = data.draw(st.sampled_from(proposed))
+        order_list_endorse(order_list=order_list, decision_date=self.day, reference="COL")
+
+    @precondition(lambda self: EnforcementOrder.objects.exists())
+    @rule(data=st.data(), cents=st.integers(-100, BAILIFF_FEE_MAX_CENTS + 100))
+    def bailiff_costs(self, data, cents):
+        order = data.draw(st.sampled_from(list(EnforcementOrder.objects.order_by("pk"))))
+        fine = 0 < cents <= BAILIFF_FEE_MAX_CENTS and order.order_list.status == "endorsed"
+        try:
+            fee = bailiff_fee_record(
+                order=order, amount_cents=cents, day=self.day, reference="HUI", today=self.day
+            )
+        except DomainError as error:
+            assert not fine, error.code
+        else:
+            assert fine and fee.person_id == order.person_id
 
     @precondition(lambda self: PaymentPlan.objects.filter(status=PlanStatus.ACTIVE).exists())
     @rule(data=st.data())
@@ -179,7 +254,8 @@ class CollectionHistory(RuleBasedStateMachine):
             opened = sum(i.open_cents for i in with_balance(Invoice.objects.filter(person=person)))
             assert balance("receivable", person_id=person.pk) == opened
             fees = sum(fee_open(r) for r in Reminder.objects.filter(person=person))
-            assert balance("fee_receivable", person_id=person.pk) == fees
+            costs = BailiffFee.objects.filter(person=person).aggregate(t=Sum("amount_cents"))
+            assert balance("fee_receivable", person_id=person.pk) == fees + (costs["t"] or 0)
 
     @invariant()
     def plans_hold_their_invoices_alone_and_add_up(self):
@@ -199,6 +275,17 @@ class CollectionHistory(RuleBasedStateMachine):
             )
             if plan.status == PlanStatus.ACTIVE:
                 assert not reminded_after.exists()
+
+    @invariant()
+    def orders_hold_their_invoices_out_of_plans_and_runs(self):
+        in_orders = OrderInvoice.objects.filter(active=True)
+        in_plans = PlanInvoice.objects.filter(active=True).values("invoice")
+        assert not in_orders.filter(invoice__in=in_plans).exists()
+        for item in in_orders:
+            reminded_after = ReminderInvoice.objects.filter(
+                invoice_id=item.invoice_id, reminder__pk__gt=self.reminders_before[item.order_id]
+            )
+            assert not reminded_after.exists()
 
     @invariant()
     def fees_never_pass_the_cap(self):

@@ -66,3 +66,33 @@ def test_the_board_endorses_and_invoices_leave_runs_and_plans_but_can_be_paid(in
     data = coda_file([(2500, invoice.communication)], day=date(2026, 6, 2))
     statements_import(data=data, name="a.cod")
     assert open_of(invoice) == 0
+
+
+def test_invoices_in_an_active_plan_are_not_sent_to_the_board(in_a):
+    """A debtor keeping to a payment plan is not proposed for the plan's invoices: the notice
+    of two invoices, one of them put in a plan, proposes only the other one; once both are in
+    the plan the notice is no candidate any more."""
+    setup, policy = world()
+    citizen = parent("Citizen")
+    first, second = invoice_of(setup, citizen, 2500), invoice_of(setup, citizen, 4000)
+    for number, day in ((1, date(2026, 3, 11)), (2, date(2026, 4, 1)), (3, date(2026, 4, 22))):
+        run(policy, number, day)
+    plan = {
+        "frequency": "monthly",
+        "first_due": date(2026, 6, 1),
+        "count": 2,
+        "day": date(2026, 5, 8),
+    }
+    plan_create(person=citizen, invoices=[first], **plan)
+    [notice] = order_candidates(date(2026, 5, 8))
+    order_list = order_list_create(notices=[notice], day=date(2026, 5, 8))
+    [order] = order_list.orders.all()
+    assert [item.invoice for item in order.items.all()] == [second]
+
+    setup2, policy2 = world()
+    other = parent("Other")
+    only = invoice_of(setup2, other, 2500)
+    for number, day in ((1, date(2026, 3, 11)), (2, date(2026, 4, 1)), (3, date(2026, 4, 22))):
+        run(policy2, number, day)
+    plan_create(person=other, invoices=[only], **plan)
+    assert all(n.person != other for n in order_candidates(date(2026, 5, 8)))

@@ -19,6 +19,7 @@ from regie.dunning.models import Debtor, DebtorKind, Reminder
 from regie.dunning.order_models import EnforcementOrder, OrderList, OrderListStatus
 from regie.dunning.orders import (
     bailiff_fee_record,
+    held_elsewhere,
     order_candidates,
     order_list_create,
     order_list_endorse,
@@ -26,9 +27,11 @@ from regie.dunning.orders import (
 
 
 def _with_open(notices):
-    """Give each formal notice its invoices still open and their total."""
+    """Give each formal notice its invoices still open (and not already under an order or in
+    an active plan) and their total."""
+    held = held_elsewhere()
     for notice in notices:
-        notice.open_items = reminder_items(notice)
+        notice.open_items = [i for i in reminder_items(notice) if i.id not in held]
         notice.open_total = sum(item.open_cents for item in notice.open_items)
     return notices
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.money import format_cents
+from regie.dunning import selectors
 from regie.dunning.collection import reminder_items
 from regie.dunning.models import Debtor, DebtorKind, Reminder
 from regie.dunning.order_models import (
@@ -34,13 +35,23 @@ def held_invoices() -> dict[str, set[int]]:
     return {"in_order": set(ids)}
 
 
+def held_elsewhere() -> set[int]:
+    """Return the invoices under an order or in an active payment plan: a debtor who keeps
+    to a plan is not sent to the bailiff for its invoices."""
+    held: set[int] = set()
+    for holder in selectors.HOLDERS:
+        for ids in holder().values():
+            held |= ids
+    return held
+
+
 def order_candidates(today: date) -> list[Reminder]:
-    """Return the live formal notices past due with invoices still open and not under an
-    order, of debtors who are not public bodies."""
+    """Return the live formal notices past due with invoices still open and neither under an
+    order nor in an active plan, of debtors who are not public bodies."""
     public = set(
         Debtor.objects.filter(kind=DebtorKind.PUBLIC_BODY).values_list("person_id", flat=True)
     )
-    held = held_invoices()["in_order"]
+    held = held_elsewhere()
     notices = Reminder.objects.filter(
         cancelled_at__isnull=True, level__formal_notice=True, due_date__lt=today
     ).select_related("person")
@@ -65,6 +76,7 @@ def order_list_create(*, notices: list[Reminder], day: date) -> OrderList:
                 "bodies, can be proposed to the board."
             ),
         )
+    held = held_elsewhere()
     order_list = OrderList.objects.create(created_on=day)
     for notice in notices:
         order = EnforcementOrder.objects.create(
@@ -79,6 +91,7 @@ def order_list_create(*, notices: list[Reminder], day: date) -> OrderList:
                     open_cents=item.open_cents,
                 )
                 for item in reminder_items(notice)
+                if item.id not in held
             ]
         )
     return order_list
