@@ -16,6 +16,7 @@ from regie.attendance.models import Attendance, Day, DayStatus, ScanEvent
 from regie.attendance.windows import check_compatibility, open_dates
 from regie.billing.models import BillingRun, Invoice, RunStatus, posted_links
 from regie.billing.selectors import with_balance
+from regie.certificates.models import CertificateBatch
 from regie.core.models import Organisation, User
 from regie.core.tenancy import scope
 from regie.demo.activities import POSITIONS
@@ -30,6 +31,8 @@ from regie.payments.models import Payment, StatementFile
 from regie.payments.parsers import coda
 from regie.payments.reconciliation import reconciliation
 from regie.people.models import Child, ChildPerson, Person, TariffCategory
+from regie.statistics.models import SavedView
+from regie.statistics.pivot import Query, pivot_compute
 
 
 @pytest.fixture(autouse=True)
@@ -145,12 +148,13 @@ def test_demo_month_of_scans_is_verified_with_a_few_realistic_errors(db):
     """Scans run from last month's first day to yesterday; a few % of days stay in error."""
     commune, stats = _demo_in_scope()
     with scope(commune):
-        events = ScanEvent.objects.all()
+        # (last year's week of scans, lived for its tax certificates, is tested below)
+        events = ScanEvent.objects.filter(date__year=2026)
         dates = events.aggregate(first=Min("date"), last=Max("date"))
         assert dates == {"first": dt.date(2026, 10, 1), "last": dt.date(2026, 11, 20)}
         assert events.values("client_event_id").distinct().count() == events.count()
         assert events.filter(child__in=Child.objects.all()).values("child").distinct().count() > 40
-        days = Day.objects.all()
+        days = Day.objects.filter(date__year=2026)
         assert not days.filter(status=DayStatus.NOT_PROCESSED).exists()
         in_error = days.filter(status=DayStatus.ERROR)
         assert 0.005 < in_error.count() / days.count() < 0.08
@@ -326,3 +330,30 @@ def test_demo_chases_earlier_meals_with_reminders_a_formal_notice_and_a_plan(db)
         assert instalment_states(plan)[1].open_cents == 0
         report = reconciliation(dt.date(2026, 1, 1), TODAY)
         assert all(c.agrees for c in report.comparisons), report.comparisons
+
+
+def test_demo_has_last_years_certificates_and_shared_statistics_views(db):
+    """A week of September 2025 was billed and paid in October 2025: the certificates
+    of income year 2025 are built for the families who paid; the finance officer's pivot views
+    are shared with the commune and each of them answers."""
+    commune, stats = _demo_in_scope()
+    with scope(commune):
+        batch = CertificateBatch.objects.get()
+        certificates = batch.certificates.all()
+        assert batch.year == stats.certificates.year == 2025
+        assert certificates.count() == stats.certificates.certificates > 5
+        assert all(c.total_cents > 0 and c.periods for c in certificates)
+        assert stats.certificates.paid == stats.certificates.invoices  # never reminded
+        received = pivot_compute(
+            Query("lines", "category", measure="received", date_to=dt.date(2025, 12, 31))
+        )
+        assert received.total >= sum(c.total_cents for c in certificates)
+        views = SavedView.objects.filter(shared=True)
+        names = set(views.values_list("name", flat=True))
+        assert {"Facturé et encaissé par mois", "Ouvert par école"} <= names
+        for view in views:
+            question = {k: v for k, v in view.query.items() if k in ("rows", "columns")}
+            pivot = pivot_compute(
+                Query(view.query["source"], measure=view.query["measure"], **question)
+            )
+            assert pivot.rows, view.name

@@ -17,7 +17,7 @@ from regie.demo.collection import CollectionStats, build_collection
 from regie.demo.identifiers import belgian_iban, enterprise_number
 from regie.demo.payments import PaymentStats, build_payments, statement_import
 from regie.demo.registry import RegistryStats, build_registry
-from regie.demo.scans import ScanStats, build_attendance
+from regie.demo.scans import ScanStats, build_attendance, build_scans, verify_period
 from regie.demo.second_factor import enrol_demo_user
 from regie.scanning.demo import door_for_demo
 
@@ -42,6 +42,8 @@ class DemoStats(RegistryStats):
     payments: PaymentStats | None = None
     collection: CollectionStats | None = None
     exports: object | None = None  # regie.exports.demo.ExportStats
+    certificates: object | None = None  # regie.certificates.demo.CertificateStats
+    views: int = 0  # saved pivot views shared in the commune
 
 
 def demo_organisation() -> Organisation | None:
@@ -100,7 +102,7 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
         from regie.fees.fake_mollie import settings_for_demo
 
         settings_for_demo()  # online payment through the simulated Mollie `regie serve` starts
-        _, attendance = build_attendance(commune, seed=seed, today=today, staff_id=staff_id)
+        setup, attendance = build_attendance(commune, seed=seed, today=today, staff_id=staff_id)
         if staff_id is not None:
             door_for_demo(staff_id)
         billing = build_billing(today=today, user=finance)
@@ -109,6 +111,20 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
 
             # The posted run's PDFs (fr, nl, de), its ZIP, the post PDF and e-mail templates.
             billing.documents = documents_for_demo(billing.posted_run)
+        from regie.certificates.demo import certificates_for_demo
+
+        # Last year lived for a week (after the billing's run in error, before the statements
+        # of the collection, in date order), billed and paid: its tax certificates, built.
+        certificates = certificates_for_demo(
+            setup=setup,
+            today=today,
+            scan=lambda first, last: build_scans(  # its own seed: its own event ids
+                commune, setup, seed=seed + first.year, date_from=first, date_to=last, meals=False
+            ),
+            verify=verify_period,
+            pay=lambda day, paid: statement_import(commune, day, paid, seed=seed, user=finance),
+            user=finance,
+        )
         collection = build_collection(
             today=today,
             user=finance,
@@ -125,8 +141,13 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
             exports = exports_for_demo(
                 billing.posted_run, today=today, user=finance, paid_later=frozenset(payments.pays)
             )
+        from regie.statistics.demo import views_for_demo
+
+        views = views_for_demo(finance)
     stats = DemoStats(
         **asdict(registry),
+        certificates=certificates,
+        views=views,
         attendance=attendance,
         billing=billing,
         payments=payments,
@@ -185,4 +206,12 @@ def describe(stats: RegistryStats) -> str:
                 f", then {exports.second.documents} (a credit note, and a write-off as a "
                 "credit note of all plus a new invoice)"
             )
+    certificates = getattr(stats, "certificates", None)
+    if certificates is not None and certificates.certificates:
+        text += (
+            f"; tax certificates {certificates.year}: {certificates.certificates} built "
+            f"({format_cents(certificates.total_cents)}), {certificates.problems} problems listed"
+        )
+    if getattr(stats, "views", 0):
+        text += f"; {stats.views} statistics views shared"
     return text
