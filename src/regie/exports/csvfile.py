@@ -63,6 +63,13 @@ def _rate(rate: Decimal) -> str:
     return format(rate.normalize(), "f")
 
 
+def document_type(document: Document) -> str:
+    """Return what the accounting books: an invoice, a credit note or a payment received."""
+    if document.kind == "payment":
+        return "payment"
+    return "credit_note" if document.is_credit else "invoice"
+
+
 def rows(document: Document, application_code: str = "") -> Iterable[list[str]]:
     """Yield the CSV rows of one document, one per line."""
     sign = -1 if document.is_credit else 1
@@ -70,7 +77,7 @@ def rows(document: Document, application_code: str = "") -> Iterable[list[str]]:
     head = [
         application_code,
         document.number,
-        "credit_note" if document.is_credit else "invoice",
+        document_type(document),
         document.action,
         document.kind,
         document.source_number,

@@ -18,6 +18,7 @@ from regie.exports.accounting import REISSUE, REVERSAL, Item
 from regie.exports.documents import Document, Line, Party
 from regie.exports.models import EnterpriseNumber, ExportSettings
 from regie.exports.sources import DETAIL_READERS, Articles, _chunks, article_lines, party_of
+from regie.payments.models import Allocation, Payment
 from regie.people.models import Person
 
 
@@ -147,6 +148,47 @@ def _fees(items: list[Item], options: ExportSettings, debtor) -> dict[str, Docum
     return documents
 
 
+def _payments(items: list[Item], debtor) -> dict[str, Document]:
+    """A payment received: a line per invoice it paid, and one for what went to the person's
+    credit; the communication the payer gave (else that of the first invoice it paid)."""
+    ids = [int(item.key.split(":")[1]) for item in items]
+    payments = {}
+    for chunk in _chunks(ids):
+        payments |= {
+            p.pk: p for p in Payment.objects.filter(pk__in=chunk).select_related("movement")
+        }
+    debtor.load(payment.person_id for payment in payments.values())
+    paid: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        rows = Allocation.objects.filter(payment_id__in=chunk, cancelled=False).order_by("pk")
+        for payment_id, number, communication, cents in rows.values_list(
+            "payment_id", "invoice__number", "invoice__communication", "amount_cents"
+        ):
+            paid[payment_id].append((number, communication, cents))
+    documents = {}
+    for item in items:
+        payment = payments[int(item.key.split(":")[1])]
+        allocated = paid.get(payment.pk, [])
+        lines = [Line(number, cents, "", payment.date) for number, _c, cents in allocated]
+        rest = payment.amount_cents - sum(cents for *_n, cents in allocated)
+        if rest > 0:
+            lines.append(Line(_("Credit of the person"), rest, "", payment.date))
+        reference = payment.movement.reference if payment.movement_id else ""
+        documents[item.key] = Document(
+            number=item.number,
+            kind=item.kind,
+            action=item.action,
+            is_credit=True,
+            issue_date=payment.date,
+            due_date=payment.date,
+            debtor=debtor(payment.person_id),
+            lines=tuple(lines),
+            communication=reference or next((c for _n, c, _a in allocated if c), ""),
+            source_number=item.number,
+        )
+    return documents
+
+
 def documents_for(
     items: Sequence[Item], previous: dict[str, dict[str, int]], options: ExportSettings
 ) -> list[Document]:
@@ -161,8 +203,10 @@ def documents_for(
     base: dict[str, Document] = {}
     base |= _invoices([i for i in unique if i.key.startswith("invoice:")], articles, debtor)
     base |= _fees([i for i in unique if i.key.startswith("reminder:")], options, debtor)
+    base |= _payments([i for i in unique if i.key.startswith("payment:")], debtor)
+    own = ("invoice", "reminder", "payment")
     for reader in DETAIL_READERS:
-        base |= reader([i for i in unique if i.key.split(":")[0] not in ("invoice", "reminder")])
+        base |= reader([i for i in unique if i.key.split(":")[0] not in own])
     documents = []
     for item in items:
         document = replace(

@@ -39,6 +39,7 @@ class Line:
     unit_cents: int | None = None
     vat_category: str = "O"
     vat_rate: Decimal = Decimal("0")
+    until: date | None = None  # a line of several days (UBL): the last one, ``day`` the first
 
     @property
     def priced(self) -> tuple[int, int]:

@@ -7,17 +7,21 @@ from datetime import date, timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from regie.billing.selectors import Status
 from regie.core.errors import DomainError
 from regie.core.widgets import DateInput
 from regie.exports import accounting
 from regie.exports.models import BudgetArticle, ExportSettings
+from regie.exports.services import STATUSES
 
 KIND_CHOICES = [
     (accounting.INVOICE, _("Invoices")),
     (accounting.CREDIT_NOTE, _("Credit notes")),
     (accounting.REMINDER_FEE, _("Reminder fees")),
     (accounting.SERVICE_FEE, _("Fees of other services (paid in advance: once paid)")),
+    (accounting.PAYMENT, _("Payments received (optional)")),
 ]
+STATUS_CHOICES = [(status, Status.LABELS[status]) for status in STATUSES]
 FORMAT_CHOICES = [
     ("csv", _("CSV for the accounting software")),
     ("ubl", _("UBL / Peppol e-invoices (ZIP)")),
@@ -39,6 +43,12 @@ class ExportForm(forms.Form):
     kinds = forms.MultipleChoiceField(
         label=_("Documents"),
         choices=KIND_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    statuses = forms.MultipleChoiceField(
+        label=_("Invoices of these statuses only (none ticked: every invoice)"),
+        choices=STATUS_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

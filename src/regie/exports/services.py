@@ -22,15 +22,17 @@ from pathlib import Path
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from regie.billing.selectors import Status
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import AuditLog
 from regie.core.rows import rows_insert
 from regie.core.tenancy import current_organisation
-from regie.exports import accounting, csvfile, journal, sources, ubl, validation
+from regie.exports import accounting, csvfile, journal, sources, ubl
 from regie.exports.details import documents_for
 from regie.exports.documents import Document
 from regie.exports.models import Export, ExportFile, ExportItem, ExportSettings
 from regie.exports.sources import article_key, settings_of
+from regie.exports.ublfiles import checked_files
 
 CSV, UBL, JOURNAL = "csv", "ubl", "journal"
 FORMATS = (CSV, UBL, JOURNAL)
@@ -40,6 +42,10 @@ DOCUMENT_KINDS = (
     accounting.REMINDER_FEE,
     accounting.SERVICE_FEE,
 )
+#: The kinds an export may hold; payments received only when asked for.
+KINDS = (*DOCUMENT_KINDS, accounting.PAYMENT)
+#: The invoice statuses an export may keep (regie.billing.selectors.Status).
+STATUSES = (Status.OPEN, Status.PARTLY_PAID, Status.PAID, Status.OVERDUE, Status.CREDITED)
 ITEM_FIELDS = (
     "organisation", "export", "source", "kind", "action", "version", "number",
     "document_date", "person", "amount_cents", "fingerprint", "articles",
@@ -62,7 +68,7 @@ def export_settings_save(*, settings_row: ExportSettings) -> ExportSettings:
     return settings_row
 
 
-def _refuse(formats: Sequence[str], kinds: Sequence[str]) -> None:
+def _refuse(formats: Sequence[str], kinds: Sequence[str], statuses: Sequence[str]) -> None:
     unknown = set(formats) - set(FORMATS)
     if not formats or unknown:
         raise DomainError(
@@ -73,15 +79,31 @@ def _refuse(formats: Sequence[str], kinds: Sequence[str]) -> None:
         raise DomainError(
             "export.kinds_missing", gettext_noop("Choose the kinds of documents to export.")
         )
+    if set(kinds) - set(KINDS) or set(statuses) - set(STATUSES):
+        raise DomainError(
+            "export.kinds_unknown",
+            gettext_noop(
+                "Choose the documents among %(kinds)s and the statuses among %(statuses)s."
+            ),
+            kinds=", ".join(KINDS),
+            statuses=", ".join(STATUSES),
+        )
 
 
 def export_plan(
-    *, date_from: date, date_to: date, kinds: Sequence[str]
+    *, date_from: date, date_to: date, kinds: Sequence[str], statuses: Sequence[str] = ()
 ) -> tuple[list[accounting.Item], dict[str, dict[str, int]]]:
-    """Return the items an export would hold now, and what earlier exports carried per article."""
+    """Return the items an export would hold now, and what earlier exports carried per article.
+
+    ``statuses`` keeps, among the invoices not exported yet, those of these statuses (all
+    when empty); an invoice exported earlier and changed since travels whatever its status.
+    """
     accounting.range_check(date_from, date_to)
-    found = sources.sources(date_from, date_to)
+    found = sources.sources(date_from, date_to, kinds)
     done, articles = sources.exported(source.key for source in found)
+    if statuses and set(statuses) != set(STATUSES):
+        kept = sources.invoices_with_status(date_from, date_to, statuses)
+        found = [s for s in found if s.kind != accounting.INVOICE or s.key in done or s.key in kept]
     return accounting.plan(found, done, date_from, date_to, kinds), articles
 
 
@@ -104,14 +126,12 @@ def _seller(options: ExportSettings) -> ubl.Seller:
 def ubl_zip(documents: Sequence[Document], seller: ubl.Seller, advance: Callable) -> bytes:
     """Return the ZIP of the documents' UBL files, each checked against both rule sets."""
     buffer = io.BytesIO()
+    workers = int(getattr(settings, "REGIE_EXPORT_WORKERS", 2))
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for document in documents:
-            content = ubl.write(document, seller)
-            validation.refuse_invalid(content, document.number)
-            info = zipfile.ZipInfo(ubl.file_name(document), date_time=ZIP_DATE)
+        for name, content in checked_files(documents, seller, workers=workers, advance=advance):
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, content)
-            advance(1)
     return buffer.getvalue()
 
 
@@ -120,8 +140,9 @@ def _write(documents, options, formats, date_from, date_to, advance) -> Written:
     stem = f"{date_from:%Y%m%d}-{date_to:%Y%m%d}"
     if CSV in formats:
         written.files[f"export-{stem}.csv"] = csvfile.write(documents, options.application_code)
-    if UBL in formats:
-        written.files[f"ubl-{stem}.zip"] = ubl_zip(documents, _seller(options), advance)
+    if UBL in formats:  # payments received are no e-invoices
+        invoices = [d for d in documents if d.kind != accounting.PAYMENT]
+        written.files[f"ubl-{stem}.zip"] = ubl_zip(invoices, _seller(options), advance)
     if JOURNAL in formats:
         content, _count = journal.write(date_from, date_to)
         sequence, head = journal.chain_head()
@@ -206,30 +227,33 @@ def export_create(
     date_to: date,
     formats: Sequence[str],
     kinds: Sequence[str] = DOCUMENT_KINDS,
+    statuses: Sequence[str] = (),
     user=None,
     advance: Callable[[int], None] = lambda count: None,
     total: Callable[[int], None] = lambda count: None,
 ) -> Export:
     """Export the documents not exported yet (and those changed since) of a range."""
     accounting.range_check(date_from, date_to)
-    _refuse(formats, kinds)
+    _refuse(formats, kinds, statuses)
     with_documents = CSV in formats or UBL in formats
-    items, previous = export_plan(date_from=date_from, date_to=date_to, kinds=kinds) if (
+    items, previous = export_plan(date_from=date_from, date_to=date_to, kinds=kinds,
+                                   statuses=statuses) if (
         with_documents) else ([], {})  # fmt: skip
-    total(len(items) if UBL in formats else 0)
+    total(sum(1 for i in items if i.kind != accounting.PAYMENT) if UBL in formats else 0)
     options = settings_of()
     documents = documents_for(items, previous, options)
     written = _write(documents, options, formats, date_from, date_to, advance)
     folder, stored = _store(written)
+    billed = [d for d in documents if d.kind != accounting.PAYMENT]
     export = Export(
         date_from=date_from,
         date_to=date_to,
         kinds=list(kinds) if with_documents else [],
         formats=list(formats),
         documents=len(documents),
-        credits=sum(1 for document in documents if document.is_credit),
-        debit_cents=sum(d.amount_cents for d in documents if not d.is_credit),
-        credit_cents=sum(d.amount_cents for d in documents if d.is_credit),
+        credits=sum(1 for d in billed if d.is_credit),
+        debit_cents=sum(d.amount_cents for d in billed if not d.is_credit),
+        credit_cents=sum(d.amount_cents for d in billed if d.is_credit),
         national_numbers=any(d.debtor.national_number for d in documents),
         chain_head=written.chain_head,
         created_by=user,

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Q
 
 from regie.billing.models import Invoice, Kind, WriteOff
+from regie.billing.selectors import status_conditions, with_balance
 from regie.dunning.models import Reminder
 from regie.exports import accounting
 from regie.exports.accounting import Exported, Item, Source
@@ -25,6 +26,7 @@ from regie.exports.models import (
     ExportItem,
     ExportSettings,
 )
+from regie.payments.models import Payment
 from regie.people.models import Person
 
 CHUNK = 2000
@@ -88,9 +90,54 @@ def fee_sources(date_from: date, date_to: date) -> list[Source]:
     return result
 
 
-def sources(date_from: date, date_to: date) -> list[Source]:
+def payment_sources(date_from: date, date_to: date) -> list[Source]:
+    """Return the payments received in the range, or cancelled since (then worth 0)."""
+    rows = (
+        Payment.objects.filter(date__lte=date_to)
+        .filter(Q(date__gte=date_from) | Q(cancelled_at__isnull=False))
+        .order_by("date", "pk")
+        .values_list("pk", "date", "amount_cents", "cancelled_at", "receipt_number")
+    )
+    result = []
+    for pk, day, cents, cancelled_at, receipt in rows:
+        amount = 0 if cancelled_at else cents
+        changed = cancelled_at.date() if cancelled_at else day
+        number = payment_number(day, receipt, pk)
+        result.append(
+            Source(f"payment:{pk}", accounting.PAYMENT, number, day, amount, str(amount), changed)
+        )
+    return result
+
+
+def payment_number(day: date, receipt: str, pk: int) -> str:
+    """Return the number a payment travels under: its receipt's, else its date and order.
+
+    >>> payment_number(date(2026, 3, 2), "", 17), payment_number(date(2026, 3, 2), "R-4", 17)
+    ('PAY/20260302/17', 'PAY/20260302/R-4')
+    """
+    return f"PAY/{day:%Y%m%d}/{receipt or pk}"
+
+
+def invoices_with_status(date_from: date, date_to: date, statuses: Sequence[str]) -> set[str]:
+    """Return the keys of the invoices dated in the range whose status is one of ``statuses``
+    today (:mod:`regie.billing.selectors`: open, partly paid, paid, overdue, credited)."""
+    conditions = status_conditions()
+    wanted = Q(pk__in=[])
+    for status in statuses:
+        wanted |= conditions[status]
+    invoices = with_balance(
+        Invoice.objects.filter(kind=Kind.INVOICE, invoice_date__range=(date_from, date_to))
+    ).filter(wanted)
+    return {f"invoice:{pk}" for pk in invoices.values_list("pk", flat=True)}
+
+
+def sources(
+    date_from: date, date_to: date, kinds: Sequence[str] = accounting.KINDS
+) -> list[Source]:
     """Return every document that may travel in an export of the range."""
     found = invoice_sources(date_from, date_to) + fee_sources(date_from, date_to)
+    if accounting.PAYMENT in kinds:
+        found += payment_sources(date_from, date_to)
     for reader in SOURCE_READERS:
         found += reader(date_from, date_to)
     return found

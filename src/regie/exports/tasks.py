@@ -31,6 +31,7 @@ def _work(job: Job, progress: Progress) -> dict[str, Any]:
         date_to=date.fromisoformat(parameters["date_to"]),
         formats=parameters["formats"],
         kinds=parameters["kinds"],
+        statuses=parameters.get("statuses", []),
         user=job.created_by,
         advance=progress.advance,
         total=progress.total,

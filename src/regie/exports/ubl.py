@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from lxml import etree
@@ -194,7 +195,10 @@ def _lines(b: _Builder, document: Document, tag: str) -> None:
         b.add(element, quantity_tag, str(quantity), unitCode="C62")
         b.amount(element, "cbc:LineExtensionAmount", net)
         item = b.add(element, "cac:Item")
-        if line.day:
+        if line.day and line.until and line.until != line.day:
+            days = f"{line.day.isoformat()}/{line.until.isoformat()}"
+            b.add(item, "cbc:Description", f"{days} {line.label}")
+        elif line.day:
             b.add(item, "cbc:Description", f"{line.day.isoformat()} {line.label}")
         b.add(item, "cbc:Name", line.label[:200] or document.number)
         if line.article:
@@ -203,8 +207,44 @@ def _lines(b: _Builder, document: Document, tag: str) -> None:
         b.amount(b.add(element, "cac:Price"), "cbc:PriceAmount", unit)
 
 
+def grouped(lines: Sequence[Line]) -> tuple[Line, ...]:
+    """Return a document's lines as its e-invoice shows them: one line per activity and child
+    (label), budget article, VAT and unit price, its quantities and amounts added up, dated
+    from its first day to its last; a line whose amount is not quantity × price (capped,
+    written off) stays on its own.
+
+    A month of care is about 25 lines a child in Regie (one per day and activity) and 2 to 6
+    in the e-invoice; the CSV keeps every day.
+
+    >>> from datetime import date
+    >>> days = [Line("Garderie – Léa", 150, "a", date(2026, 3, d), 2, 75) for d in (2, 3, 5)]
+    >>> [(x.quantity, x.unit_cents, x.amount_cents, x.day.day, x.until.day)
+    ...  for x in grouped(days + [Line("Repas – Léa", 400, "b", date(2026, 3, 4), 1, 380)])]
+    [(6, 75, 450, 2, 5), (1, 380, 400, 4, 4)]
+    """
+    groups: dict[tuple, Line] = {}
+    for number, line in enumerate(lines):
+        exact = line.unit_cents is not None and line.quantity * line.unit_cents == line.amount_cents
+        key = (line.label, line.article, line.vat_category, line.vat_rate, line.unit_cents) if (
+            exact) else (number,)  # fmt: skip
+        found = groups.get(key)
+        if found is None:
+            groups[key] = replace(line, until=line.until or line.day)
+            continue
+        days = [day for day in (found.day, found.until, line.day, line.until) if day]
+        groups[key] = replace(
+            found,
+            quantity=found.quantity + line.quantity,
+            amount_cents=found.amount_cents + line.amount_cents,
+            day=min(days, default=None),
+            until=max(days, default=None),
+        )
+    return tuple(groups.values())
+
+
 def write(document: Document, seller: Seller) -> bytes:
     """Return the UBL file of a document: an Invoice, or a CreditNote when it credits."""
+    document = replace(document, lines=grouped(document.lines))
     tag = "CreditNote" if document.is_credit else "Invoice"
     root = etree.Element(f"{{{ROOT_NS[tag]}}}{tag}", nsmap={None: ROOT_NS[tag], **NS})
     b = _Builder(root)

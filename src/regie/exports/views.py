@@ -52,6 +52,7 @@ def export_new(request):
                     "date_from": data["date_from"].isoformat(),
                     "date_to": data["date_to"].isoformat(),
                     "kinds": data["kinds"],
+                    "statuses": data["statuses"],
                     "formats": data["formats"],
                 },
             )

@@ -9,7 +9,14 @@ from django.utils import translation
 from regie.core.errors import DomainError
 from regie.core.models import Organisation, User
 from regie.core.tenancy import scope
-from regie.exports.services import FORMATS, export_create, export_file_read
+from regie.exports.services import (
+    DOCUMENT_KINDS,
+    FORMATS,
+    KINDS,
+    STATUSES,
+    export_create,
+    export_file_read,
+)
 
 
 def _day(text: str) -> date:
@@ -37,10 +44,28 @@ class Command(BaseCommand):
             required=True,
             help="csv, ubl or journal (repeat for several).",
         )
+        parser.add_argument(
+            "--kind",
+            dest="kinds",
+            action="append",
+            choices=KINDS,
+            help="Documents to export (repeat for several); default: "
+            + ", ".join(DOCUMENT_KINDS)
+            + " (payment: the payments received).",
+        )
+        parser.add_argument(
+            "--status",
+            dest="statuses",
+            action="append",
+            choices=STATUSES,
+            help="Keep the invoices of these statuses only (repeat for several); default: all.",
+        )
         parser.add_argument("--output", required=True, help="Folder to write the files in.")
         parser.add_argument("--user", help="Username recorded as the export's author.")
 
     def handle(self, *args, organisation, date_from, date_to, formats, output, user, **options):
+        kinds = options.get("kinds") or DOCUMENT_KINDS
+        statuses = options.get("statuses") or ()
         org = Organisation.objects.filter(pk=organisation).first()
         if org is None:
             raise CommandError(f"no organisation #{organisation}")
@@ -54,7 +79,12 @@ class Command(BaseCommand):
         with scope(org), translation.override(org.language):
             try:
                 export = export_create(
-                    date_from=_day(date_from), date_to=_day(date_to), formats=formats, user=author
+                    date_from=_day(date_from),
+                    date_to=_day(date_to),
+                    formats=formats,
+                    kinds=kinds,
+                    statuses=statuses,
+                    user=author,
                 )
             except DomainError as error:
                 raise CommandError(error.translated()) from error
