@@ -69,6 +69,7 @@ def reminder_sent(page, run_page: str, reminder, mailbox) -> None:
     page.locator("#run-documents").click()
     expect(page.locator("#posted-count")).to_have_text("1")
     expect(page.locator("#email-count")).to_have_text("1")
+    expect(page.locator(".heading a.button")).to_have_text("Retour")  # to the run, no "facturier"
     page.screenshot(path=SHOTS / "collection-run-documents.png", full_page=True)
     page.locator("#generate-form input[name=format][value=pdf]").check()
     page.locator("#generate-form button[type=submit]").click()
