@@ -66,6 +66,18 @@ def test_officer_pivots_charts_saves_and_exports(page, org_a, year_paid):
     assert download.value.suggested_filename == "pivot.xlsx"
     with scope(org_a):
         assert SavedView.objects.get().shared
+    # Received by school site and invoice status: the invoice lines' share of the payment.
+    page.locator("#id_source").select_option("lines")
+    page.locator("#pivot-form button.primary").click()
+    page.locator("#id_rows").select_option("site")
+    page.locator("#id_columns").select_option("status")
+    page.locator("#id_measure").select_option("received")
+    page.locator("#pivot-form button.primary").click()
+    expect(page.locator("#pivot-total")).to_have_text("157,00 €")
+    expect(page.locator("#pivot-table thead")).to_contain_text("payée")
+    page.locator("#show-chart").click()
+    expect(page.locator("svg.chart rect")).to_have_count(1)  # one site: the child's (none)
+    page.screenshot(path=str(SHOTS / "h6-pivot-received-by-site.png"), full_page=True)
 
 
 def test_officer_builds_the_certificates_and_opens_one(page, org_a, year_paid):
