@@ -116,3 +116,28 @@ def test_a_file_not_paid_has_nothing_to_refund(in_a):
     with pytest.raises(DomainError) as refused:
         file_refund(file=file)
     assert refused.value.code == "fees.refund_nothing_paid"
+
+
+def test_the_finance_officer_cancels_and_refunds_from_the_files_page(in_a, login):
+    from django.urls import reverse
+
+    from regie.core.models import Role
+
+    file, _ = file_push(service=b.service(), data=b.container())
+    file.person.iban = "BE71096123456769"
+    file.person.save()
+    file_pay_at_counter(file=file, mode=Mode.CARD, day=DAY)
+    auditor = login(in_a, Role.AUDITOR)
+    url = reverse("fees-files:file-refund", args=[file.pk])
+    assert auditor.post(url).status_code == 403
+    client = login(in_a, Role.FINANCE)
+    page = client.get(reverse("fees-files:file-detail", args=[file.pk])).content.decode()
+    assert url in page
+    token = page.split(f'action="{url}"')[1].split('name="once" value="')[1].split('"')[0]
+    assert client.post(url, {"once": token}).status_code == 302
+    assert client.post(url, {"once": token}).status_code == 302  # a double click: once
+    file.refresh_from_db()
+    assert file.state == FileState.CANCELLED
+    assert Refund.objects.count() == 1
+    page = client.get(reverse("fees-files:file-detail", args=[file.pk])).content.decode()
+    assert url not in page

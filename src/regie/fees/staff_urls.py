@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from regie.fees import views
+from regie.fees import refund_views, views
 
 app_name = "fees-files"
 urlpatterns = [
     path("", views.FileList.as_view(), name="file-list"),
     path("<int:pk>/", views.file_detail, name="file-detail"),
     path("<int:pk>/pay/", views.file_pay_view, name="file-pay"),
+    path("<int:pk>/refund/", refund_views.file_refund_view, name="file-refund"),
     path(
         "<int:pk>/callbacks/<int:callback_pk>/retry/",
         views.callback_retry_view,
