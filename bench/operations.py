@@ -9,6 +9,7 @@ from bench import (
     collection,
     documents,
     fees_api,
+    fees_webhook,
     lists,
     payments,
     scan_api,
@@ -86,6 +87,10 @@ OPERATIONS = {
     ),
     "scans: API ingest, batches of 500 (scans)": (scan_api.prepare, scan_api.measure),
     "fees: 10,000 files pushed through the API (files)": (fees_api.prepare, fees_api.measure),
+    "fees: 1,000 Mollie webhook calls for 500 payments (calls)": (
+        fees_webhook.prepare,
+        fees_webhook.measure,
+    ),
     "documents: invoice PDFs with QR codes, ZIP (invoices)": (documents.prepare, documents.measure),
     "payments: import a CODA file of 10,000 movements (movements)": (
         payments.prepare,

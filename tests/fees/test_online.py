@@ -61,8 +61,10 @@ def test_worked_example_13_three_webhooks_one_payment_one_entry_one_callback(
     assert webhook(checkout.mollie_id) == 200
     with scope(org_a):
         entries = Entry.objects.count()
+    asked = len(fake_mollie.requests)
     assert webhook(checkout.mollie_id) == 200
     assert webhook(checkout.mollie_id) == 200
+    assert len(fake_mollie.requests) == asked  # recorded: Mollie is not asked again
 
     with scope(org_a):
         payment = Payment.objects.get()

@@ -169,5 +169,6 @@ def webhook_receive(mollie_id: str) -> bool:
     )
     if checkout is None:
         return False
-    checkout_refresh(checkout=checkout)
+    if checkout.recorded_at is None:  # once recorded, Mollie has nothing more to tell Regie
+        checkout_refresh(checkout=checkout)
     return True
