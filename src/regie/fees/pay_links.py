@@ -36,6 +36,7 @@ from regie.fees import mollie, online
 from regie.fees.models import CHECKOUT_RETRYABLE, Checkout
 from regie.payments.imports import Targets
 from regie.people.models import Person
+from regie.security.headers import forms_may_lead_to
 
 log = logging.getLogger(__name__)
 SALT = "regie.fees.pay-link"
@@ -110,7 +111,10 @@ def _page(request, organisation, reference: str, token: str, error: str = ""):
         "retry": last is not None and last.status in CHECKOUT_RETRYABLE,
         "error": error,
     }
-    return render(request, "fees/pay_any.html", context)
+    answer = render(request, "fees/pay_any.html", context)
+    if context["online"]:  # "Pay online" is answered by a redirect to Mollie's checkout
+        return forms_may_lead_to(answer, *mollie.checkout_origins(organisation))
+    return answer
 
 
 @require_GET
