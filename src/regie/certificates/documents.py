@@ -36,7 +36,13 @@ def certificates_data(ids: list[int], *, detail: bool = False) -> list[dict[str,
     """Return the documents of certificates, in the order of ``ids``."""
     org = Organisation.objects.get(pk=current_organisation().pk)
     letterhead = organisation_block(org)
-    rows = Certificate.objects.filter(pk__in=list(ids)).select_related("person", "child", "batch")
+    # Not the batch's problems: a copy per certificate cost 1.2 MB each for a year of 1,300
+    # problems, 18 GB for a large commune's (bench/statistics.py).
+    rows = (
+        Certificate.objects.filter(pk__in=list(ids))
+        .select_related("person", "child", "batch")
+        .defer("batch__problems")
+    )
     found = {certificate.pk: _document(certificate, org, letterhead) for certificate in rows}
     return [found[pk] for pk in ids if pk in found]
 
@@ -90,6 +96,7 @@ def recipients(ids: list[int]) -> dict[int, Recipient]:
 def describe(ids: list[int]) -> dict[int, tuple[str, str]]:
     """Return each certificate's reference and page."""
     rows = Certificate.objects.filter(pk__in=list(ids)).select_related("batch")
+    rows = rows.defer("batch__problems")
     return {c.pk: (c.reference, c.get_absolute_url()) for c in rows}
 
 

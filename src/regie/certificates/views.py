@@ -112,7 +112,9 @@ def batch_detail(request, pk: int, filing_form: FilingForm | None = None, status
     filing_form = filing_form or FilingForm(
         initial={"contact": user.get_full_name() or user.username, "email": user.email}
     )
-    certificates = batch.certificates.select_related("person", "child", "batch")
+    certificates = batch.certificates.select_related("person", "child", "batch").defer(
+        "batch__problems"
+    )
     page = Paginator(certificates, 100).get_page(request.GET.get("page"))
     totals = certificates.aggregate(count=Count("pk"), total=Sum("total_cents"))
     context = {
