@@ -221,7 +221,9 @@ def _refusing(service_call, **kwargs):
 
 def _file(request, file: ServiceFile) -> dict:
     """Return a file and its current lines as plain data (inside the organisation's scope)."""
-    version = file.versions.get(number=file.version)
+    lines = getattr(file, "current_lines", None)  # just written by the push: not read again
+    if lines is None:
+        lines = file.versions.get(number=file.version).lines.all()
     path = payment_path(file)
     return {
         "external_id": file.external_id,
@@ -244,6 +246,6 @@ def _file(request, file: ServiceFile) -> dict:
                 "vat_rate": line.vat_rate,
                 "amount_cents": line.amount_cents,
             }
-            for line in version.lines.all()
+            for line in lines
         ],
     }

@@ -16,8 +16,10 @@ def sequence_next(key: str, count: int = 1) -> int:
     """Reserve ``count`` numbers of sequence ``key`` and return the first one."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sequence_next() must run inside a transaction")
-    Sequence.objects.get_or_create(key=key, defaults={"organisation": current_organisation()})
-    row = Sequence.objects.select_for_update().get(key=key)
+    row = Sequence.objects.select_for_update().filter(key=key).first()
+    if row is None:  # the first number of this key: create the row, then lock it
+        Sequence.objects.get_or_create(key=key, defaults={"organisation": current_organisation()})
+        row = Sequence.objects.select_for_update().get(key=key)
     first = row.last + 1
     row.last += count
     row.save(update_fields=["last"])

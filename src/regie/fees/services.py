@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from django.db import IntegrityError, transaction
@@ -67,6 +68,9 @@ def rules_json(data):
     if isinstance(data, date):
         return data.isoformat()
     return data
+
+
+QUANTITY, RATE = Decimal("0.001"), Decimal("0.01")
 
 
 class Outcome(StrEnum):
@@ -185,9 +189,7 @@ def _create(service: Service, data: FileData, digest: str) -> ServiceFile:
         version=0,
         pay_token=secrets.token_urlsafe(32),
     )
-    _describe(file, data)
-    file.save()
-    _version(file, data, digest, 1)
+    _version(file, data, digest, 1)  # the file is written once, with its first version's figures
     return file
 
 
@@ -197,35 +199,36 @@ def _describe(file: ServiceFile, data: FileData) -> None:
 
 
 def _version(file: ServiceFile, data: FileData, digest: str, number: int) -> FileVersion:
-    """Write version ``number`` with its lines and communication; the file takes its figures."""
+    """Write version ``number`` with its lines and communication; the file takes its figures
+    (and is written: created when new). ``file.current_lines`` keeps the lines just written."""
     amounts = [rules.line_amount(line.quantity, line.unit_cents) for line in data.lines]
     (communication,) = communications_next("fee", 1)
+    _describe(file, data)
+    file.version = number
+    file.amount_cents = sum(amounts)
+    file.communication = communication
+    file.due_date = timezone.localdate() + timedelta(days=file.service.days_to_pay)
+    file.save()
     version = FileVersion.objects.create(
         file=file,
         number=number,
         digest=digest,
-        amount_cents=sum(amounts),
+        amount_cents=file.amount_cents,
         communication=communication,
         pushed=data.pushed(),
     )
-    FileLine.objects.bulk_create(
+    file.current_lines = FileLine.objects.bulk_create(
         FileLine(
             organisation_id=file.organisation_id,
             version=version,
             label=line.label.strip()[:200],
-            quantity=line.quantity,
+            quantity=line.quantity.quantize(QUANTITY),  # as the database gives it back
             unit_cents=line.unit_cents,
-            vat_rate=line.vat_rate,
+            vat_rate=line.vat_rate.quantize(RATE),
             amount_cents=amount,
         )
         for line, amount in zip(data.lines, amounts, strict=True)
     )
-    _describe(file, data)
-    file.version = number
-    file.amount_cents = version.amount_cents
-    file.communication = communication
-    file.due_date = timezone.localdate() + timedelta(days=file.service.days_to_pay)
-    file.save()
     return version
 
 
