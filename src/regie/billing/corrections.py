@@ -95,6 +95,7 @@ def invoice_credit(*, invoice: Invoice, day: date | None = None) -> Invoice:
                 child_id=line.child_id,
                 date=line.date,
                 activity_id=line.activity_id,
+                label=line.label,
                 category_id=line.category_id,
                 price_id=line.price_id,
                 minutes=line.minutes,

@@ -209,13 +209,28 @@ class InvoiceLine(OrgModel):
 
     organisation = organisation_key(db_index=False, db_constraint=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    # A line of another service's fee (regie.fees: a permit invoiced afterwards) has no child
+    # nor activity: its ``label`` says what it bills.
     child = models.ForeignKey(
-        Child, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        Child,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     date = models.DateField(_("date"))
     activity = models.ForeignKey(
-        Activity, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+        Activity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
+    label = models.CharField(_("label"), max_length=200, blank=True)
     category = models.ForeignKey(
         ActivityCategory,
         on_delete=models.PROTECT,
@@ -245,6 +260,8 @@ class InvoiceLine(OrgModel):
         ordering = ["invoice", "child__first_name", "date", "pk"]
 
     def __str__(self) -> str:
+        if self.child_id is None:
+            return f"{self.label} {self.date:%d/%m/%Y}"
         return f"{self.child} {self.date:%d/%m/%Y} {self.activity}"
 
     def save(self, *args, **kwargs):

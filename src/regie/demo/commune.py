@@ -44,6 +44,7 @@ class DemoStats(RegistryStats):
     exports: object | None = None  # regie.exports.demo.ExportStats
     certificates: object | None = None  # regie.certificates.demo.CertificateStats
     views: int = 0  # saved pivot views shared in the commune
+    fees: object | None = None  # regie.fees.demo.FeeStats
 
 
 def demo_organisation() -> Organisation | None:
@@ -144,6 +145,10 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
         from regie.statistics.demo import views_for_demo
 
         views = views_for_demo(finance)
+        from regie.fees.demo import fees_for_demo
+
+        # A permit service: files paid at the counter, awaiting payment, invoiced afterwards.
+        fees = fees_for_demo(today=today, user=finance)
     stats = DemoStats(
         **asdict(registry),
         certificates=certificates,
@@ -153,6 +158,7 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
         payments=payments,
         collection=collection,
         exports=exports,
+        fees=fees,
     )
     with scope(cpas):
         build_registry(cpas, children=max(10, children // 20), seed=seed + 1, today=today)

@@ -155,10 +155,13 @@ def _lines(invoice_ids: list[int]) -> dict[int, list[tuple]]:
             "quantity",
             "unit_cents",
             "amount_cents",
+            "label",
         )
     )
-    for invoice_id, first, last, day, activity, quantity, unit, amount in rows:
-        child = f"{first} {last}"
+    for invoice_id, first, last, day, activity, quantity, unit, amount, label in rows:
+        # A fee's line (another service's, regie.fees) has no child: its label says what it is.
+        child = f"{first} {last}" if first or last else ""
+        activity = activity or label
         lines.setdefault(invoice_id, []).append((child, day, activity, quantity, unit, amount))
     return lines
 

@@ -78,12 +78,12 @@ def _invoice_lines(invoice_ids: Sequence[int], articles: Articles) -> dict[int, 
             .order_by("invoice_id", "date", "pk")
             .values_list(
                 "pk", "invoice_id", "category_id", "date", "quantity", "unit_cents",
-                "amount_cents", "activity__name", "child__first_name",
+                "amount_cents", "activity__name", "child__first_name", "label",
             )
         )  # fmt: skip
-        for pk, invoice_id, category_id, day, quantity, unit, amount, activity, child in rows:
+        for pk, invoice_id, category_id, day, quantity, unit, amount, activity, child, own in rows:
             article, vat, rate = articles.of(category_id)
-            label = labels.get((activity, child))
+            label = labels.get((activity, child)) if activity else own  # a fee's line: its own
             if label is None:
                 label = labels[(activity, child)] = f"{activity} – {child}"
             net = amount - written.get(pk, 0) if written else amount

@@ -103,6 +103,15 @@ class ServiceFile(OrgModel):
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    invoice = models.OneToOneField(
+        "billing.Invoice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_file",
+        verbose_name=_("invoice"),
+        help_text=_("Invoiced afterwards: the invoice issued at approval."),
+    )
 
     class Meta:
         verbose_name = _("service file")

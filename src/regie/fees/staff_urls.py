@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.file_detail, name="file-detail"),
     path("<int:pk>/pay/", views.file_pay_view, name="file-pay"),
     path("<int:pk>/refund/", refund_views.file_refund_view, name="file-refund"),
+    path("<int:pk>/invoice/", views.file_invoice_view, name="file-invoice"),
     path(
         "<int:pk>/callbacks/<int:callback_pk>/retry/",
         views.callback_retry_view,

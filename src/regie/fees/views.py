@@ -12,10 +12,13 @@ from django.views import generic
 from regie.core.errors import DomainError
 from regie.core.once import once_view
 from regie.core.views import CapabilityRequiredMixin, require_capability
+from regie.documents.mail import sendings_queue
+from regie.documents.tasks import sendings_start
 from regie.exports.lists import ListColumn, ListExportMixin
 from regie.exports.xlsx import DATE, MONEY
 from regie.fees.callbacks import callback_retry
 from regie.fees.forms import CounterForm, FileFilter
+from regie.fees.invoicing import file_invoice
 from regie.fees.models import Callback, FilePayment, FileState, ServiceFile, Way
 from regie.fees.payments import file_open, file_pay_at_counter
 from regie.fees.services import paid_cents
@@ -88,7 +91,9 @@ class FileList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
 
 
 def _file(pk: int) -> ServiceFile:
-    return get_object_or_404(ServiceFile.objects.select_related("service", "person"), pk=pk)
+    return get_object_or_404(
+        ServiceFile.objects.select_related("service", "person", "invoice"), pk=pk
+    )
 
 
 def file_detail(request, pk: int):
@@ -159,4 +164,27 @@ def callback_retry_view(request, pk: int, callback_pk: int):
         messages.success(
             request, _("The call-back is sent again: its attempt is listed below once tried.")
         )
+    return redirect("fees-files:file-detail", pk=file.pk)
+
+
+@once_view
+def file_invoice_view(request, pk: int):
+    """Approve a file invoiced afterwards: issue its invoice and e-mail it (or say it goes by
+    post); the button of the file's page."""
+    require_capability(request, "finance.edit")
+    file = _file(pk)
+    if request.method != "POST":
+        return redirect("fees-files:file-detail", pk=file.pk)
+    try:
+        invoice = file_invoice(file=file)
+    except DomainError as error:
+        messages.error(request, error.translated())
+        return redirect("fees-files:file-detail", pk=file.pk)
+    queued, by_post = sendings_queue([invoice.pk], user=request.user)
+    if queued:
+        sendings_start(queued, organisation=request.organisation, user=request.user)
+        message = _("Invoice %(number)s is issued and sent by e-mail.")
+    else:
+        message = _("Invoice %(number)s is issued; it goes by post: print it from its page.")
+    messages.success(request, message % {"number": invoice.number})
     return redirect("fees-files:file-detail", pk=file.pk)
