@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from tests.conftest import make_organisation
 from tests.fees import builders as b
+from tests.submissions import concurrent, together
 
 from regie.core.tenancy import scope
-from regie.fees import mollie
+from regie.fees import mollie, online
 from regie.fees.models import Callback, Checkout, FilePayment, FileState
 from regie.fees.services import file_push
 from regie.ledger.models import Entry
@@ -190,3 +192,22 @@ def test_the_pay_page_lets_its_form_lead_to_mollies_checkout_only(org_a, permit,
     policy = dict(d.split(" ", 1) for d in answer["Content-Security-Policy"].split("; "))
     assert policy["form-action"] == f"'self' {fake_mollie.url}"
     assert policy["script-src"] == "'self'"
+
+
+@concurrent
+def test_four_webhook_calls_at_the_same_moment_record_one_payment(transactional_db, fake_mollie):
+    """Mollie calling four times at once (each asks Mollie, finds it paid): the database's
+    claim lets one record it; one payment, one call-back."""
+    org = make_organisation("Commune concurrente")
+    with scope(org):
+        b.mollie_on(fake_mollie)
+        service = b.service(callback_url="http://127.0.0.1:9/permits/paid")
+        file, _ = file_push(service=service, data=b.container())
+    mollie_id = go_online(file).rsplit("/", 1)[1]
+    fake_mollie.pay(mollie_id)
+    outcomes = together(*[lambda: online.webhook_receive(mollie_id)] * 4)
+    assert outcomes == [True] * 4, outcomes
+    with scope(org):
+        assert Payment.objects.count() == 1
+        assert Callback.objects.filter(file=file).count() == 1
+        assert Checkout.objects.get().recorded_at is not None
