@@ -230,7 +230,8 @@ class InvoiceLine(OrgModel):
         db_index=False,
         db_constraint=False,
     )
-    label = models.CharField(_("label"), max_length=200, blank=True)
+    # A database default: billing runs write their lines by COPY without this column.
+    label = models.CharField(_("label"), max_length=200, blank=True, default="", db_default="")
     category = models.ForeignKey(
         ActivityCategory,
         on_delete=models.PROTECT,

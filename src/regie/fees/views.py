@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import generic
 
 from regie.core.errors import DomainError
@@ -41,7 +41,7 @@ class FileList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
     export_name = "dossiers-services"
     export_title = gettext_lazy("Service files")
     export_columns = (
-        ListColumn(gettext_lazy("Received"), "created_at__date", DATE),
+        ListColumn(pgettext_lazy("file pushed", "Received"), "created_at__date", DATE),
         ListColumn(gettext_lazy("Service"), "service__name"),
         ListColumn(gettext_lazy("Reference"), "external_id"),
         ListColumn(gettext_lazy("Last name"), "person__last_name"),
