@@ -40,6 +40,7 @@ LINE_FIELDS = (
     "quantity",
     "unit_cents",
     "amount_cents",
+    "label",  # a line of care has none (a fee's line has one instead of a child)
 )
 
 
@@ -191,7 +192,7 @@ def _month(org, kids, days, prices, rng, serials, payments: bool) -> int:
         InvoiceLine,
         LINE_FIELDS,
         (
-            (org.pk, invoices[payer].pk, child, day, activity, categories[activity], *figures)
+            (org.pk, invoices[payer].pk, child, day, activity, categories[activity], *figures, "")
             for payer, child, day, activity, *figures in rows
         ),
     )

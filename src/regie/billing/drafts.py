@@ -22,7 +22,7 @@ Progress = Callable[[int], None]
 INVOICE_COLUMNS = ("id", "organisation", "run", "kind", "person", "number", "communication")
 INVOICE_COLUMNS += ("invoice_date", "due_date", "total_cents")
 LINE_COLUMNS = ("id", "organisation", "invoice", "child", "date", "activity", "category")
-LINE_COLUMNS += ("price", "minutes", "quantity", "unit_cents", "amount_cents")
+LINE_COLUMNS += ("price", "minutes", "quantity", "unit_cents", "amount_cents", "label")
 #: Invoices written per round of inserts (and per progress report).
 DRAFTS_CHUNK = 2000
 #: Connections writing the drafts of a large run side by side (PostgreSQL).
@@ -139,7 +139,7 @@ def _write_chunk(
         LINE_COLUMNS,
         (
             (pk, org_id, invoice_id, x.child_id, x.day, x.activity_id, x.category_id)
-            + (x.price_id, x.minutes, x.quantity, x.unit_cents, x.amount_cents)
+            + (x.price_id, x.minutes, x.quantity, x.unit_cents, x.amount_cents, "")
             for pk, (invoice_id, x) in zip(line_ids, lines, strict=True)
         ),
     )
