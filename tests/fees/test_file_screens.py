@@ -205,3 +205,10 @@ def test_another_organisation_sees_none_of_the_files(files, org_b, login):
     for name in ("fees-files:file-detail", "fees-files:file-pay"):
         assert client.get(reverse(name, args=[waiting.pk])).status_code == 404
     assert ServiceFile.unscoped_objects.get(pk=waiting.pk).state == FileState.AWAITING_PAYMENT
+
+
+def test_the_dashboard_counts_the_files_awaiting_payment_and_links_the_list(files, finance):
+    page = finance.get("/").content.decode()
+    url = reverse("fees-files:file-list") + f"?state={FileState.AWAITING_PAYMENT}"
+    assert url in page
+    assert listed(finance, state=FileState.AWAITING_PAYMENT) == ["OCC-1"]
