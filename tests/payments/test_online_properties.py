@@ -144,7 +144,8 @@ def test_random_online_histories_keep_the_books_right(in_a, history):
         assert debit["d"] == debit["c"]
         assert chain_verify() is None
         assert balance("provider_clearing") == payouts.clearing_at(DAY)
-        assert balance("provider_clearing") >= 0
+        # The clearing account may go below zero: a refund of a payment already paid out is
+        # taken by the provider from the next payout (it holds less than it owes back).
         for person in persons:
             assert person_credit(person.pk) == -balance("person_credit", person.pk)
         for invoice in with_balance(Invoice.objects.all()):

@@ -20,9 +20,12 @@ class FeesConfig(AppConfig):
             payouts,
         )
         from regie.payments.payouts import SOURCES
+        from regie.payments.reconciliation import CREDIT_USES
         from regie.payments.routes import route_register
 
         route_register(payments.FILE_ROUTE)
+        if payments.files_paid_at not in CREDIT_USES:
+            CREDIT_USES.append(payments.files_paid_at)
         payments.ON_PAID.append(callbacks.callback_queue)
         often_register("fees.callbacks", callbacks.callbacks_due)
         COMPANIONS.append(fake_mollie.serve_beside)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from regie.core.errors import DomainError, gettext_noop
@@ -87,6 +87,18 @@ def _credit_used(person_id: int) -> int:
         payment__person_id=person_id, payment__cancelled_at__isnull=True, cancelled=False
     ).aggregate(t=Sum("amount_cents"))["t"]
     return used or 0
+
+
+def files_paid_at(until: date) -> int:
+    """Return what the persons' credits paid of service files at the end of ``until`` (the
+    reconciliation's credits): the parts paid by then, less those undone by then (their payment
+    cancelled, or their file cancelled and refunded: the money went back to the credit)."""
+    parts = FilePayment.objects.filter(date__lte=until)
+    undone = parts.filter(cancelled=True).filter(
+        Q(payment__cancelled_at__date__lte=until) | Q(file__cancelled_at__date__lte=until)
+    )
+    total = parts.aggregate(t=Sum("amount_cents"))["t"] or 0
+    return total - (undone.aggregate(t=Sum("amount_cents"))["t"] or 0)
 
 
 def _cancel(*, payment: Payment, day: date) -> list[EntryDraft]:

@@ -137,7 +137,7 @@ class Report:
 
 
 #: What other apps pay out of the persons' credits up to a day (``use(until)`` in cents):
-#: collection's reminder fees paid by a payment of a reminder or a plan.
+#: collection's reminder fees paid by a payment of a reminder or a plan, fees' service files.
 CREDIT_USES: list[Callable[[date], int]] = []
 #: Further figures other apps set side by side with the ledger: ``compare(date_from, date_to)``
 #: returns :class:`Comparison` rows (collection: the reminders' fees still receivable).
