@@ -54,3 +54,31 @@ def mollie_on(fake, api_key: str = "test_communeA1234567890"):
     return mollie_settings_save(
         settings=MollieSettings(api_endpoint=fake.url, is_active=True), api_key=api_key
     )
+
+
+def paid_online(org, fake, day):
+    """Push a file, pay it on the simulated Mollie and record the payment as the webhook does;
+    return the file and Mollie's payment id."""
+    from regie.fees import mollie
+    from regie.fees.services import file_push
+    from regie.payments.online import record_online_payment
+
+    mollie_on(fake)
+    file, _ = file_push(service=service(), data=container())
+    created = mollie.payment_create(
+        organisation=org,
+        amount_cents=3000,
+        communication=file.communication,
+        redirect_url="http://t/r",
+        webhook_url="http://t/w",
+        idempotency_key="k-1",
+    )
+    fake.pay(created["id"])
+    record_online_payment(
+        provider_payment_id=created["id"],
+        amount_cents=3000,
+        communication=file.communication,
+        paid_on=day,
+    )
+    file.refresh_from_db()
+    return file, created["id"]

@@ -18,7 +18,6 @@ from regie.fees.services import file_push
 from regie.ledger.models import Entry, EntryLine
 from regie.ledger.services import chain_verify
 from regie.payments.models import Mode, OnlineRefund, Refund
-from regie.payments.online import record_online_payment
 from regie.payments.refunds import unsent_refunds
 from regie.payments.services import person_credit
 
@@ -31,26 +30,9 @@ def balance(role: str) -> int:
 
 
 def paid_online(org, fake):
-    b.mollie_on(fake)
-    file, _ = file_push(service=b.service(), data=b.container())
-    created = mollie.payment_create(
-        organisation=org,
-        amount_cents=3000,
-        communication=file.communication,
-        redirect_url="http://t/r",
-        webhook_url="http://t/w",
-        idempotency_key="k-1",
-    )
-    fake.pay(created["id"])
-    record_online_payment(
-        provider_payment_id=created["id"],
-        amount_cents=3000,
-        communication=file.communication,
-        paid_on=DAY,
-    )
-    file.refresh_from_db()
+    file, mollie_id = b.paid_online(org, fake, DAY)
     assert file.state == FileState.PAID
-    return file, created["id"]
+    return file, mollie_id
 
 
 def test_a_file_paid_online_is_refunded_through_mollie_with_a_credit_note(in_a, fake_mollie):

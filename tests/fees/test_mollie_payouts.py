@@ -8,30 +8,12 @@ from datetime import date
 from tests.fees import builders as b
 
 from regie.fees import mollie
-from regie.fees.services import file_push
 from regie.payments.models import OnlinePayment, Payout
-from regie.payments.online import record_online_payment
 from regie.payments.payouts import payouts_fetch
 
 
 def test_a_mollie_payout_is_fetched_once_with_its_fees_and_payments(in_a, fake_mollie):
-    b.mollie_on(fake_mollie)
-    file, _ = file_push(service=b.service(), data=b.container())
-    created = mollie.payment_create(
-        organisation=in_a,
-        amount_cents=3000,
-        communication=file.communication,
-        redirect_url="http://t/r",
-        webhook_url="http://t/w",
-        idempotency_key="k-1",
-    )
-    fake_mollie.pay(created["id"])
-    record_online_payment(
-        provider_payment_id=created["id"],
-        amount_cents=3000,
-        communication=file.communication,
-        paid_on=date(2026, 5, 4),
-    )
+    b.paid_online(in_a, fake_mollie, date(2026, 5, 4))
     settlement = fake_mollie.payout(fee_cents=29)
     [payout] = payouts_fetch()
     assert (payout.provider_id, payout.reference) == (settlement["id"], settlement["reference"])
