@@ -357,3 +357,23 @@ def test_demo_has_last_years_certificates_and_shared_statistics_views(db):
                 Query(view.query["source"], measure=view.query["measure"], **question)
             )
             assert pivot.rows, view.name
+
+
+def test_demo_belcotax_file_of_last_year_validates_against_the_xsd(db, shared_dir):
+    """The yearly file of the demo's certificates, as the finance officer downloads it, passes
+    the tax administration's XSD (a test fixture in ../shared: skipped without it)."""
+    from lxml import etree
+
+    from regie.certificates.filing import filing_file, filing_of
+
+    schema = etree.XMLSchema(etree.parse(str(shared_dir / "data/belcotax/Belcotax-2024.xsd")))
+    commune, _ = _demo_in_scope()
+    with scope(commune):
+        batch = CertificateBatch.objects.get()
+        filing = filing_of(batch, phone="081 00 00 00", contact="Service finances", email="f@x.be")
+        content, _media, name = filing_file(filing)
+        certificates = batch.certificates.count()
+    root = etree.fromstring(content)
+    assert schema.validate(root), [f"line {e.line}: {e.message}" for e in schema.error_log]
+    assert name == "belcotax-28186-2025.xml"
+    assert len(root.findall(".//f86_2064_totalamount")) == certificates

@@ -19,9 +19,12 @@ from regie.activities.services import category_save
 from regie.billing.models import Invoice, RunStatus
 from regie.billing.runs import run_create, run_open, run_post
 from regie.certificates.models import CertificateBatch
-from regie.certificates.services import batch_create, daily_maximum_save
+from regie.certificates.services import batch_create, certificates_preview, daily_maximum_save
 from regie.core.errors import DomainError
 from regie.demo.billing import fix_registry
+from regie.demo.identifiers import national_number
+from regie.people.models import Person
+from regie.people.services import person_save
 
 DEDUCTIBLE = ("accueil", "mercredi")
 DAILY_MAXIMUM_CENTS = 1640  # a demo value (DOMAIN §10 gives 16.40 for 2024)
@@ -65,11 +68,29 @@ def certificates_for_demo(*, setup, today: dt.date, scan, verify, pay, user=None
     paid = [(i.total_cents, i.communication) for i in invoices if i.total_cents > 0]
     pay(dt.date(year, 10, 10), paid)
     stats.invoices, stats.paid = len(invoices), len(paid)
+    _complete_national_numbers(certificates_preview(year=year))
     batch = batch_create(year=year, user=user)
     totals = list(batch.certificates.values_list("total_cents", flat=True))
     stats.certificates, stats.total_cents = len(totals), sum(totals)
     stats.problems, stats.batch = len(batch.problems), batch
     return stats
+
+
+def _complete_national_numbers(preview) -> int:
+    """Enter the national numbers the preview asks for, as the clerk does before building the
+    certificates (the tax administration's file needs one per parent); return how many.
+
+    The demo's registry has them for four parents in ten, as a commune's childcare registry
+    does; a demo value stands for the number the parent gives (never a real person's)."""
+    wanted = {c.person for c in preview.certificates}
+    missing = Person.objects.filter(pk__in=wanted, national_number="").order_by("pk")
+    done = 0
+    for person in missing:
+        birth = dt.date(1980, 1, 1) + dt.timedelta(days=person.pk * 37 % 5000)
+        person.national_number = national_number(birth, 500 + person.pk % 450)
+        person_save(person=person)
+        done += 1
+    return done
 
 
 def _posted_run(date_from: dt.date, date_to: dt.date, invoice_date: dt.date, user):
