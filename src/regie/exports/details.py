@@ -16,7 +16,7 @@ from regie.billing.models import Invoice, InvoiceLine, WriteOff
 from regie.dunning.models import Reminder
 from regie.exports.accounting import REISSUE, REVERSAL, Item
 from regie.exports.documents import Document, Line, Party
-from regie.exports.models import EnterpriseNumber, ExportSettings
+from regie.exports.models import ExportSettings
 from regie.exports.sources import DETAIL_READERS, Articles, _chunks, article_lines, party_of
 from regie.payments.models import Allocation, Payment
 from regie.people.models import Person
@@ -43,13 +43,12 @@ class Debtors:
     def __init__(self, options: ExportSettings) -> None:
         self.options = options
         self.parties: dict[int, Party] = {}
-        self.enterprise = dict(EnterpriseNumber.objects.values_list("person_id", "number"))
 
     def load(self, person_ids: Iterable[int]) -> None:
         missing = sorted(set(person_ids) - set(self.parties))
         for chunk in _chunks(missing):
             for person in Person.objects.filter(pk__in=chunk):
-                self.parties[person.pk] = party_of(person, self.options, self.enterprise)
+                self.parties[person.pk] = party_of(person, self.options)
 
     def __call__(self, person_id: int) -> Party:
         if person_id not in self.parties:

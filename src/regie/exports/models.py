@@ -120,22 +120,6 @@ class BudgetArticle(OrgModel):
         return f"{self.category}: {self.article}"
 
 
-class EnterpriseNumber(OrgModel):
-    """A debtor that is a company: its enterprise number (BCE/KBO), its Peppol endpoint."""
-
-    person = models.OneToOneField(
-        Person, on_delete=models.CASCADE, related_name="+", verbose_name=_("person")
-    )
-    number = models.CharField(_("enterprise number"), max_length=10)
-
-    class Meta:
-        verbose_name = _("enterprise number")
-        verbose_name_plural = _("enterprise numbers")
-
-    def __str__(self) -> str:
-        return self.number
-
-
 class _Frozen(OrgModel):
     class Meta:
         abstract = True

@@ -168,11 +168,15 @@ def exported(keys: Iterable[str]) -> tuple[dict[str, Exported], dict[str, dict[s
     return accounting.exported_after([], items), articles
 
 
-def party_of(person: Person, options: ExportSettings, enterprise: dict[int, str]) -> Party:
-    """Return a person as a debtor, with the identifiers the settings ask for."""
-    number = enterprise.get(person.pk, "")
+def party_of(person: Person, options: ExportSettings) -> Party:
+    """Return a person as a debtor, with the identifiers the settings ask for.
+
+    A company (a person with an enterprise number, ``people.Person.enterprise_number``)
+    always carries it: UBL reaches it at that number (scheme 0208). A consumer carries the
+    national number only when the settings identify debtors by it.
+    """
+    number = person.enterprise_number
     national = person.national_number if options.debtor_id == DebtorId.NATIONAL else ""
-    company = number if options.debtor_id != DebtorId.NONE else ""
     return Party(
         reference=f"P{person.pk}",
         name=" ".join(part for part in (person.last_name, person.first_name) if part),
@@ -182,7 +186,7 @@ def party_of(person: Person, options: ExportSettings, enterprise: dict[int, str]
         country=person.country or "BE",
         email=person.email,
         national_number="" if number else national,
-        enterprise_number=company or number,
+        enterprise_number=number,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from regie.core import validators
 from regie.core.widgets import DateInput
 from regie.people.models import Child, ChildPerson, Person, SchoolClass
 
@@ -36,6 +37,17 @@ class ChildForm(forms.ModelForm):
 
 
 class PersonForm(forms.ModelForm):
+    # Typed as printed (0207.451.227, BE 0207 451 227): compacted to ten digits when checked.
+    enterprise_number = forms.CharField(
+        label=_("Enterprise number (BCE/KBO)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "A company: its name is the last name. Accounting exports and e-invoices reach it "
+            "at this number (Peppol scheme 0208)."
+        ),
+    )
+
     class Meta:
         model = Person
         fields = [
@@ -50,9 +62,14 @@ class PersonForm(forms.ModelForm):
             "language",
             "delivery",
             "national_number",
+            "enterprise_number",
             "iban",
             "is_active",
         ]
+
+    def clean_enterprise_number(self) -> str:
+        value = self.cleaned_data["enterprise_number"].strip()
+        return validators.clean_enterprise_number(value) if value else ""
 
 
 class LinkForm(forms.ModelForm):

@@ -264,6 +264,12 @@ class Person(OrgModel):
     def masked_national_number(self) -> str:
         return validators.mask_national_number(self.national_number)
 
+    @property
+    def formatted_enterprise_number(self) -> str:
+        """Return the enterprise number as printed: 0207.451.227 (empty when none)."""
+        n = self.enterprise_number
+        return f"{n[:4]}.{n[4:7]}.{n[7:]}" if len(n) == 10 else n
+
     def get_absolute_url(self) -> str:
         return reverse("people:person-detail", args=[self.pk])
 
