@@ -19,13 +19,13 @@ from regie.core.money import format_cents
 from regie.people.models import Child, Person
 
 NOT_ATTESTABLE = gettext_noop(
-    "%(person)s paid %(amount)s in %(year)s for %(child)s (%(days)s days) but is not "
+    "%(person)s paid %(amount)s in %(year)s for %(child)s (days of care: %(days)s) but is not "
     "attestable: no certificate. If this person bears the costs, tick “attestable” on the "
     "link between them."
 )
 OVER_AGE_LIMIT = gettext_noop(
-    "%(child)s is over the age limit from %(limit)s: %(amount)s received for %(days)s days "
-    "is not certified. If the child has a severe disability, tick it on the child's page "
+    "%(child)s is over the age limit from %(limit)s: %(amount)s received (days of care: "
+    "%(days)s) is not certified. If the child has a severe disability, tick it on the child's page "
     "(the limit is then 21)."
 )
 NO_NATIONAL_NUMBER = gettext_noop(
