@@ -79,8 +79,11 @@ PAY_LINKS: list[Callable[[str, str], tuple[str, str] | None]] = []
 
 def pay_links_add(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Give each document with something to pay its online payment link (``pay_online``:
-    ``url`` and ``label``), when one is offered; return the documents."""
+    ``url`` and ``label``), when one is offered; return the documents. A document whose kind
+    gave it a link of its own (a service file's payment page) keeps it."""
     for document in documents:
+        if "pay_online" in document:
+            continue
         payment = document.get("payment")
         if not payment or payment.get("amount_cents", 0) <= 0 or not payment.get("reference"):
             continue

@@ -86,17 +86,20 @@ def _open_email(kind: str, ids) -> set[int]:
 
 
 @transaction.atomic
-def sendings_queue(document_ids, *, kind: str = INVOICE, user=None) -> tuple[list[Sending], int]:
+def sendings_queue(
+    document_ids, *, kind: str = INVOICE, user=None, again: bool = False
+) -> tuple[list[Sending], int]:
     """Queue the e-mail of each document of a kind whose person chose e-mail.
 
-    Documents already sent (or queued, or failed and waiting for a retry) are left out.
-    Return the queued sendings and how many documents go by post instead.
+    Documents already sent (or queued, or failed and waiting for a retry) are left out, unless
+    ``again`` (a clerk's explicit "send it again"). Return the queued sendings and how many
+    documents go by post instead.
     """
     document_kind = kind_get(kind)
     ids = list(document_kind.select(ids=list(document_ids)))
     recipients = document_kind.recipients(ids)
     by_post = sum(1 for pk in ids if pk in recipients and recipients[pk].channel == Channel.POST)
-    done = _open_email(kind, ids)
+    done = set() if again else _open_email(kind, ids)
     templates: dict[str, EmailTemplate] = {}
     queued = [
         _new_sending(kind, pk, recipients[pk], user=user, templates=templates)
@@ -263,15 +266,18 @@ def deliver(connection, message: EmailMessage) -> str:
     return "; ".join(f"{to}: {_answer_of(reply)}" for to, reply in refused.items())
 
 
-def sendings_send(sending_ids: list[int], advance: Advance | None = None) -> dict[str, int]:
-    """Send queued sendings one by one through one connection; return the counts."""
+def sendings_send(
+    sending_ids: list[int], advance: Advance | None = None, *, connection=None
+) -> dict[str, int]:
+    """Send queued sendings one by one through one connection (the configured mail server's
+    unless ``connection`` is given: the demo writes its e-mails to files); return the counts."""
     counts = {"sent": 0, "failed": 0}
     sendings_interrupted()
     sendings = {
         s.pk: s for s in Sending.objects.filter(pk__in=sending_ids, status=SendingStatus.QUEUED)
     }
     documents = _documents_of(sendings.values())
-    connection = get_connection(fail_silently=False)
+    connection = connection or get_connection(fail_silently=False)
     renderers: dict[str, Any] = {}
     try:
         for pk in sending_ids:

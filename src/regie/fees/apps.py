@@ -10,7 +10,7 @@ class FeesConfig(AppConfig):
     def ready(self) -> None:
         from regie.core.daily import often_register
         from regie.core.management.commands.serve import COMPANIONS
-        from regie.documents.kinds import PAY_LINKS
+        from regie.documents.kinds import PAY_LINKS, kind_register
         from regie.fees import (
             callbacks,
             dashboard,  # noqa: F401 - registers its counter
@@ -18,7 +18,10 @@ class FeesConfig(AppConfig):
             pay_links,
             payments,
             payouts,
+            requests,
+            services,
         )
+        from regie.fees.documents import PAYMENT_REQUEST_KIND
         from regie.payments.payouts import SOURCES
         from regie.payments.reconciliation import CREDIT_USES
         from regie.payments.routes import route_register
@@ -31,3 +34,6 @@ class FeesConfig(AppConfig):
         COMPANIONS.append(fake_mollie.serve_beside)
         SOURCES.append(payouts.mollie_payouts)
         PAY_LINKS.append(pay_links.pay_link)
+        kind_register(PAYMENT_REQUEST_KIND)
+        if requests.request_queue not in services.ON_PUSHED:
+            services.ON_PUSHED.append(requests.request_queue)

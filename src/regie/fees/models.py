@@ -32,6 +32,12 @@ class FileState(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+COUNTER_HELP = _(
+    "Where and when applicants pay at the counter (address, opening hours), printed on the "
+    "payment request and its page. Empty: the organisation's address."
+)
+
+
 class Service(OrgModel):
     """A municipal service whose fees Regie collects, and its connection to its software."""
 
@@ -58,6 +64,9 @@ class Service(OrgModel):
     token_hash = models.CharField(max_length=64, null=True, unique=True, editable=False)
     token_hint = models.CharField(_("beginning of the token"), max_length=12, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    counter_fr = models.TextField(_("counter (French)"), blank=True, help_text=COUNTER_HELP)
+    counter_nl = models.TextField(_("counter (Dutch)"), blank=True, help_text=COUNTER_HELP)
+    counter_de = models.TextField(_("counter (German)"), blank=True, help_text=COUNTER_HELP)
 
     class Meta:
         verbose_name = _("service")
@@ -71,6 +80,10 @@ class Service(OrgModel):
         return self.name
 
     hash_token = staticmethod(secret_hash)
+
+    def counter(self, language: str) -> str:
+        """Return where and when to pay at the counter, in ``language`` (else in French)."""
+        return getattr(self, f"counter_{language}", "") or self.counter_fr
 
     def new_token(self) -> str:
         """Give the service a new secret token and return it (only its hash is kept)."""

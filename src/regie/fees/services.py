@@ -8,6 +8,7 @@ version, which replaces the amounts while nothing is paid, invoiced or cancelled
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -72,6 +73,10 @@ def rules_json(data):
 
 QUANTITY, RATE = Decimal("0.001"), Decimal("0.01")
 
+#: Called with a file when a push creates it or a new version, in the push's transaction
+#: (the fees app registers the sending of the payment request when it starts).
+ON_PUSHED: list[Callable[[ServiceFile], object]] = []
+
 
 class Outcome(StrEnum):
     CREATED = "created"
@@ -132,7 +137,11 @@ def file_push(
     for _attempt in range(2):  # a concurrent first push of the same id: read it the 2nd time
         try:
             with transaction.atomic():
-                return _push(service, data, digest, new_version)
+                file, outcome = _push(service, data, digest, new_version)
+                if outcome in (Outcome.CREATED, Outcome.NEW_VERSION):
+                    for pushed in ON_PUSHED:  # the version's payment request, e-mailed
+                        pushed(file)
+                return file, outcome
         except IntegrityError:
             continue
     raise FILE_EXISTS

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from regie.fees import refund_views, views
+from regie.fees import refund_views, request_views, views
 
 app_name = "fees-files"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/pay/", views.file_pay_view, name="file-pay"),
     path("<int:pk>/refund/", refund_views.file_refund_view, name="file-refund"),
     path("<int:pk>/invoice/", views.file_invoice_view, name="file-invoice"),
+    path("<int:pk>/request.pdf", request_views.request_pdf, name="request-pdf"),
+    path("<int:pk>/request/send/", request_views.request_resend_view, name="request-resend"),
     path(
         "<int:pk>/callbacks/<int:callback_pk>/retry/",
         views.callback_retry_view,

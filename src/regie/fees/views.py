@@ -21,6 +21,7 @@ from regie.fees.forms import CounterForm, FileFilter
 from regie.fees.invoicing import file_invoice
 from regie.fees.models import Callback, FilePayment, FileState, ServiceFile, Way
 from regie.fees.payments import file_open, file_pay_at_counter
+from regie.fees.request_views import request_context
 from regie.fees.services import paid_cents
 from regie.payments.views import querystring_without_page
 
@@ -114,6 +115,7 @@ def file_detail(request, pk: int):
         "paid": paid_cents(file),
         "due": due,
         "callbacks": callbacks,
+        "request_doc": request_context(file),
     }
     return render(request, "fees/file_detail.html", context)
 
