@@ -11,9 +11,11 @@ from decimal import Decimal
 import pytest
 import zxingcpp
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from PIL import Image
 from tests.conftest import with_token
+from tests.documents.test_document_language import labels
 from tests.documents.test_rendering import pdf_text
 from tests.fees import builders as b
 
@@ -232,3 +234,21 @@ def test_readers_download_the_request_but_do_not_send_it(org_a, login, role):
     assert client.get(reverse("fees-files:request-pdf", args=[file.pk])).status_code == 200
     response = client.post(reverse("fees-files:request-resend", args=[file.pk]), with_token())
     assert response.status_code == 403
+
+
+def test_every_language_of_the_request_has_every_label():
+    source = (kind_get(PAYMENT_REQUEST).folder / "payment_request.typ").read_text(encoding="utf-8")
+    found = labels(source)
+    assert set(found) == {"fr", "nl", "de"}
+    assert found["fr"].keys() == found["nl"].keys() == found["de"].keys()
+
+
+def test_the_payment_page_shows_the_services_counter_in_the_applicants_language(in_a):
+    service = b.service(counter_fr="Guichet des finances\nLundi 9 h – 12 h", counter_nl="Loket")
+    file, _ = file_push(service=service, data=b.container())
+    html = Client().get(reverse("fees:pay", args=[file.pay_token])).content.decode()
+    assert "Guichet des finances<br>Lundi 9 h – 12 h" in html
+    data = b.container("OCC-NL", applicant=b.applicant(language="nl", email="jan@example.be"))
+    file, _ = file_push(service=service, data=data)
+    html = Client().get(reverse("fees:pay", args=[file.pay_token])).content.decode()
+    assert '<p id="counter">Loket</p>' in html

@@ -94,6 +94,7 @@ def _page(request, file: ServiceFile, error: str = ""):
         "online": bool(due) and mollie.is_configured(file.organisation),
         "retry": last is not None and last.status in CHECKOUT_RETRYABLE,
         "error": error,
+        "counter": file.service.counter(file.person.language).strip(),
     }
     answer = render(request, "fees/pay.html", context)
     if context["online"]:  # "Pay online" is answered by a redirect to Mollie's checkout
