@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from stdnum.be import ogm_vcs
 
 from regie.activities.models import ActivityCategory
@@ -26,7 +27,7 @@ class Way(models.TextChoices):
 
 class FileState(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", _("awaiting payment")
-    PAID = "paid", _("paid")
+    PAID = "paid", pgettext_lazy("a service file", "paid")
     TO_INVOICE = "to_invoice", _("to invoice")
     INVOICED = "invoiced", _("invoiced")
     CANCELLED = "cancelled", _("cancelled")
@@ -307,7 +308,7 @@ class CheckoutStatus(models.TextChoices):
     OPEN = "open", _("open")
     PENDING = "pending", _("pending")
     AUTHORIZED = "authorized", _("authorised")
-    PAID = "paid", _("paid")
+    PAID = "paid", pgettext_lazy("an online payment", "paid")
     CANCELED = "canceled", _("cancelled")
     EXPIRED = "expired", _("expired")
     FAILED = "failed", _("failed")
