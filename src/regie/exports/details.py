@@ -17,7 +17,14 @@ from regie.dunning.models import Reminder
 from regie.exports.accounting import REISSUE, REVERSAL, Item
 from regie.exports.documents import Document, Line, Party
 from regie.exports.models import ExportSettings
-from regie.exports.sources import DETAIL_READERS, Articles, _chunks, article_lines, party_of
+from regie.exports.sources import (
+    DETAIL_READERS,
+    DOCUMENT_AMENDERS,
+    Articles,
+    _chunks,
+    article_lines,
+    party_of,
+)
 from regie.payments.models import Allocation, Payment
 from regie.people.models import Person
 
@@ -206,6 +213,8 @@ def documents_for(
     own = ("invoice", "reminder", "payment")
     for reader in DETAIL_READERS:
         base |= reader([i for i in unique if i.key.split(":")[0] not in own])
+    for amend in DOCUMENT_AMENDERS:
+        base = amend(base)
     documents = []
     for item in items:
         document = replace(

@@ -31,9 +31,11 @@ from regie.people.models import Person
 
 CHUNK = 2000
 # Issue 16 (services) registers here the readers of its documents: f(date_from, date_to)
-# returning Sources, and of their details: f(items) returning {key: Document}.
+# returning Sources, and of their details: f(items) returning {key: Document}; and what
+# amends the documents read (its invoices' budget articles): f({key: Document}) → the same.
 SOURCE_READERS: list = []
 DETAIL_READERS: list = []
+DOCUMENT_AMENDERS: list = []
 
 
 def settings_of() -> ExportSettings:

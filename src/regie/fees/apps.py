@@ -11,9 +11,11 @@ class FeesConfig(AppConfig):
         from regie.core.daily import often_register
         from regie.core.management.commands.serve import COMPANIONS
         from regie.documents.kinds import PAY_LINKS, kind_register
+        from regie.exports import sources as export_sources
         from regie.fees import (
             callbacks,
             dashboard,  # noqa: F401 - registers its counter
+            exporting,
             fake_mollie,
             pay_links,
             payments,
@@ -37,3 +39,10 @@ class FeesConfig(AppConfig):
         kind_register(PAYMENT_REQUEST_KIND)
         if requests.request_queue not in services.ON_PUSHED:
             services.ON_PUSHED.append(requests.request_queue)
+        for hooks, hook in (
+            (export_sources.SOURCE_READERS, exporting.file_sources),
+            (export_sources.DETAIL_READERS, exporting.file_documents),
+            (export_sources.DOCUMENT_AMENDERS, exporting.invoices_of_files),
+        ):
+            if hook not in hooks:
+                hooks.append(hook)
