@@ -377,3 +377,34 @@ def test_demo_belcotax_file_of_last_year_validates_against_the_xsd(db, shared_di
     assert schema.validate(root), [f"line {e.line}: {e.message}" for e in schema.error_log]
     assert name == "belcotax-28186-2025.xml"
     assert len(root.findall(".//f86_2064_totalamount")) == certificates
+
+
+def test_demo_permit_files_one_paid_online_and_the_payment_request_sent(db, client, demo_var_dir):
+    """The permit service's file paid online carries its Mollie payment on its page and waits
+    on Online payments in transit; the file awaiting payment was e-mailed its request."""
+    from django.urls import reverse
+
+    from regie.documents.models import Sending, SendingStatus
+    from regie.fees.documents import PAYMENT_REQUEST
+    from regie.fees.models import Checkout, FileState, FileVersion, ServiceFile
+    from regie.ledger.models import EntryLine
+    from regie.ledger.rules import AccountRole
+
+    commune, stats = _demo_in_scope(children=30)
+    assert stats.fees.files["OCC-DEMO-0003"] == FileState.PAID
+    assert stats.fees.files["OCC-DEMO-0002"] == FileState.AWAITING_PAYMENT
+    with scope(commune):
+        online = ServiceFile.objects.get(external_id="OCC-DEMO-0003")
+        checkout = Checkout.objects.get(file=online)
+        assert checkout.recorded_at is not None
+        clearing = EntryLine.objects.filter(account__role=AccountRole.CLEARING)
+        assert sum(line.debit - line.credit for line in clearing) == online.amount_cents
+        waiting = ServiceFile.objects.get(external_id="OCC-DEMO-0002")
+        version = FileVersion.objects.get(file=waiting)
+        sending = Sending.objects.get(kind=PAYMENT_REQUEST, document_id=version.pk)
+        assert sending.status == SendingStatus.SENT
+        assert chain_verify() is None
+    client.force_login(User.objects.get(username="admin"))
+    response = client.get(reverse("fees-files:file-detail", args=[online.pk]))
+    assert response.status_code == 200
+    assert "paiement en ligne" in response.content.decode().lower()

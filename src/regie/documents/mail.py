@@ -109,6 +109,14 @@ def sendings_queue(
     return queued, by_post
 
 
+def sending_new(kind: str, document_id: int, recipient, *, user=None) -> Sending:
+    """Queue the e-mail of one document to ``recipient`` (a :class:`Recipient` by e-mail)
+    without looking for earlier sendings: for a caller that knows the document was never sent,
+    such as a document written in the same transaction (four statements fewer per document
+    than :func:`sendings_queue`)."""
+    return _new_sending(kind, document_id, recipient, user=user)
+
+
 def _new_sending(
     kind: str, document_id: int, recipient, *, user=None, retry_of=None, templates=None
 ) -> Sending:

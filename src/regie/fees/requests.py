@@ -21,8 +21,9 @@ from django_tasks import task
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import Organisation
 from regie.core.tenancy import scope
-from regie.documents.mail import sendings_queue, sendings_send
-from regie.documents.models import Sending, SendingStatus
+from regie.documents.kinds import Recipient
+from regie.documents.mail import sending_new, sendings_queue, sendings_send
+from regie.documents.models import Channel, Sending, SendingStatus
 from regie.fees.documents import PAYMENT_REQUEST
 from regie.fees.models import FileState, FileVersion, ServiceFile, Way
 from regie.people.models import Delivery
@@ -66,12 +67,21 @@ def _send_at_commit(organisation_id: int, queued: list[Sending]) -> list[Sending
 
 
 def request_queue(file: ServiceFile, *, user=None) -> list[Sending]:
-    """Queue the e-mail of the payment request of a file's current version, sent at commit
-    (nothing for a file invoiced afterwards, an applicant by post, a version already sent)."""
+    """Queue the e-mail of the payment request of a file's version just pushed, sent at commit
+    (nothing for a file invoiced afterwards or an applicant by post).
+
+    Called in the push's transaction for a version it has just written (``services.ON_PUSHED``),
+    which no sending can name yet: the sending is written without the look-ups of
+    :func:`sendings_queue` (a push repeated unchanged writes no version and calls nothing).
+    """
     if file.way != Way.ADVANCE or file.state != FileState.AWAITING_PAYMENT:
         return []
-    queued, _by_post = sendings_queue([current_version_id(file)], kind=PAYMENT_REQUEST, user=user)
-    return _send_at_commit(file.organisation_id, queued)
+    person = file.person
+    if person.delivery != Delivery.EMAIL:
+        return []  # printed from the file's page and posted
+    recipient = Recipient(person.pk, Channel.EMAIL, person.email, person.language)
+    sending = sending_new(PAYMENT_REQUEST, current_version_id(file), recipient, user=user)
+    return _send_at_commit(file.organisation_id, [sending])
 
 
 @transaction.atomic
