@@ -123,7 +123,39 @@ def field(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _document_rows(document: Document, application_code: str, fields: dict) -> str:
+class _Texts:
+    """The texts a large export repeats, each made once: days, amounts, labels with their
+    article and VAT (a million lines hold a few hundred of each)."""
+
+    def __init__(self) -> None:
+        self.days: dict = {None: ""}
+        self.euros: dict[int, str] = {}
+        self.described: dict[tuple, tuple[str, str]] = {}
+
+    def day(self, day) -> str:
+        text = self.days.get(day)
+        if text is None:
+            text = self.days[day] = day.isoformat()
+        return text
+
+    def amount(self, cents: int) -> str:
+        text = self.euros.get(cents)
+        if text is None:
+            text = self.euros[cents] = euros(cents)
+        return text
+
+    def describe(self, label: str, article: str, vat: str, rate: Decimal) -> tuple[str, str]:
+        key = (label, article, vat, rate)
+        text = self.described.get(key)
+        if text is None:
+            text = self.described[key] = (
+                field(label),
+                f"{field(article)};{field(vat)};{_rate(rate)}",
+            )
+        return text
+
+
+def _document_rows(document: Document, application_code: str, texts: _Texts) -> str:
     """Return the CSV lines of one document, byte for byte what :func:`rows` gives to
     :mod:`csv`, without quoting each of a large export's million fields one by one."""
     first = next(rows(document, application_code), None)
@@ -131,21 +163,17 @@ def _document_rows(document: Document, application_code: str, fields: dict) -> s
         return ""
     head = ";".join(field(value) for value in first[:17]) + ";"
     sign = -1 if document.is_credit else 1
-    communication = field(document.formatted_communication)
+    tail = f";{field(document.formatted_communication)}\r\n"
+    day_text, amount_text, describe = texts.day, texts.amount, texts.describe
     out = []
     for number, line in enumerate(document.lines, start=1):
-        quantity, unit = line.priced
-        key = (line.label, line.article, line.vat_category, line.vat_rate)
-        described = fields.get(key)
-        if described is None:
-            described = fields[key] = (
-                field(line.label),
-                f"{field(line.article)};{field(line.vat_category)};{_rate(line.vat_rate)}",
-            )
+        cents, quantity, unit = line.amount_cents, line.quantity, line.unit_cents
+        if unit is None or quantity * unit != cents:  # Line.priced, inline: a million lines
+            quantity, unit = 1, cents
+        described = describe(line.label, line.article, line.vat_category, line.vat_rate)
         out.append(
-            f"{head}{number};{line.day.isoformat() if line.day else ''};{described[0]};"
-            f"{quantity};{euros(unit)};{euros(sign * line.amount_cents)};{described[1]};"
-            f"{communication}\r\n"
+            f"{head}{number};{day_text(line.day)};{described[0]};{quantity};{amount_text(unit)};"
+            f"{amount_text(sign * cents)};{described[1]}{tail}"
         )
     return "".join(out)
 
@@ -154,7 +182,7 @@ def write(documents: Iterable[Document], application_code: str = "") -> bytes:
     """Return the CSV of an export's documents (UTF-8, semicolons, a heading row)."""
     buffer = io.BytesIO()
     buffer.write((";".join(COLUMNS) + "\r\n").encode("utf-8"))
-    fields: dict = {}
+    texts = _Texts()
     for document in documents:
-        buffer.write(_document_rows(document, application_code, fields).encode("utf-8"))
+        buffer.write(_document_rows(document, application_code, texts).encode("utf-8"))
     return buffer.getvalue()

@@ -7,17 +7,21 @@ written off from each); a reversal credits, per budget article, what earlier exp
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
+from regie.activities.models import Activity
 from regie.billing.models import Invoice, InvoiceLine, WriteOff
+from regie.core.tenancy import current_organisation
 from regie.dunning.models import Reminder
 from regie.exports.accounting import REISSUE, REVERSAL, Item
 from regie.exports.documents import Document, Line, Party
 from regie.exports.models import ExportSettings
 from regie.exports.sources import (
+    CHUNK,
     DETAIL_READERS,
     DOCUMENT_AMENDERS,
     Articles,
@@ -26,7 +30,9 @@ from regie.exports.sources import (
     party_of,
 )
 from regie.payments.models import Allocation, Payment
-from regie.people.models import Person
+from regie.people.models import Child, Person
+
+LINE_CHUNK = 10_000  # invoices per query of their lines on PostgreSQL (one array parameter)
 
 
 def item_number(item: Item) -> str:
@@ -74,26 +80,53 @@ def _written_by_line(invoice_ids: Sequence[int]) -> dict[int, int]:
     return written
 
 
+def _line_rows(invoice_ids: Sequence[int]) -> Iterator[tuple]:
+    """Yield the lines of the invoices as plain rows, by invoice, day and order.
+
+    One query per few thousand invoices through a plain cursor: three months of a large
+    commune are a million lines, and the ORM's rows cost several times the database's work.
+    The organisation is in the query itself (the cursor bypasses the scoped managers).
+    """
+    activity, child = Activity._meta.db_table, Child._meta.db_table
+    sql = (
+        "SELECT l.id, l.invoice_id, l.category_id, l.date, l.quantity, l.unit_cents, "  # noqa: S608 - table names only
+        f"l.amount_cents, a.name, c.first_name, l.label FROM {InvoiceLine._meta.db_table} l "
+        f"LEFT JOIN {activity} a ON a.id = l.activity_id LEFT JOIN {child} c ON c.id = l.child_id "
+        "WHERE l.organisation_id = %s AND l.invoice_id {ids} ORDER BY l.invoice_id, l.date, l.id"
+    )
+    organisation = current_organisation().pk
+    postgresql = connection.vendor == "postgresql"
+    size = LINE_CHUNK if postgresql else CHUNK
+    with connection.cursor() as cursor:
+        for chunk in _chunks(list(invoice_ids), size):
+            if postgresql:  # one array, not thousands of placeholders to bind
+                cursor.execute(sql.replace("{ids}", "= ANY(%s)"), [organisation, list(chunk)])
+            else:
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(sql.replace("{ids}", f"IN ({marks})"), [organisation, *chunk])
+            while rows := cursor.fetchmany(5000):
+                yield from rows
+
+
 def _invoice_lines(invoice_ids: Sequence[int], articles: Articles) -> dict[int, list[Line]]:
-    lines: dict[int, list[Line]] = defaultdict(list)
+    lines: dict[int, list[Line]] = {}
     written = _written_by_line(invoice_ids)
-    labels: dict[tuple[str, str], str] = {}  # one string per activity and child, not per line
-    for chunk in _chunks(list(invoice_ids)):
-        rows = (
-            InvoiceLine.objects.filter(invoice_id__in=chunk)
-            .order_by("invoice_id", "date", "pk")
-            .values_list(
-                "pk", "invoice_id", "category_id", "date", "quantity", "unit_cents",
-                "amount_cents", "activity__name", "child__first_name", "label",
-            )
-        )  # fmt: skip
-        for pk, invoice_id, category_id, day, quantity, unit, amount, activity, child, own in rows:
-            article, vat, rate = articles.of(category_id)
-            label = labels.get((activity, child)) if activity else own  # a fee's line: its own
-            if label is None:
-                label = labels[(activity, child)] = f"{activity} – {child}"
-            net = amount - written.get(pk, 0) if written else amount
-            lines[invoice_id].append(Line(label, net, article, day, quantity, unit, vat, rate))
+    # one label string per activity and child, and its article and VAT: not one per line
+    described: dict[tuple, tuple] = {}
+    current, found = None, []
+    for pk, invoice_id, category, day, quantity, unit, amount, activity, child, own in _line_rows(
+        invoice_ids
+    ):
+        if invoice_id != current:
+            current, found = invoice_id, []
+            lines[invoice_id] = found
+        key = (category, activity, child, own)
+        label, article, vat, rate = described.get(key) or described.setdefault(
+            key, (own if activity is None else f"{activity} – {child}", *articles.of(category))
+        )  # a fee's line (no activity) keeps its own label
+        if written:
+            amount -= written.get(pk, 0)
+        found.append(Line(label, amount, article, day, quantity, unit, vat, rate))
     return lines
 
 

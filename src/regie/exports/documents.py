@@ -27,9 +27,14 @@ class Party:
     enterprise_number: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Line:
-    """A line of a document: what, when, how many at what price, its article and VAT."""
+    """A line of a document: what, when, how many at what price, its article and VAT.
+
+    Treated as immutable (:func:`dataclasses.replace` makes a changed copy), but not a frozen
+    dataclass: an export of a large commune reads a million lines, and a frozen dataclass
+    costs six times as much to build (docs/exports.md, Performance).
+    """
 
     label: str
     amount_cents: int

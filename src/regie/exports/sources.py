@@ -7,6 +7,7 @@ carried for them, and :func:`documents_for` the details the formats write.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -208,7 +209,12 @@ class Articles:
 
 def article_key(line: Line) -> str:
     """Return the key under which an item stores a line's cents: article, VAT, rate."""
-    return f"{line.article}|{line.vat_category}|{line.vat_rate.normalize()}"
+    return _article_key(line.article, line.vat_category, line.vat_rate)
+
+
+@functools.lru_cache(maxsize=1024)
+def _article_key(article: str, vat: str, rate: Decimal) -> str:
+    return f"{article}|{vat}|{rate.normalize()}"
 
 
 def article_lines(articles: dict[str, int], label: str) -> tuple[Line, ...]:
