@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import zxingcpp
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -252,3 +253,15 @@ def test_the_payment_page_shows_the_services_counter_in_the_applicants_language(
     file, _ = file_push(service=service, data=data)
     html = Client().get(reverse("fees:pay", args=[file.pay_token])).content.decode()
     assert '<p id="counter">Loket</p>' in html
+
+
+def test_the_email_carries_the_payment_link_when_online_payment_is_offered(
+    bank, fake_mollie, django_capture_on_commit_callbacks
+):
+    b.mollie_on(fake_mollie)
+    with django_capture_on_commit_callbacks(execute=True):
+        file, _ = file_push(service=b.service(), data=b.container())
+    (message,) = mail.outbox
+    link = reverse("fees:pay", args=[file.pay_token])
+    assert f"Payer en ligne : {settings.REGIE_PUBLIC_URL}{link}" in message.body
+    assert link in pdf_text(message.attachments[0][1])[1].replace("\n", "")
