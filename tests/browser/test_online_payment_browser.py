@@ -8,10 +8,12 @@ import hmac
 import json
 import os
 import tempfile
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 from tests.api.test_files_api import push_body
 from tests.fees import builders as b
@@ -59,8 +61,12 @@ def test_the_applicant_pays_online_and_the_permit_system_gets_the_signed_callbac
         token = service_token_new(service=service)
     pushed = api_push(live_server.url, token)
     assert pushed["state"] == "awaiting_payment" and pushed["amount"] == "30,00 €"
+    # The applicant was e-mailed the payment request: its link is the file's payment page.
+    (request,) = mail.outbox
+    path = urllib.parse.urlsplit(pushed["payment_url"]).path
+    assert path in request.body and pushed["communication"] in request.body
 
-    page.goto(pushed["payment_url"])
+    page.goto(live_server.url + path)
     expect(page.locator("h1")).to_contain_text("Occupation du domaine public")
     page.screenshot(path=SHOTS / "online-pay-page.png", full_page=True)
     page.get_by_role("button", name="Payer en ligne").click()
