@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from regie.core.errors import DomainError
-from regie.exports import ublfiles
+from regie.exports import ubl, ublfiles, validation
 from regie.exports.documents import Document, Line, Party
 from regie.exports.ubl import Seller
 
@@ -64,3 +64,23 @@ def test_a_failing_document_in_a_worker_refuses_the_export_naming_it(small_chunk
     assert refused.value.code == "export.ubl_invalid"
     assert refused.value.params["number"] == "FACT/2026/00005"
     assert refused.value.params["rule"].startswith("BR-O-")
+
+
+def test_checking_many_files_at_once_finds_what_checking_each_finds():
+    """The EN 16931 rules run over a chunk in one call: the findings of each file (fatal
+    errors and warnings, in order) are those of the file checked alone."""
+    found = documents(6)
+    mixed = (Line("Occupation", 1210, "040/366-48", vat_category="S", vat_rate=Decimal("21")),
+             Line("Repas", 500, "835/161-48"))  # fmt: skip
+    found[1] = replace(found[1], lines=mixed)
+    found[4] = replace(found[4], debtor=Party("P4", "Dupont Anne", country="DE"))
+    contents = [ubl.write(document, SELLER) for document in found]
+    contents[3] = contents[3].replace(b">EUR</cbc:DocumentCurrencyCode>", b">XXX</cbc:Document"
+                                      b"CurrencyCode>")  # fmt: skip
+
+    many = validation.validate_many(contents)
+
+    assert many == [validation.validate(content) for content in contents]
+    assert [bool(findings) for findings in many] == [False, True, False, True, False, False]
+    assert many[3][0].rule_set == "EN16931" and many[3][0].fatal
+    assert validation.validate_many([]) == []

@@ -31,13 +31,12 @@ Checked = tuple[list[tuple[str, bytes]], tuple[str, list[validation.Finding]] | 
 
 def check_chunk(documents: Sequence[Document], seller: ubl.Seller) -> Checked:
     """Write and check documents; return their files and the first failure, if any."""
-    files = []
-    for document in documents:
-        content = ubl.write(document, seller)
-        fatal = [finding for finding in validation.validate(content) if finding.fatal]
+    files = [(ubl.file_name(document), ubl.write(document, seller)) for document in documents]
+    found = validation.validate_many([content for _name, content in files])
+    for index, (document, findings) in enumerate(zip(documents, found, strict=True)):
+        fatal = [finding for finding in findings if finding.fatal]
         if fatal:
-            return files, (document.number, fatal)
-        files.append((ubl.file_name(document), content))
+            return files[:index], (document.number, fatal)
     return files, None
 
 
