@@ -134,21 +134,23 @@ def build_demo(*, children: int = 400, seed: int = 2026, today: dt.date | None =
         payments = build_payments(
             commune, seed=seed, today=today, user=finance, extra=collection.to_pay
         )
+        from regie.fees.demo import fees_for_demo
+
+        # A permit service: files paid at the counter, awaiting payment, invoiced afterwards
+        # (before the exports: the paid file travels in the second one as a service fee).
+        fees = fees_for_demo(today=today, user=finance)
         exports = None
         if billing.posted_run is not None:
             from regie.exports.demo import exports_for_demo
 
-            # Last month exported; a credit note and a write-off travel in a second export.
+            # Last month exported; a credit note, a write-off and the permit service's fees
+            # travel in a second export.
             exports = exports_for_demo(
                 billing.posted_run, today=today, user=finance, paid_later=frozenset(payments.pays)
             )
         from regie.statistics.demo import views_for_demo
 
         views = views_for_demo(finance)
-        from regie.fees.demo import fees_for_demo
-
-        # A permit service: files paid at the counter, awaiting payment, invoiced afterwards.
-        fees = fees_for_demo(today=today, user=finance)
     stats = DemoStats(
         **asdict(registry),
         certificates=certificates,
@@ -209,8 +211,8 @@ def describe(stats: RegistryStats) -> str:
         text += f"; accounting exports: {exports.first.documents} documents"
         if exports.second is not None:
             text += (
-                f", then {exports.second.documents} (a credit note, and a write-off as a "
-                "credit note of all plus a new invoice)"
+                f", then {exports.second.documents} (a credit note, a write-off as a credit "
+                "note of all plus a new invoice, the permit service's fees)"
             )
     certificates = getattr(stats, "certificates", None)
     if certificates is not None and certificates.certificates:
