@@ -37,6 +37,8 @@ def test_the_demo_exports_two_months_and_a_change_travels_as_credit_and_new_invo
         paid = ServiceFile.objects.get(external_id="OCC-DEMO-0001")
         invoiced = ServiceFile.objects.get(external_id="EVT-DEMO-0001")
         fee = second.items.get(source=f"service_file:{paid.pk}")
+        online = ServiceFile.objects.get(external_id="OCC-DEMO-0003")
+        assert second.items.get(source=f"service_file:{online.pk}").kind == "service_fee"
         assert (fee.kind, fee.action, fee.amount_cents) == ("service_fee", "original", 3000)
         invoice = second.items.get(source=f"invoice:{invoiced.invoice_id}")
         assert (invoice.kind, invoice.amount_cents) == ("invoice", 34000)

@@ -21,6 +21,7 @@ from tests import factories as f
 from tests.exports.builders import csv_lines, fatal, ubl_files
 from tests.fees import builders as b
 
+from regie.billing.corrections import invoice_credit
 from regie.core.models import Role, User
 from regie.core.tenancy import scope
 from regie.exports.models import BudgetArticle
@@ -172,6 +173,12 @@ def test_a_file_paid_afterwards_travels_as_its_invoice_on_the_services_article(i
     )  # fmt: skip
     [content] = ubl_files(march).values()
     assert fatal(content) == []
+
+    credit = invoice_credit(invoice=invoice, day=TODAY)
+    [item] = export(APRIL).items.all()
+    assert (item.number, item.amount_cents, item.articles) == (
+        credit.number, -3000, {"040/161-48|O|0": -3000},
+    )  # fmt: skip
 
 
 def test_the_exporting_doctests():

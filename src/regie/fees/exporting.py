@@ -185,25 +185,34 @@ def invoices_of_files(documents: dict[str, Document]) -> dict[str, Document]:
     """Give the invoices of files paid afterwards, and their credit notes, the service's
     budget article and the file's VAT rates (their lines are the file's current lines, in the
     same order; when they no longer match, each line takes the service's rate)."""
-    ids = [int(key.split(":")[1]) for key in documents if key.startswith("invoice:")]
-    of_file: dict[int, int] = {}
-    for chunk in _chunks(ids):
-        rows = (
-            Invoice.objects.filter(pk__in=chunk)
-            .filter(Q(service_file__isnull=False) | Q(credit_of__service_file__isnull=False))
-            .values_list("pk", "service_file", "credit_of__service_file")
-        )
-        of_file |= {pk: own or credited for pk, own, credited in rows}
+    # Two queries whatever the export's size (40,000 invoices in three months of a large
+    # commune): the invoices of files and their credit notes, then those the export holds.
+    invoiced = dict(
+        ServiceFile.objects.filter(invoice__isnull=False).values_list("invoice_id", "pk")
+    )
+    credits = Invoice.objects.filter(credit_of__service_file__isnull=False).values_list(
+        "pk", "credit_of_id"
+    )
+    invoiced |= {pk: invoiced[credited] for pk, credited in credits}
+    of_file = {
+        pk: invoiced[pk]
+        for pk in (int(key.split(":")[1]) for key in documents if key.startswith("invoice:"))
+        if pk in invoiced
+    }
     if not of_file:
         return documents
     options = settings_of()
-    files = ServiceFile.objects.filter(pk__in=set(of_file.values())).select_related("service")
-    files = {file.pk: file for file in files}
+    files: dict[int, ServiceFile] = {}
+    for chunk in _chunks(sorted(set(of_file.values()))):
+        files |= {
+            f.pk: f for f in ServiceFile.objects.filter(pk__in=chunk).select_related("service")
+        }
     rates: dict[int, list[Decimal]] = defaultdict(list)
-    current = FileLine.objects.filter(version__file_id__in=list(files)).select_related("version")
-    for line in current.order_by("pk"):
-        if line.version.number == files[line.version.file_id].version:
-            rates[line.version.file_id].append(line.vat_rate)
+    for chunk in _chunks(sorted(files)):
+        current = FileLine.objects.filter(version__file_id__in=chunk).select_related("version")
+        for line in current.order_by("pk"):
+            if line.version.number == files[line.version.file_id].version:
+                rates[line.version.file_id].append(line.vat_rate)
     changed = {}
     for invoice_id, file_id in of_file.items():
         key, file = f"invoice:{invoice_id}", files[file_id]
