@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import generic
 
 from regie.billing import fixes, runs, selectors, tasks
@@ -24,6 +25,8 @@ from regie.core.models import Job
 from regie.core.once import once_view
 from regie.core.permissions import role_can
 from regie.core.views import CapabilityRequiredMixin, require_capability
+from regie.exports.lists import ListColumn, ListExportMixin, export_answer, wants_export
+from regie.exports.xlsx import DATE, MONEY
 
 RUN_CSS = {
     RunStatus.RUNNING: "status-new",
@@ -52,12 +55,51 @@ def with_status_labels(invoices):
     return invoices
 
 
-class RunList(CapabilityRequiredMixin, generic.ListView):
-    """The billing runs, newest first, with their invoices' count and total."""
+class RunList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
+    """The billing runs, newest first, with their invoices' count and total (and its export)."""
 
     capability = "finance.view"
     template_name = "billing/run_list.html"
     paginate_by = 50
+    export_name = "facturiers"
+    export_title = gettext_lazy("Billing runs")
+
+    def get(self, request, *args, **kwargs):
+        if not wants_export(request):
+            return super().get(request, *args, **kwargs)
+        return export_answer(
+            request,
+            self.get_queryset().annotate(
+                site_label=Coalesce("site__name", Value(str(_("All schools"))))
+            ),
+            name=self.export_name,
+            title=self.export_title,
+            columns=self.run_columns(),
+        )
+
+    def run_columns(self) -> tuple[ListColumn, ...]:
+        """The screen's columns; a run's categories are read once for the whole export."""
+        links = BillingRun.categories.through.objects.filter(
+            billingrun__in=BillingRun.objects.all()
+        )
+        names: dict[int, list[str]] = {}
+        for run_id, name in links.values_list("billingrun_id", "activitycategory__name").order_by(
+            "activitycategory__name"
+        ):
+            names.setdefault(run_id, []).append(name)
+        return (
+            ListColumn(gettext_lazy("Period start"), "date_from", DATE),
+            ListColumn(gettext_lazy("Period end"), "date_to", DATE),
+            ListColumn(gettext_lazy("Activity categories"), "pk",
+                       display=lambda pk: ", ".join(names.get(pk, ()))),
+            ListColumn(gettext_lazy("School site"), "site_label"),
+            ListColumn(gettext_lazy("Invoice date"), "invoice_date", DATE),
+            ListColumn(gettext_lazy("Due date"), "due_date", DATE),
+            ListColumn(gettext_lazy("Status"), "status",
+                       display=lambda v: str(RunStatus(v).label)),
+            ListColumn(gettext_lazy("Invoices"), "invoice_count"),
+            ListColumn(gettext_lazy("Total"), "total_cents", MONEY),
+        )  # fmt: skip
 
     def get_queryset(self):
         runs = BillingRun.objects.all()

@@ -39,6 +39,7 @@ from regie.documents.models import (
     SendingStatus,
 )
 from regie.documents.rendering import renderer_for
+from regie.documents.sending_export import SendingExportMixin
 from regie.exports.xlsx import xlsx_response
 from regie.people.models import Delivery
 
@@ -309,8 +310,9 @@ def batch_letters(request, pk: int):
     return xlsx_response(path.read_bytes(), path.stem + f"-{batch.pk}")
 
 
-class SendingList(CapabilityRequiredMixin, generic.ListView):
-    """The log of sendings, filtered by status, run or job; failures can be retried."""
+class SendingList(SendingExportMixin, CapabilityRequiredMixin, generic.ListView):
+    """The log of sendings, filtered by status, run or job; failures can be retried (and
+    exported with the filter)."""
 
     capability = "finance.view"
     template_name = "documents/sending_list.html"

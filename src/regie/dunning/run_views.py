@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import CharField, Count, Sum, Value
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from regie.core.errors import DomainError
 from regie.core.jobs import job_start
@@ -23,12 +25,23 @@ from regie.dunning.forms import RunForm
 from regie.dunning.models import Reminder, ReminderRun, RunStatus
 from regie.dunning.reminders import run_start
 from regie.dunning.selectors import run_preview
+from regie.exports.lists import ListColumn, export_answer, export_query, wants_export
+from regie.exports.xlsx import DATE, MONEY
 
 RUN_CSS = {
     RunStatus.RUNNING: "status-new",
     RunStatus.DONE: "status-ok",
     RunStatus.FAILED: "status-error",
 }
+RUN_COLUMNS = (
+    ListColumn(_lazy("Run date"), "run_date", DATE),
+    ListColumn(_lazy("Policy"), "level__policy__name"),
+    ListColumn(_lazy("Level"), "level_label"),
+    ListColumn(_lazy("Due date"), "due_date", DATE),
+    ListColumn(_lazy("Status"), "status", display=lambda v: str(RunStatus(v).label)),
+    ListColumn(_lazy("Reminders"), "count"),
+    ListColumn(_lazy("Total"), "total_due", MONEY),
+)
 
 
 def run_list(request):
@@ -43,11 +56,28 @@ def run_list(request):
         )
         .order_by("-run_date", "-pk")
     )
+    if wants_export(request):
+        rows = runs.annotate(
+            level_label=Concat(
+                Cast("level__number", CharField()), Value(". "), "level__name",
+                output_field=CharField(),
+            ),
+            total_due=Coalesce("principal", 0) + Coalesce("fees", 0),
+        )  # fmt: skip
+        return export_answer(
+            request, rows, name="rappels-lancements", title=_lazy("Reminder runs"),
+            columns=RUN_COLUMNS,
+        )  # fmt: skip
     page = Paginator(runs, 50).get_page(request.GET.get("page"))
     for run in page.object_list:
         run.css = RUN_CSS[run.status]
         run.total_cents = (run.principal or 0) + (run.fees or 0)
-    context = {"page_obj": page, "paginator": page.paginator, "runs": page.object_list}
+    context = {
+        "page_obj": page,
+        "paginator": page.paginator,
+        "runs": page.object_list,
+        "export_query": export_query(request),
+    }
     return render(request, "dunning/run_list.html", context)
 
 

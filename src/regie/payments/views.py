@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
@@ -15,7 +18,13 @@ from regie.core.models import Job
 from regie.core.money import format_cents
 from regie.core.once import OnceMixin, once_view
 from regie.core.views import CapabilityRequiredMixin, require_capability
-from regie.exports.lists import ListColumn, export_answer, export_query, wants_export
+from regie.exports.lists import (
+    ListColumn,
+    ListExportMixin,
+    export_answer,
+    export_query,
+    wants_export,
+)
 from regie.exports.xlsx import DATE, MONEY
 from regie.payments import selectors
 from regie.payments.allocation import OpenItem, propose
@@ -59,15 +68,32 @@ def movements_context(request, queryset) -> dict:
     }
 
 
-class FileList(CapabilityRequiredMixin, generic.ListView):
-    """The imported bank files, the latest first."""
+def user_name(path: str):
+    """Annotate a user's name as the screens show it: first and last name, else the login."""
+    full = Concat(f"{path}__first_name", Value(" "), f"{path}__last_name")
+    return Coalesce(NullIf(Trim(full), Value("")), f"{path}__username")
+
+
+class FileList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
+    """The imported bank files, the latest first (and their export)."""
 
     capability = "finance.view"
     template_name = "payments/file_list.html"
     paginate_by = 50
+    export_name = "fichiers-bancaires"
+    export_title = _lazy("Bank files")
+    export_columns = (
+        ListColumn(_lazy("File"), "name"),
+        ListColumn(_lazy("Format"), "format"),
+        ListColumn(_lazy("Imported at"), "imported_at", display=timezone.localtime),
+        ListColumn(_lazy("By"), "imported_by_name"),
+        ListColumn(_lazy("New movements"), "movements_new"),
+        ListColumn(_lazy("Already imported"), "movements_known"),
+    )
 
     def get_queryset(self):
-        return StatementFile.objects.select_related("imported_by")
+        files = StatementFile.objects.select_related("imported_by")
+        return files.annotate(imported_by_name=user_name("imported_by"))
 
 
 class StatementImport(CapabilityRequiredMixin, OnceMixin, generic.FormView):
