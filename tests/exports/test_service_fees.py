@@ -195,3 +195,19 @@ def test_the_exports_page_lists_the_file_with_a_link_to_it(org_a, login):
     link = reverse("fees-files:file-detail", args=[file.pk])
     assert f'<a href="{link}">SF/{file.pk}/OCC-2026-0042</a>' in page
     assert "fee of a service" in page and "30,00" in page
+
+
+def test_the_files_page_says_when_it_travels_and_in_which_export(org_a, login):
+    client = login(org_a, Role.FINANCE, username="finance-file")
+    User.objects.filter(username="finance-file").update(language="en")
+    with scope(org_a):
+        paid = paid_container()
+        waiting, _ = file_push(service=paid.service, data=b.container("OCC-WAIT"))
+    url = reverse("fees-files:file-detail", args=[waiting.pk])
+    assert "Travels in the accounting export once paid." in client.get(url).content.decode()
+    url = reverse("fees-files:file-detail", args=[paid.pk])
+    assert "Not exported yet" in client.get(url).content.decode()
+    with scope(org_a):
+        march = export(MARCH)
+    page = client.get(url).content.decode()
+    assert march.get_absolute_url() in page and "Not exported yet" not in page
