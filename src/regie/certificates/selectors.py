@@ -3,7 +3,9 @@
 Allocations name invoices, not lines: an invoice's lines are paid in date order, so the money
 received before the year paid its first lines and the year's money the next ones
 (:func:`regie.certificates.rules.received_in_year`). Only the invoices paid in the year are
-read, a chunk of invoices at a time.
+read. Those paid whole in the year are summed per invoice, child and day by the database; the
+others (paid in part, across two years, written off) are read line by line, a chunk of
+invoices at a time, and shared by the rule.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 
-from django.db.models import Case, IntegerField, Sum, When
+from django.db import connection
+from django.db.models import BigIntegerField, Case, Exists, IntegerField, OuterRef, Sum, When
+from django.db.models.functions import Cast
 
 from regie.activities.models import ActivityCategory
 from regie.billing.models import InvoiceLine, Kind, WriteOff
@@ -55,17 +59,35 @@ def paid_invoices(year: int) -> dict[int, tuple[int, int, int]]:
 
 def received_days(year: int) -> dict[tuple[int, int], dict[date, int]]:
     """Return (person id, child id) → {date of the care: cents received in the year}, for the
-    tax-deductible categories only."""
+    tax-deductible categories only.
+
+    Most invoices were paid whole in the year, nothing before it and nothing written off: each
+    of their lines was received in full, so the database sums their deductible lines per
+    invoice, child and day. The others (paid in part, across two years, written off) go line
+    by line through :func:`regie.certificates.rules.received_in_year`, the reference rule;
+    ``tests/certificates/test_received_days.py`` checks that both give the same.
+    """
     deductible = set(
         ActivityCategory.objects.filter(tax_deductible=True).values_list("pk", flat=True)
     )
-    days: dict[tuple[int, int], dict[date, int]] = defaultdict(lambda: defaultdict(int))
     if not deductible:
         return {}
     invoices = paid_invoices(year)
-    ids = sorted(invoices)
-    for first in range(0, len(ids), CHUNK):
-        chunk = ids[first : first + CHUNK]
+    whole = _paid_whole(year, invoices)
+    days: dict[tuple[int, int], dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    summed = (
+        InvoiceLine.objects.filter(_money_in(year), amount_cents__gt=0, category__in=deductible)
+        .values("invoice", "child", "date")
+        .annotate(cents=_total("amount_cents"))
+        .order_by()
+        .values_list("invoice", "child", "date", "cents")
+    )
+    for invoice_id, child, day, cents in _plain_rows(summed):
+        if invoice_id in whole:
+            days[invoices[invoice_id][0], child][day] += cents
+    rest = sorted(invoice_id for invoice_id in invoices if invoice_id not in whole)
+    for first in range(0, len(rest), CHUNK):
+        chunk = rest[first : first + CHUNK]
         written_off = _written_off(chunk)
         for invoice_id, lines in _lines(chunk):
             person, before, during = invoices[invoice_id]
@@ -75,6 +97,59 @@ def received_days(year: int) -> dict[tuple[int, int], dict[date, int]]:
                 if category in deductible:
                     days[person, child][day] += cents
     return {key: dict(value) for key, value in days.items()}
+
+
+def _plain_rows(queryset, size: int = 20000) -> Iterator[tuple]:
+    """Yield the rows of a ``values_list`` of (id, id, date, integer) as the driver reads
+    them, a chunk at a time: Django's converters cost more than the query for two million
+    rows. A date the driver gives as text (SQLite may) is read as a date."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            for a, b, day, c in rows:
+                yield a, b, day if isinstance(day, date) else date.fromisoformat(day), c
+
+
+def _total(field: str) -> Cast:
+    """A sum of cents as an integer: PostgreSQL sums big integers as ``numeric``, which
+    arrives as a ``Decimal`` that Django then converts back, row by row."""
+    return Cast(Sum(field), BigIntegerField())
+
+
+def _money_in(year: int) -> Exists:
+    """The condition on invoice lines: their invoice received money in ``year``."""
+    return Exists(
+        Allocation.objects.filter(
+            invoice=OuterRef("invoice"),
+            cancelled=False,
+            date__gte=date(year, 1, 1),
+            date__lt=date(year + 1, 1, 1),
+        )
+    )
+
+
+def _paid_whole(year: int, invoices: dict[int, tuple[int, int, int]]) -> set[int]:
+    """Return the invoices of ``invoices`` whose lines were all received in full in the year:
+    nothing received before it, at least their lines' amount in it, nothing written off."""
+    due = (
+        InvoiceLine.objects.filter(_money_in(year), amount_cents__gt=0)
+        .values("invoice")
+        .annotate(cents=_total("amount_cents"))
+        .order_by()
+        .values_list("invoice", "cents")
+    )
+    written_off = set(
+        WriteOff.objects.filter(_money_in(year)).values_list("invoice", flat=True).distinct()
+    )
+    return {
+        invoice_id
+        for invoice_id, cents in due
+        if invoice_id in invoices
+        and invoice_id not in written_off
+        and invoices[invoice_id][1] == 0
+        and invoices[invoice_id][2] >= cents
+    }
 
 
 def _written_off(invoice_ids: list[int]) -> dict[int, int]:
