@@ -9,6 +9,7 @@ from bench import (
     collection,
     documents,
     fees_api,
+    fees_export,
     fees_webhook,
     lists,
     payments,
@@ -124,5 +125,9 @@ OPERATIONS = {
     "accounting export: three months of the large commune, UBL validated (documents)": (
         accounting.ubl_prepare,
         accounting.measure,
+    ),
+    "accounting export: a month of 2,000 permit fees, CSV and UBL validated (documents)": (
+        fees_export.prepare,
+        fees_export.measure,
     ),
 }
