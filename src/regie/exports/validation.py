@@ -2,7 +2,8 @@
 
 The compiled rule sets ship with Regie in ``regie/exports/rules/`` (their origin and licences
 in ``rules/SOURCES.md``). Compiling them takes a few seconds, so a process compiles them once;
-each file then costs about 25 ms (measured on the CI machine). :func:`refuse_invalid` raises a
+each file then costs about 3 ms (docs/exports.md, Performance), less when checked in a chunk
+(:func:`validate_many`). :func:`refuse_invalid` raises a
 :class:`~regie.core.errors.DomainError` naming the first fatal rule, which is how an export
 refuses to produce a failing file.
 """
