@@ -7,6 +7,7 @@ from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from regie.billing.models import Invoice
 from regie.billing.selectors import with_balance
@@ -24,6 +25,8 @@ from regie.dunning.orders import (
     order_list_create,
     order_list_endorse,
 )
+from regie.exports.lists import ListColumn, export_answer, export_query, wants_export
+from regie.exports.xlsx import DATE, MONEY
 
 
 def _with_open(notices):
@@ -69,13 +72,29 @@ def order_candidates_view(request):
     return render(request, "dunning/order_candidates.html", context)
 
 
+ORDER_LIST_COLUMNS = (
+    ListColumn(_lazy("Date"), "created_on", DATE),
+    ListColumn(_lazy("Status"), "status", display=lambda v: str(OrderListStatus(v).label)),
+    ListColumn(_lazy("Decision date"), "decision_date", DATE),
+    ListColumn(_lazy("Decision reference"), "decision_reference"),
+    ListColumn(_lazy("Debtors"), "count"),
+    ListColumn(_lazy("Total"), "total", MONEY),
+)
+
+
 def order_lists(request):
-    """List the lists proposed to the board, with their decision."""
+    """List the lists proposed to the board, with their decision (and their export)."""
     require_capability(request, "finance.view")
     lists = OrderList.objects.annotate(
         count=Count("orders", distinct=True), total=Sum("orders__items__open_cents")
     )
-    return render(request, "dunning/order_lists.html", {"lists": lists})
+    if wants_export(request):
+        return export_answer(
+            request, lists, name="listes-college", title=_lazy("Lists for the board"),
+            columns=ORDER_LIST_COLUMNS,
+        )  # fmt: skip
+    context = {"lists": lists, "export_query": export_query(request)}
+    return render(request, "dunning/order_lists.html", context)
 
 
 @once_view

@@ -20,6 +20,7 @@ from regie.dunning.collection import fee_open
 from regie.dunning.forms import PlanForm
 from regie.dunning.models import Reminder
 from regie.dunning.orders import held_invoices as order_held
+from regie.dunning.plan_export import plan_export
 from regie.dunning.plan_models import PaymentPlan, PlanStatus
 from regie.dunning.plans import (
     grace_days,
@@ -28,6 +29,7 @@ from regie.dunning.plans import (
     plan_cancel,
     plan_create,
 )
+from regie.exports.lists import export_query, wants_export
 from regie.people.models import Person
 
 PLAN_CSS = {
@@ -44,12 +46,19 @@ def plan_list(request):
     status = request.GET.get("status")
     if status in PlanStatus.values:
         plans = plans.filter(status=status)
+    if wants_export(request):
+        return plan_export(request, plans)
     page = Paginator(plans, 50).get_page(request.GET.get("page"))
     today = timezone.localdate()
     for plan in page.object_list:
         plan.sums = listing.plan_sums(plan, today)
         plan.css = PLAN_CSS[plan.status]
-    context = {"page_obj": page, "paginator": page.paginator, "status": status}
+    context = {
+        "page_obj": page,
+        "paginator": page.paginator,
+        "status": status,
+        "export_query": export_query(request),
+    }
     return render(request, "dunning/plan_list.html", context)
 
 

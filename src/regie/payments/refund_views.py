@@ -10,11 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from regie.core.errors import DomainError
 from regie.core.models import AuditLog
 from regie.core.once import once_view
 from regie.core.views import audit, require_capability
+from regie.exports.lists import ListColumn, export_answer, export_query, wants_export
+from regie.exports.xlsx import MONEY
 from regie.ledger.forms import current_year
 from regie.payments import refunds
 from regie.payments.forms import ReconciliationForm, RefundForm
@@ -23,10 +26,24 @@ from regie.payments.services import refund_create
 from regie.payments.views import querystring_without_page
 from regie.people.models import Person
 
+CREDIT_COLUMNS = (
+    ListColumn(_lazy("Last name"), "last_name"),
+    ListColumn(_lazy("First name"), "first_name"),
+    ListColumn(_lazy("IBAN"), "iban"),
+    ListColumn(_lazy("Credit"), "credit_cents", MONEY),
+)
+
 
 def refund_list(request):
-    """List the persons with a credit, the refunds waiting for a SEPA file, and the files."""
+    """List the persons with a credit, the refunds waiting for a SEPA file, and the files.
+
+    ``?export=xlsx`` or ``csv`` exports the persons with a credit (the page's list)."""
     require_capability(request, "finance.view")
+    if wants_export(request):
+        return export_answer(
+            request, refunds.persons_with_credit(), name="credits",
+            title=_lazy("Persons with a credit"), columns=CREDIT_COLUMNS,
+        )  # fmt: skip
     page = Paginator(refunds.persons_with_credit(), 50).get_page(request.GET.get("page"))
     unsent = refunds.unsent_refunds()
     context = {
@@ -37,6 +54,7 @@ def refund_list(request):
         "unsent_total": unsent.aggregate(t=Sum("amount_cents"))["t"] or 0,
         "batches": refunds.batches(),
         "query": querystring_without_page(request),
+        "export_query": export_query(request),
     }
     return render(request, "payments/refund_list.html", context)
 
