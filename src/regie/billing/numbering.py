@@ -11,10 +11,12 @@ alone; the other seven digits are a counter per kind.
 
 from __future__ import annotations
 
+from django.db import connection
 from stdnum.be import ogm_vcs
 
 from regie.core.errors import DomainError, gettext_noop
-from regie.core.sequences import sequence_next
+from regie.core.sequences import sequence_bump, sequence_next
+from regie.core.tenancy import current_organisation
 
 SERIAL_DIGITS = 7
 KINDS = ("invoice", "reminder", "plan", "prepayment", "fee")
@@ -57,9 +59,29 @@ def kind_of(digits: str) -> str | None:
 
 
 def communications_next(kind: str, count: int) -> list[str]:
-    """Reserve ``count`` new communications of a kind (inside the caller's transaction)."""
-    prefix = prefix_of(kind)
-    first = sequence_next(f"ogm/{prefix}", count)
+    """Reserve ``count`` new communications of a kind (inside the caller's transaction).
+
+    One statement once the prefix's counter exists: the prefix is read from the billing
+    settings inside the counter's ``UPDATE`` (a pushed file takes one communication a request).
+    """
+    from regie.billing.models import BillingSettings
+
+    if kind not in KINDS:
+        raise ValueError(f"no communications of kind {kind!r}")
+    table = connection.ops.quote_name(BillingSettings._meta.db_table)
+    column = connection.ops.quote_name(f"{kind}_prefix")
+    default = BillingSettings._meta.get_field(f"{kind}_prefix").default
+    bumped = sequence_bump(
+        f"SELECT 'ogm/' || COALESCE((SELECT {column} FROM {table} "  # noqa: S608 (names)
+        'WHERE "organisation_id" = %s ORDER BY "id" LIMIT 1), %s)',
+        [current_organisation().pk, default],
+        count,
+    )
+    if bumped is None:  # the prefix's first communication
+        prefix = prefix_of(kind)
+        first = sequence_next(f"ogm/{prefix}", count)
+    else:
+        prefix, first = bumped[0].removeprefix("ogm/"), bumped[1]
     return [communication(prefix, first + n) for n in range(count)]
 
 

@@ -124,27 +124,37 @@ def checkout_refresh(*, checkout: Checkout) -> Checkout:
 
 
 def payment_apply(*, checkout: Checkout, payment: dict) -> Checkout:
-    """Take Mollie's view of a payment: its status, and its recording once it is paid."""
+    """Take Mollie's view of a payment: its status, and its recording once it is paid.
+
+    Paid, the checkout is claimed and marked paid by one conditional ``UPDATE``: the first
+    call to claim it records the payment, the others find it recorded.
+    """
     status = payment.get("status") or checkout.status
     if status not in CheckoutStatus.values:
         return checkout
+    now, method = timezone.now(), payment.get("method") or ""
+    changes = {"status": status, "method": method, "updated_at": now}
     with scope(checkout.organisation), transaction.atomic():
-        Checkout.objects.filter(pk=checkout.pk).exclude(status=status).exclude(
-            status=CheckoutStatus.PAID
-        ).update(status=status, method=payment.get("method") or "", updated_at=timezone.now())
+        rows = Checkout.objects.filter(pk=checkout.pk)
         if status == CheckoutStatus.PAID:
-            _record_once(checkout, payment)
-    checkout.refresh_from_db()
+            changes["recorded_at"] = now
+            changed = rows.filter(recorded_at__isnull=True).update(**changes)
+            if changed:
+                _record(checkout, payment)
+        else:
+            changed = (
+                rows.exclude(status=status).exclude(status=CheckoutStatus.PAID).update(**changes)
+            )
+    if changed:  # what this call wrote is what the checkout holds now
+        for field, value in changes.items():
+            setattr(checkout, field, value)
+    else:
+        checkout.refresh_from_db()
     return checkout
 
 
-def _record_once(checkout: Checkout, payment: dict) -> None:
-    """Record a paid Mollie payment, once: the first to claim the checkout records it."""
-    claimed = Checkout.objects.filter(pk=checkout.pk, recorded_at__isnull=True).update(
-        recorded_at=timezone.now()
-    )
-    if not claimed:
-        return
+def _record(checkout: Checkout, payment: dict) -> None:
+    """Record a paid Mollie payment (the caller claimed its checkout: this happens once)."""
     from regie.payments.online import record_online_payment
 
     paid_at = parse_datetime(payment.get("paidAt") or "")

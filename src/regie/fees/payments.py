@@ -64,9 +64,10 @@ def _allocate(*, payment: Payment, target: Target, day: date) -> None:
     )
     entries_post([_draft(file, payment, take, day)])
     if take == due:
-        file.state = FileState.PAID
-        file.paid_at = timezone.now()
-        file.save(update_fields=["state", "paid_at", "updated_at"])
+        file.state, file.paid_at = FileState.PAID, timezone.now()
+        ServiceFile.objects.filter(pk=file.pk).update(  # locked above, its links unchanged
+            state=file.state, paid_at=file.paid_at, updated_at=file.paid_at
+        )
         for hook in ON_PAID:
             hook(file)
 
@@ -82,11 +83,14 @@ def _draft(file, payment, amount: int, day: date, *, reverse: bool = False) -> E
     )
 
 
+def _credit_parts():
+    """The live parts of live payments that paid files (they used the persons' credits)."""
+    return FilePayment.objects.filter(payment__cancelled_at__isnull=True, cancelled=False)
+
+
 def _credit_used(person_id: int) -> int:
-    used = FilePayment.objects.filter(
-        payment__person_id=person_id, payment__cancelled_at__isnull=True, cancelled=False
-    ).aggregate(t=Sum("amount_cents"))["t"]
-    return used or 0
+    used = _credit_parts().filter(payment__person_id=person_id).aggregate(t=Sum("amount_cents"))
+    return used["t"] or 0
 
 
 def files_paid_at(until: date) -> int:
@@ -113,7 +117,7 @@ def _cancel(*, payment: Payment, day: date) -> list[EntryDraft]:
     return [_draft(p.file, payment, p.amount_cents, day, reverse=True) for p in paid]
 
 
-FILE_ROUTE = Route(KIND, _load, _allocate, _credit_used, _cancel)
+FILE_ROUTE = Route(KIND, _load, _allocate, _credit_used, _cancel, _credit_parts)
 
 NOT_AWAITING = DomainError(
     "fees.not_awaiting_payment",

@@ -9,7 +9,9 @@ chains their hashes and writes entries and lines as plain rows (``COPY`` on Post
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -73,7 +75,7 @@ class Chart:
 
     def __init__(self) -> None:
         self._accounts = {(a.role, a.category_id): a.pk for a in Account.objects.all()}
-        self._categories = dict(ActivityCategory.objects.values_list("pk", "name"))
+        self._categories: dict[int, str] | None = None  # read when an account is created
 
     def account_id(self, role: AccountRole, category_id: int | None) -> int:
         key = (role.value, category_id if role in PER_CATEGORY else None)
@@ -85,6 +87,8 @@ class Chart:
         base, name = DEFAULT_CODES[role]
         code = base if category_id is None else f"{base}{category_id:02d}"
         if category_id is not None:
+            if self._categories is None:
+                self._categories = dict(ActivityCategory.objects.values_list("pk", "name"))
             name = f"{name} — {self._categories.get(category_id, category_id)}"
         account, _ = Account.objects.get_or_create(
             code=code, defaults={"name": name, "role": role.value, "category_id": category_id}
@@ -114,14 +118,47 @@ def _header(journal, sequence, day, label, document) -> dict:
     }
 
 
-@transaction.atomic
+#: The drafts of the innermost :func:`entries_together` block (None: none is open).
+_together: ContextVar[list[EntryDraft] | None] = ContextVar("entries_together", default=None)
+
+
+@contextmanager
+def entries_together() -> Iterator[None]:
+    """Post what :func:`entries_post` is given inside the block at its end, in one posting.
+
+    One posting locks the chain, reads the chart and inserts once: an online payment writes
+    its payment's entry, then the service file's, in two steps of two apps. The entries keep
+    their order; nothing is posted when the block raises. Inside the block,
+    :func:`entries_post` returns no entries (they are not written yet). Nested blocks post
+    with the outermost.
+    """
+    if _together.get() is not None:
+        yield
+        return
+    drafts: list[EntryDraft] = []
+    token = _together.set(drafts)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    entries_post(drafts)
+
+
 def entries_post(drafts: Sequence[EntryDraft]) -> list[Entry]:
     """Write balanced entries, chained after the organisation's last entry."""
     if not drafts:
         return []
-    org = current_organisation()
     for draft in drafts:
         check_balanced(draft.lines, draft.document)
+    if (together := _together.get()) is not None:
+        together.extend(drafts)
+        return []
+    return _post(drafts)
+
+
+@transaction.atomic
+def _post(drafts: Sequence[EntryDraft]) -> list[Entry]:
+    org = current_organisation()
     first = sequence_next(CHAIN_KEY, len(drafts))  # locks the chain until commit
     last = Entry.objects.filter(sequence__lt=first).order_by("-sequence").first()
     previous = last.hash if last else GENESIS

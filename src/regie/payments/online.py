@@ -27,8 +27,10 @@ from django.db import IntegrityError, transaction
 from regie.billing.models import Invoice, Kind
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.tenancy import active_scope, scope
+from regie.ledger.services import entries_together
 from regie.payments import routes
 from regie.payments.imports import Targets
+from regie.payments.matching import Target
 from regie.payments.models import Mode, OnlinePayment, Payment, PrepaymentReference
 from regie.payments.services import payment_create, persons_lock
 from regie.people.models import Person
@@ -82,7 +84,11 @@ def record_online_payment(
         )
     reference = "".join(c for c in communication if c.isdigit())
     with transaction.atomic():
-        known = OnlinePayment.objects.filter(provider_id=provider_payment_id).first()
+        known = (
+            OnlinePayment.objects.filter(provider_id=provider_payment_id)
+            .select_related("payment")
+            .first()
+        )
         if known is not None:
             return known.payment
         try:
@@ -102,47 +108,58 @@ def record_online_payment(
         return online.payment
 
 
-def _person_of(reference: str) -> int:
-    """Return the person a communication designates (invoices and prepayments unlocked)."""
-    invoice = Invoice.objects.filter(
+def _target_of(reference: str) -> Target:
+    """Lock the person a communication designates, then what it designates; return the latter.
+
+    An invoice or a prepayment reference names its person (one read for both); the person and
+    their invoices are locked first, then the invoice read with what is open. A routed
+    communication (a reminder, a plan, a service file) is locked and read by its route, which
+    keeps what is open current: it is not read twice.
+    """
+    invoices = Invoice.objects.filter(
         communication=reference, kind=Kind.INVOICE, posted_at__isnull=False
-    ).values_list("person_id", flat=True)
-    prepayment = PrepaymentReference.objects.filter(reference=reference).values_list(
-        "person_id", flat=True
+    ).order_by()
+    prepayments = PrepaymentReference.objects.filter(reference=reference).order_by()
+    named = list(
+        invoices.values_list("person_id", flat=True).union(
+            prepayments.values_list("person_id", flat=True)
+        )[:1]
     )
-    for found in (invoice, prepayment):
-        if person_id := found.first():
-            return person_id
-    target = routes.targets_load([reference]).get(reference)
+    if named:
+        persons_lock(named)
+        targets = Targets()
+        targets.load([reference])
+        target = targets[reference]
+    else:  # its person is locked by the payment, right after (as a counter payment does)
+        target = routes.targets_load([reference]).get(reference)
     if target is None:
         raise UNKNOWN_COMMUNICATION
-    return target.person_id
+    return target
 
 
 def _pay(online: OnlinePayment, comment: str) -> Payment:
-    """Write the payment of ``online`` and allocate it by its communication."""
+    """Write the payment of ``online`` and allocate it by its communication.
+
+    Its entries (the payment's, then what its route pays) are posted together, in one posting.
+    """
     reference = online.communication
     if not reference:
         raise UNKNOWN_COMMUNICATION
-    persons_lock([_person_of(reference)])
-    targets = Targets()
-    targets.load([reference])
-    target = targets[reference]
-    if target is None:
-        raise UNKNOWN_COMMUNICATION
+    target = _target_of(reference)
     split: dict[int, int] = {}
     if target.kind == "invoice" and target.open_cents > 0:
         split = {target.id: min(online.amount_cents, target.open_cents)}
-    payment = payment_create(
-        person=Person.objects.get(pk=target.person_id),
-        day=online.paid_on,
-        amount_cents=online.amount_cents,
-        mode=Mode.ONLINE,
-        split=split,
-        reconciled_on=None,
-        comment=(comment or f"{online.method} {online.provider_id}".strip())[:300],
-        via="clearing",
-    )
-    if target.kind not in ("invoice", "prepayment") and target.open_cents > 0:
-        routes.payment_route(payment, target, online.paid_on)
+    with entries_together():
+        payment = payment_create(
+            person=Person.objects.get(pk=target.person_id),
+            day=online.paid_on,
+            amount_cents=online.amount_cents,
+            mode=Mode.ONLINE,
+            split=split,
+            reconciled_on=None,
+            comment=(comment or f"{online.method} {online.provider_id}".strip())[:300],
+            via="clearing",
+        )
+        if target.kind not in ("invoice", "prepayment") and target.open_cents > 0:
+            routes.payment_route(payment, target, online.paid_on)
     return payment

@@ -6,6 +6,8 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from stdnum.be import nn as stdnum_nn
@@ -234,7 +236,14 @@ class Person(OrgModel):
         verbose_name = _("person")
         verbose_name_plural = _("persons")
         ordering = ["last_name", "first_name", "id"]
-        indexes = [models.Index(fields=["organisation", "last_name", "first_name"])]
+        indexes = [
+            models.Index(fields=["organisation", "last_name", "first_name"]),
+            # A pushed file's applicant is found by these (regie.fees.applicants): without
+            # them each push scanned the whole registry.
+            models.Index(F("organisation"), Upper("email"), name="person_email_upper"),
+            models.Index(fields=["organisation", "national_number"], name="person_national"),
+            models.Index(fields=["organisation", "enterprise_number"], name="person_enterprise"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.last_name} {self.first_name}".strip()

@@ -1,0 +1,93 @@
+"""How many SQL statements a pushed file and a Mollie webhook cost (issue 16's benchmarks).
+
+Each statement is a round trip to PostgreSQL: the benchmarks (``bench/fees_api.py``,
+``bench/fees_webhook.py``) spend most of their time waiting for them. These bounds pin what
+was cut so it cannot creep back: one more query in the path fails here, not in a benchmark
+nobody runs. Every statement counts, savepoints too: inside the test's transaction the
+request's ``BEGIN`` and ``COMMIT`` are a ``SAVEPOINT`` and its ``RELEASE``, so the count is the
+round trips of a real request. The second of each kind is counted, once the organisation's
+accounts and counters exist.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from tests.api.test_files_api import push_body, system_of
+from tests.fees import builders as b
+
+from regie.core.tenancy import scope
+from regie.fees.models import Checkout, FileState, ServiceFile
+from regie.fees.online import checkout_open
+from regie.fees.services import file_push
+from regie.ledger.services import chain_verify
+from regie.payments.models import Payment
+
+WEBHOOK = "/pay/mollie/webhook/"
+
+#: A push whose applicant the registry knows: the token's service, BEGIN, the file's lock,
+#: the applicant, the communication (its counter and prefix in one statement), the file, its
+#: version, its lines, COMMIT (14 before issue 16's work on the benchmark, 18 at first).
+PUSH_KNOWN = 9
+#: An applicant registered by the push: their insert in its savepoint.
+PUSH_NEW = PUSH_KNOWN + 3
+#: The first webhook call of a paid payment: the checkout, Mollie's settings, then the
+#: recording (64 before: the communication was resolved twice, the ledger posted twice).
+WEBHOOK_FIRST = 41
+
+
+def statements(captured: CaptureQueriesContext) -> int:
+    return len(captured.captured_queries)
+
+
+def test_a_push_costs_a_fixed_number_of_statements(org_a):
+    system, _ = system_of(org_a)
+    assert system.push(push_body("WARM-UP")).status_code == 201
+    with CaptureQueriesContext(connection) as known:
+        assert system.push(push_body("OCC-2")).status_code == 201
+    body = push_body("OCC-3")
+    body["applicant"]["email"] = "someone.else@example.be"
+    with CaptureQueriesContext(connection) as new:
+        assert system.push(body).status_code == 201
+    assert statements(known) <= PUSH_KNOWN, [q["sql"] for q in known.captured_queries]
+    assert statements(new) <= PUSH_NEW, [q["sql"] for q in new.captured_queries]
+    with scope(org_a):
+        assert ServiceFile.objects.count() == 3
+        assert ServiceFile.objects.values("person").distinct().count() == 2
+
+
+def _paid_checkout(org, fake, service, external_id: str) -> Checkout:
+    with scope(org):
+        file, _ = file_push(service=service, data=b.container(external_id))
+    checkout = checkout_open(
+        organisation=org,
+        communication=file.communication,
+        amount_cents=file.amount_cents,
+        redirect_url="http://testserver/pay/",
+        webhook_url="",
+        file=file,
+    )
+    fake.pay(checkout.mollie_id)
+    return checkout
+
+
+@pytest.mark.django_db
+def test_a_webhook_records_a_payment_in_a_fixed_number_of_statements(org_a, fake_mollie):
+    with scope(org_a):
+        b.mollie_on(fake_mollie)
+        service = b.service(callback_url="http://127.0.0.1:9/permits/paid")
+    warm_up = _paid_checkout(org_a, fake_mollie, service, "OCC-1")
+    assert Client().post(WEBHOOK, {"id": warm_up.mollie_id}).status_code == 200
+    checkout = _paid_checkout(org_a, fake_mollie, service, "OCC-2")
+    with CaptureQueriesContext(connection) as first:
+        assert Client().post(WEBHOOK, {"id": checkout.mollie_id}).status_code == 200
+    with CaptureQueriesContext(connection) as again:
+        assert Client().post(WEBHOOK, {"id": checkout.mollie_id}).status_code == 200
+    assert statements(first) <= WEBHOOK_FIRST, [q["sql"] for q in first.captured_queries]
+    assert statements(again) == 1  # the checkout, found recorded: Mollie is not asked
+    with scope(org_a):
+        assert Payment.objects.count() == 2
+        assert ServiceFile.objects.filter(state=FileState.PAID).count() == 2
+        assert chain_verify() is None
