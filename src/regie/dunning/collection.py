@@ -90,11 +90,14 @@ def _fee_draft(fee: FeePayment, day: date, *, reverse: bool = False) -> EntryDra
     )
 
 
+def _credit_parts():
+    """The live parts of live payments that paid reminder fees (from the persons' credits)."""
+    return FeePayment.objects.filter(payment__cancelled_at__isnull=True, cancelled=False)
+
+
 def _credit_used(person_id: int) -> int:
-    used = FeePayment.objects.filter(
-        payment__person_id=person_id, payment__cancelled_at__isnull=True, cancelled=False
-    ).aggregate(t=Sum("amount_cents"))["t"]
-    return used or 0
+    used = _credit_parts().filter(payment__person_id=person_id).aggregate(t=Sum("amount_cents"))
+    return used["t"] or 0
 
 
 def _cancel(*, payment, day: date) -> list[EntryDraft]:
@@ -112,4 +115,4 @@ def reminder_paid_with(reminder: Reminder) -> bool:
     ).exists()
 
 
-REMINDER_ROUTE = Route("reminder", _load, _allocate, _credit_used, _cancel)
+REMINDER_ROUTE = Route("reminder", _load, _allocate, _credit_used, _cancel, _credit_parts)

@@ -28,6 +28,7 @@ from regie.billing.selectors import _sum  # one correlated-sum helper for both a
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import Organisation
 from regie.core.sequences import sequence_next
+from regie.payments import routes
 from regie.payments.models import Allocation, OnlineRefund, Payment, Refund
 from regie.people.models import Person
 
@@ -36,14 +37,19 @@ NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{SCHEMA}"
 
 
 def with_credit(persons: QuerySet[Person]) -> QuerySet[Person]:
-    """Annotate ``credit_cents``: paid, minus allocated, minus refunded (as ``person_credit``)."""
+    """Annotate ``credit_cents``: paid, minus allocated, minus what the routes' kinds used
+    (service files, reminder fees), minus refunded (as ``person_credit``)."""
     paid = Payment.objects.filter(person=OuterRef("pk"), cancelled_at__isnull=True)
-    used = Allocation.objects.filter(payment__person=OuterRef("pk"), cancelled=False)
+    used = _sum(
+        Allocation.objects.filter(payment__person=OuterRef("pk"), cancelled=False), "amount_cents"
+    )
+    for parts in routes.credit_parts():
+        used += _sum(parts.filter(payment__person=OuterRef("pk")), "amount_cents")
     refunded = Refund.objects.filter(person=OuterRef("pk"))
     online = OnlineRefund.objects.filter(person=OuterRef("pk"))
     return persons.annotate(
         paid_cents=_sum(paid, "amount_cents"),
-        used_cents=_sum(used, "amount_cents"),
+        used_cents=used,
         refunded_cents=_sum(refunded, "amount_cents") + _sum(online, "amount_cents"),
     ).annotate(credit_cents=F("paid_cents") - F("used_cents") - F("refunded_cents"))
 

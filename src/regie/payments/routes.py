@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import QuerySet
+
 from regie.ledger.rules import EntryDraft
 from regie.payments.matching import Target
 
@@ -33,6 +35,9 @@ class Route:
     credit_used: Callable[[int], int]
     #: Undo what ``allocate`` wrote besides invoice allocations; return the reversing entries.
     cancel: Callable[..., list[EntryDraft]]
+    #: The live parts of payments ``credit_used`` counts, as rows with ``amount_cents`` and
+    #: ``payment`` (a queryset): the persons' credits in one query (:func:`credit_parts`).
+    credit_parts: Callable[[], QuerySet] | None = None
 
 
 ROUTES: dict[str, Route] = {}
@@ -62,6 +67,12 @@ def payment_route(payment, target: Target, day: date) -> bool:
 
 def credit_used(person_id: int) -> int:
     return sum(route.credit_used(person_id) for route in ROUTES.values())
+
+
+def credit_parts() -> list[QuerySet]:
+    """Return, per kind, the parts of payments it used of the persons' credits (filter them
+    by ``payment__person``): what :func:`credit_used` counts, for annotating many persons."""
+    return [route.credit_parts() for route in ROUTES.values() if route.credit_parts is not None]
 
 
 def payment_unroute(payment, day: date) -> list[EntryDraft]:
