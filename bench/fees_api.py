@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import random
 
-FILES = 10_000
+FILES = int(__import__("os").environ.get("BENCH_FILES", "10000"))
 APPLICANTS = 4_000
 SEED = 16
 LABELS = ("Conteneur, par jour", "Échafaudage, par m² et par jour", "Stationnement réservé")

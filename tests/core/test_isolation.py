@@ -128,6 +128,7 @@ KWARG_MODELS = {
     ("payments:invoice-", "pk"): Invoice,
     ("payments:file-", "pk"): StatementFile,
     ("payments:payout-", "pk"): Payout,
+    ("payments:online-", "pk"): OnlinePayment,
     ("payments:refund-", "pk"): Person,
     ("billing:run", "pk"): BillingRun,
     ("billing:invoice", "pk"): Invoice,
@@ -255,6 +256,12 @@ def populate(org, tag):
         payout = Payout.objects.create(
             provider_id=f"stl_{tag}", reference=f"Versement {tag}", amount_cents=9
         )
+        online = OnlinePayment.objects.create(  # matched nothing: to allocate by hand
+            provider_id=f"tr_{tag}",
+            amount_cents=9,
+            communication="999999999999",
+            paid_on=date(2025, 12, 2),
+        )
         run = BillingRun.objects.create(
             date_from="2025-10-01",
             date_to="2025-10-31",
@@ -352,6 +359,7 @@ def populate(org, tag):
             "movement": movement,
             "outcome": outcome,
             "payout": payout,
+            "online": online,
             "payment": payment,
             "refund": refund,
             "run": run,
@@ -653,8 +661,9 @@ def test_every_business_model_is_walked_or_has_no_page(two_orgs):
         Allocation,
         PrepaymentReference,
         MovementOutcome,
-        # Online payments, their refunds and payouts: shown on the payouts' page only
-        # (tests/payments/test_online_payments.py: recorded in their organisation only).
+        # Online payments, their refunds and payouts: shown on the payouts' page (one that
+        # matched nothing has its page, walked through KWARG_MODELS; tests/payments/
+        # test_online_payments.py: recorded in their organisation only).
         OnlinePayment,
         OnlineRefund,
         Payout,

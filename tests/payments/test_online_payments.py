@@ -120,12 +120,10 @@ def test_a_prepayment_reference_becomes_credit(in_a):
     assert person_credit(anne.pk) == 500
 
 
-def test_an_unknown_communication_is_refused_and_nothing_is_recorded(in_a):
+def test_an_unknown_communication_is_kept_to_allocate_and_pays_nobody(in_a):
     world()
-    with pytest.raises(DomainError) as refused:
-        pay("999999999999", 500)
-    assert refused.value.code == "online.unknown_communication"
-    assert not OnlinePayment.objects.exists()
+    assert pay("999999999999", 500) is None  # tests/payments/test_online_unmatched.py
+    assert OnlinePayment.objects.get().payment is None
     assert not Payment.objects.exists()
 
 
@@ -173,9 +171,11 @@ def test_a_communication_of_another_organisation_is_unknown(org_a):
     other = make_organisation("Commune B")
     with scope(other):
         _, invoices_b = world()
-    with scope(org_a), pytest.raises(DomainError) as refused:
-        pay(invoices_b[0].communication, 250)
-    assert refused.value.code == "online.unknown_communication"
+    with scope(org_a):
+        assert pay(invoices_b[0].communication, 250) is None  # to allocate by hand in A
+        assert OnlinePayment.objects.get().payment is None
+    with scope(other):
+        assert open_of(invoices_b[0]) == 250 and not OnlinePayment.objects.exists()
 
 
 @concurrent

@@ -215,15 +215,18 @@ def allocation_entry(
     return _entry(Journal.MISC, day, document, document, lines)
 
 
-def suspense_entry(*, document: str, day: date, amount: int, reverse: bool = False) -> EntryDraft:
-    """A received movement nobody could match yet: bank against the suspense account."""
+def suspense_entry(
+    *, document: str, day: date, amount: int, reverse: bool = False, via: str = "bank"
+) -> EntryDraft:
+    """A received movement nobody could match yet: bank against the suspense account; an
+    online payment nobody could match (``via`` the provider's clearing account) likewise."""
     lines = [
-        LineDraft(AccountRole.BANK, amount, 0),
+        LineDraft(MONEY_ROLES[via], amount, 0),
         LineDraft(AccountRole.SUSPENSE, 0, amount),
     ]
     if reverse:
         lines = [_swap(line) for line in lines]
-    return _entry(Journal.BANK, day, document, document, lines)
+    return _entry(JOURNAL_OF[via], day, document, document, lines)
 
 
 def suspense_to_person_entry(

@@ -8,6 +8,9 @@ invoice, a reminder, a payment-plan instalment, a service file: :mod:`regie.paym
 Its money is booked on the payment provider's clearing account, not the bank: the provider's
 payout (:mod:`regie.payments.payouts`) brings it to the bank later.
 
+What nothing matches is not lost: it waits on the suspense account among the online payments
+to allocate (:func:`to_allocate`), and a clerk gives it to a person by hand.
+
 What was already paid (by a bank transfer with the same communication, at the counter) is not
 paid twice: the online payment becomes the person's credit, to be used or refunded as any
 over-payment. A bank transfer arriving after the online payment finds the item paid and is
@@ -27,7 +30,8 @@ from django.db import IntegrityError, transaction
 from regie.billing.models import Invoice, Kind
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.tenancy import active_scope, scope
-from regie.ledger.services import entries_together
+from regie.ledger.rules import suspense_entry, suspense_to_person_entry
+from regie.ledger.services import entries_post, entries_together
 from regie.payments import routes
 from regie.payments.imports import Targets
 from regie.payments.matching import Target
@@ -35,11 +39,8 @@ from regie.payments.models import Mode, OnlinePayment, Payment, PrepaymentRefere
 from regie.payments.services import payment_create, persons_lock
 from regie.people.models import Person
 
-UNKNOWN_COMMUNICATION = DomainError(
-    "online.unknown_communication",
-    gettext_noop(
-        "Nothing matches the communication of this online payment: it cannot be recorded."
-    ),
+ALREADY_ALLOCATED = DomainError(
+    "online.already_allocated", gettext_noop("This online payment is already allocated.")
 )
 
 
@@ -52,8 +53,9 @@ def record_online_payment(
     method: str = "",
     organisation=None,
     comment: str = "",
-) -> Payment:
-    """Record a paid online payment once; return its :class:`Payment` (the same every time).
+) -> Payment | None:
+    """Record a paid online payment once; return its :class:`Payment` (the same every time),
+    None when nothing matches its communication.
 
     - ``provider_payment_id``: the provider's id (Mollie's ``tr_…``), unique per organisation:
       a second call (a replay, a concurrent webhook call) records nothing and returns the
@@ -65,8 +67,11 @@ def record_online_payment(
     - ``organisation``: the organisation to record in (default: the current scope's).
 
     Allocated as a bank payment with that communication; booked on the clearing account.
-    Raises :class:`DomainError` ``online.unknown_communication`` when nothing has that
-    communication, ``payment.not_positive`` for an amount of 0 or less.
+    When nothing has that communication (mistyped, another organisation's, a document
+    removed), the money is still received: booked from the clearing account to the suspense
+    account, it waits among the online payments to allocate, where a clerk gives it to a
+    person (:func:`online_payment_allocate`), as a rejected bank movement.
+    Raises :class:`DomainError` ``payment.not_positive`` for an amount of 0 or less.
     """
     if organisation is not None and active_scope() != organisation:
         with scope(organisation):
@@ -104,11 +109,12 @@ def record_online_payment(
             # The other call committed (we waited for it on the unique index): its payment.
             return OnlinePayment.objects.get(provider_id=provider_payment_id).payment
         online.payment = _pay(online, comment)
-        online.save(update_fields=["payment"])
+        if online.payment is not None:
+            online.save(update_fields=["payment"])
         return online.payment
 
 
-def _target_of(reference: str) -> Target:
+def _target_of(reference: str) -> Target | None:
     """Lock the person a communication designates, then what it designates; return the latter.
 
     An invoice or a prepayment reference names its person (one read for both); the person and
@@ -131,21 +137,20 @@ def _target_of(reference: str) -> Target:
         targets.load([reference])
         target = targets[reference]
     else:  # its person is locked by the payment, right after (as a counter payment does)
-        target = routes.targets_load([reference]).get(reference)
-    if target is None:
-        raise UNKNOWN_COMMUNICATION
+        target = routes.targets_load([reference]).get(reference) if reference else None
     return target
 
 
-def _pay(online: OnlinePayment, comment: str) -> Payment:
-    """Write the payment of ``online`` and allocate it by its communication.
+def _pay(online: OnlinePayment, comment: str) -> Payment | None:
+    """Write the payment of ``online`` and allocate it by its communication; when nothing
+    matches, book it on the suspense account (no payment: nobody is known to have paid).
 
     Its entries (the payment's, then what its route pays) are posted together, in one posting.
     """
-    reference = online.communication
-    if not reference:
-        raise UNKNOWN_COMMUNICATION
-    target = _target_of(reference)
+    target = _target_of(online.communication)
+    if target is None:
+        entries_post([_suspense_draft(online)])
+        return None
     split: dict[int, int] = {}
     if target.kind == "invoice" and target.open_cents > 0:
         split = {target.id: min(online.amount_cents, target.open_cents)}
@@ -162,4 +167,55 @@ def _pay(online: OnlinePayment, comment: str) -> Payment:
         )
         if target.kind not in ("invoice", "prepayment") and target.open_cents > 0:
             routes.payment_route(payment, target, online.paid_on)
+    return payment
+
+
+def _suspense_draft(online: OnlinePayment):
+    return suspense_entry(
+        document=f"ONL{online.pk}", day=online.paid_on, amount=online.amount_cents, via="clearing"
+    )
+
+
+def to_allocate():
+    """Return the online payments nothing matched, still to allocate, oldest first."""
+    return OnlinePayment.objects.filter(payment__isnull=True).order_by("paid_on", "pk")
+
+
+@transaction.atomic
+def online_payment_allocate(
+    *, online: OnlinePayment, person: Person, split: dict[int, int] | None = None, user=None
+) -> Payment:
+    """Allocate by hand an online payment nothing matched: to a person, split over their open
+    items (as a rejected bank movement, :func:`regie.payments.corrections.movement_correct`).
+
+    The payment counts from the day it was paid online; its money leaves the suspense account
+    for the person's credit, then pays what ``split`` says.
+    """
+    online = OnlinePayment.objects.select_for_update().get(pk=online.pk)
+    if online.payment_id is not None:
+        raise ALREADY_ALLOCATED
+    persons_lock([person.pk])  # before the ledger's lock, as every payment does
+    document = f"ONL{online.pk}"
+    entries_post(
+        [
+            suspense_to_person_entry(
+                document=f"{document}/P",
+                day=online.paid_on,
+                person_id=person.pk,
+                amount=online.amount_cents,
+            )
+        ]
+    )
+    payment = payment_create(
+        person=person,
+        day=online.paid_on,
+        amount_cents=online.amount_cents,
+        mode=Mode.ONLINE,
+        split=split,
+        comment=f"{online.method} {online.provider_id}".strip()[:300],
+        user=user,
+        via_suspense=True,
+    )
+    online.payment = payment
+    online.save(update_fields=["payment"])
     return payment

@@ -13,7 +13,9 @@ from regie.core.money import format_cents
 from regie.core.once import once_view
 from regie.core.views import require_capability
 from regie.payments import payouts
-from regie.payments.models import BankMovement, Payout
+from regie.payments.models import BankMovement, OnlinePayment, Payout
+from regie.payments.online import online_payment_allocate, to_allocate
+from regie.payments.views import by_hand, chosen_person, persons_found
 
 
 def payout_list(request):
@@ -23,6 +25,7 @@ def payout_list(request):
     transit = payouts.in_transit()
     matched = Payout.objects.filter(outcome__isnull=False).select_related("outcome__movement")
     context = {
+        "to_allocate": list(to_allocate()),
         "proposals": payouts.payout_proposals(),
         "matched": matched.order_by("-settled_on", "-pk")[:50],
         "in_transit": transit,
@@ -73,3 +76,25 @@ def payout_confirm_view(request, pk: int):
             },
         )
     return redirect("payments:payout-list")
+
+
+@once_view
+def online_allocate_view(request, pk: int):
+    """Give an online payment nothing matched to a person, split over their open items."""
+    require_capability(request, "finance.view")
+    online = get_object_or_404(OnlinePayment.objects.select_related("payment__person"), pk=pk)
+    if request.method == "POST":
+        require_capability(request, "finance.edit")
+    context = {"online": online, "person": None}
+    person = chosen_person(request) if online.payment_id is None else None
+    if person is None:
+        query = request.GET.get("q", "") if online.payment_id is None else ""
+        context.update(query=query, found=persons_found(query))
+        return render(request, "payments/online_allocate.html", context)
+
+    def allocate(split):
+        return online_payment_allocate(online=online, person=person, split=split, user=request.user)
+
+    done = _("The online payment is allocated to %(person)s.") % {"person": person}
+    context.update(person=person, amount_cents=online.amount_cents)
+    return by_hand(request, context, allocate, done, "payments/online_allocate.html")

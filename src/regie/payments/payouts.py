@@ -214,13 +214,16 @@ def _paid_out_by(until: date):
 
 def clearing_at(until: date) -> int:
     """Return what the provider holds for us at the end of ``until``, from the documents:
-    online payments (not cancelled then) − refunds through it − payouts matched then."""
+    online payments (not cancelled then, allocated to nobody yet included) − refunds through it
+    − payouts matched then."""
     payments = Payment.objects.filter(online__isnull=False, date__lte=until).exclude(
         cancelled_at__date__lte=until
     )
+    unmatched = OnlinePayment.objects.filter(payment__isnull=True, paid_on__lte=until)
     refunds = OnlineRefund.objects.filter(date__lte=until)
     paid_out = _paid_out_by(until).aggregate(t=Sum("amount_cents"), f=Sum("fees_cents"))
-    return _total(payments) - _total(refunds) - (paid_out["t"] or 0) - (paid_out["f"] or 0)
+    received = _total(payments) + _total(unmatched)
+    return received - _total(refunds) - (paid_out["t"] or 0) - (paid_out["f"] or 0)
 
 
 def in_transit(until: date | None = None) -> list[OnlinePayment]:

@@ -211,8 +211,11 @@ def in_suspense(until: date):
 
 
 def suspense_at(until: date) -> int:
-    """Return the received movements still on the suspense account at the end of ``until``."""
-    return _total(in_suspense(until))
+    """Return the received movements and the online payments nothing matched that are still
+    on the suspense account at the end of ``until`` (an online payment allocated by hand counts
+    from the day it was paid, as its entries do)."""
+    unmatched = OnlinePayment.objects.filter(payment__isnull=True, paid_on__lte=until)
+    return _total(in_suspense(until)) + _total(unmatched)
 
 
 def _receivables(date_from: date, date_to: date) -> Receivables:

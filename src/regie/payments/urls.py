@@ -42,5 +42,6 @@ urlpatterns = [
     path("payouts/", payout_views.payout_list, name="payout-list"),
     path("payouts/fetch/", payout_views.payout_fetch, name="payout-fetch"),
     path("payouts/<int:pk>/confirm/", payout_views.payout_confirm_view, name="payout-confirm"),
+    path("online/<int:pk>/", payout_views.online_allocate_view, name="online-allocate"),
     path("reconciliation/", refund_views.reconciliation_report, name="reconciliation"),
 ]

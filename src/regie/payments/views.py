@@ -36,7 +36,13 @@ from regie.payments.forms import (
     SplitForm,
     split_initial,
 )
-from regie.payments.models import BankMovement, MovementStatus, StatementFile, live_payments
+from regie.payments.models import (
+    BankMovement,
+    MovementStatus,
+    OnlinePayment,
+    StatementFile,
+    live_payments,
+)
 from regie.payments.outcomes import live_outcome, payer_of, undo_refusal
 from regie.payments.refunds import with_credit
 from regie.payments.tasks import KIND_IMPORT, import_job_start
@@ -156,6 +162,7 @@ def movement_list(request):
         )  # fmt: skip
     context = movements_context(request, movements)
     context.update(filters=filters, export_query=export_query(request))
+    context["online_to_allocate"] = OnlinePayment.objects.filter(payment__isnull=True).count()
     return render(request, "payments/movement_list.html", context)
 
 
@@ -230,22 +237,30 @@ def movement_detail(request, pk: int):
         query = request.GET.get("q", movement.counterparty_name if correctable else "")
         context.update(query=query, found=persons_found(query) if correctable else [])
         return render(request, "payments/movement_detail.html", context)
-    rows = selectors.item_rows(person.pk)
+
+    def allocate(split):
+        return movement_correct(movement=movement, person=person, split=split, user=request.user)
+
+    done = _("The movement is allocated to %(person)s.") % {"person": person}
+    context["amount_cents"] = movement.amount_cents
+    return by_hand(request, context, allocate, done, "payments/movement_detail.html")
+
+
+def by_hand(request, context: dict, allocate, done: str, template: str):
+    """Answer the split of an amount over the open items of ``context["person"]``: proposed
+    (oldest due first), or posted and given to ``allocate(split)``, which returns the payment
+    (then ``done`` is said, and the payment shown) or raises a :class:`DomainError`."""
+    rows = selectors.item_rows(context["person"].pk)
     split = SplitForm(request.POST or None, rows=rows)
     if request.method == "POST" and split.is_valid():
         try:
-            payment = movement_correct(
-                movement=movement, person=person, split=split.split(), user=request.user
-            )
+            payment = allocate(split.split())
         except DomainError as error:
             split.add_error(None, error.translated())
         else:
-            messages.success(
-                request,
-                _("The movement is allocated to %(person)s.") % {"person": person},
-            )
+            messages.success(request, done)
             return redirect("payments:payment-detail", pk=payment.pk)
     elif request.method != "POST":
-        split = proposed_split(movement.amount_cents, rows)
+        split = proposed_split(context["amount_cents"], rows)
     context.update(split=split, rows=rows)
-    return render(request, "payments/movement_detail.html", context)
+    return render(request, template, context)
