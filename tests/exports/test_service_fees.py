@@ -109,6 +109,18 @@ def test_a_file_paid_at_the_counter_travels_once_then_its_refund_as_a_credit_not
     assert export(APRIL).documents == 0
 
 
+def test_a_payment_recorded_after_its_months_export_travels_in_the_next_one(in_a):
+    """A counter payment dated the 10th of last month but entered today, after last month's
+    export: it travels in this month's export, dated the 10th, and only once."""
+    assert export(MARCH).documents == 0
+    file = paid_container()
+    [item] = export(APRIL).items.all()
+    assert (item.source, item.amount_cents, item.document_date) == (
+        f"service_file:{file.pk}", 3000, PAID_ON,
+    )  # fmt: skip
+    assert export(MARCH).documents == export(APRIL).documents == 0
+
+
 def test_another_organisations_files_never_travel_in_this_export(org_a, org_b):
     with scope(org_b):
         paid_container("OCC-B-0001")

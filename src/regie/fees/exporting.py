@@ -70,15 +70,17 @@ def _local(moment) -> date | None:
 
 def file_sources(date_from: date, date_to: date) -> list[Source]:
     """Return the files paid in advance that may travel in an export ending on ``date_to``:
-    those whose payment is dated in the range, and those whose payment was ever undone (a
-    refund, a cancelled payment) since they may have travelled before."""
+    those whose payment is dated or was recorded in the range, and those whose payment was
+    ever undone (a refund, a cancelled payment) since they may have travelled before."""
     undone = FilePayment.objects.filter(file=OuterRef("pk"), cancelled=True)
     files = (
         ServiceFile.objects.filter(way=Way.ADVANCE, payments__date__lte=date_to)
-        .filter(Q(payments__date__gte=date_from) | Exists(undone))
+        .filter(Q(payments__date__gte=date_from) | Q(paid_at__date__gte=date_from) | Exists(undone))
         .distinct()
         .order_by("pk")
-        .values_list("pk", "external_id", "state", "version", "amount_cents", "cancelled_at")
+        .values_list(
+            "pk", "external_id", "state", "version", "amount_cents", "cancelled_at", "paid_at"
+        )
     )
     rows = list(files)
     days: dict[int, date] = {}  # the day of the last live payment (paid: what completed it)
@@ -96,12 +98,18 @@ def file_sources(date_from: date, date_to: date) -> list[Source]:
                 moment = _local(payment_cancelled)
                 undone_on[file_id] = max(moment, undone_on.get(file_id, moment))
     result = []
-    for pk, external_id, state, version, cents, cancelled_at in rows:
+    for pk, external_id, state, version, cents, cancelled_at, paid_at in rows:
         number = file_number(pk, external_id)
         if state == FileState.PAID and pk in days:
             day = days[pk]
             fingerprint = f"{cents}|v{version}|{day.isoformat()}"
-            result.append(Source(file_key(pk), SERVICE_FEE, number, day, cents, fingerprint, day))
+            # A payment recorded after its date's export (a counter payment entered late, a
+            # bank file's earlier value date) travels in the export that reaches the day it
+            # was recorded, still dated its payment's day.
+            recorded = max(day, _local(paid_at) or day)
+            result.append(
+                Source(file_key(pk), SERVICE_FEE, number, day, cents, fingerprint, recorded)
+            )
             continue
         changed = _local(cancelled_at) or undone_on.get(pk) or anyday[pk]
         day = anyday[pk]
