@@ -1,16 +1,17 @@
-"""Benchmark: a list exported to XLSX, 300,000 rows, streamed (``regie.exports.lists``).
+"""Benchmarks: lists exported to XLSX, 300,000 rows and more, streamed (``regie.exports.lists``).
 
-The attendances list has no screen yet; the benchmark exports the days list, which uses the
-same streamed machinery (``ListExportMixin``: rows read with ``values_list`` a chunk at a
-time, openpyxl's write-only workbook in a temporary file, the file streamed back).
+Two lists, the same machinery (``ListExportMixin``: rows read with ``values_list`` a chunk at
+a time, written as they come by ``regie.exports.xlsx_stream`` into a temporary file, the file
+streamed back): the attendances list (``/attendance/attendances/``, eleven columns, the
+attendance's shown status computed in the query) and the days list.
 
 Prepare (not timed): the large commune's registry, the demo's activities and prices, and the
 verified days and attendances of 1 October to 4 November 2026 (25 school days) after the
 demo's habits, written like the billing benchmark writes October (``bench.billing``): a little
-over 300,000 days. Measure: a coordinator's request of the days list, every status, over
+over 300,000 days. Measure: a coordinator's request of the list, every status, over
 those dates, with ``?export=xlsx``, through the list view (its form, its filter, the audit
 log), the answer's file read to its end as the browser would; then the file is opened to
-check that its sheet holds a row per day (the check is timed too).
+check that its sheet holds a row per day or attendance (the check is timed too).
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ SEED = 5
 
 
 def prepare():
-    """Return ``(organisation, coordinator, days in the list)``."""
+    """Return ``(organisation, coordinator, days in the list, attendances in the list)``."""
     from django.db import connection
     from tests.conftest import make_user
 
     from bench.billing import _attendances
     from bench.operations import _empty_commune, registry_load_measure
-    from regie.attendance.models import Day
+    from regie.attendance.models import Attendance, Day
     from regie.core.models import Role
     from regie.core.tenancy import scope
     from regie.demo.activities import build_activities
@@ -45,29 +46,43 @@ def prepare():
         kids = demo_kids(setup, random.Random(SEED))
         attendances = _attendances(org, kids, random.Random(SEED + 1), DATES)
         days = Day.objects.filter(date__range=DATES).count()
+        attendances = Attendance.objects.filter(date__range=DATES).count()
     user = make_user("bench-lists", org, Role.COORDINATOR)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     print(f"prepared {days:,} days, {attendances:,} attendances", file=sys.stderr)
-    return org, user, days
+    return org, user, days, attendances
 
 
 def measure(state) -> int:
     """Export the days list to XLSX through its view; return the rows in the file."""
+    from regie.attendance.views import DayList
+
+    org, user, days, _attendances = state
+    return _export(DayList, "/attendance/days/", org, user, days, status="all")
+
+
+def attendances_measure(state) -> int:
+    """Export the attendances list to XLSX through its view; return the rows in the file."""
+    from regie.attendance.attendance_list import AttendanceList
+
+    org, user, _days, attendances = state
+    return _export(AttendanceList, "/attendance/attendances/", org, user, attendances, status="")
+
+
+def _export(view, path: str, org, user, expected: int, *, status: str) -> int:
     import tempfile
 
     from django.test import RequestFactory
 
-    from regie.attendance.views import DayList
     from regie.core.models import Role
     from regie.core.tenancy import scope
 
-    org, user, days = state
     request = RequestFactory().get(
-        "/attendance/days/",
+        path,
         {
-            "status": "all",
+            "status": status,
             "date_from": DATES[0].isoformat(),
             "date_to": DATES[1].isoformat(),
             "export": "xlsx",
@@ -76,17 +91,17 @@ def measure(state) -> int:
     request.user, request.organisation, request.role = user, org, Role.COORDINATOR
     request.memberships = []
     with scope(org), tempfile.TemporaryFile() as target:
-        response = DayList.as_view()(request)
+        response = view.as_view()(request)
         for chunk in response.streaming_content:
             target.write(chunk)
         response.close()
         size = target.tell()
         target.seek(0)
         rows = _rows_in(target)
-    if rows != days + 1:  # the heading
-        raise AssertionError(f"{rows} rows in the file, {days} days in the list")
+    if rows != expected + 1:  # the heading
+        raise AssertionError(f"{rows} rows in the file, {expected} in the list")
     print(f"file {size / 1e6:.1f} MB", file=sys.stderr)
-    return days
+    return expected
 
 
 def _rows_in(file) -> int:

@@ -113,6 +113,14 @@ OPERATIONS = {
         statistics.pivot_prepare,
         statistics.pivot_measure,
     ),
+    "statistics: pivot of a year of invoice lines, person by month (lines)": (
+        statistics.pivot_prepare,
+        statistics.pivot_person_measure,
+    ),
+    "exports: attendances list to XLSX, streamed (rows)": (
+        lists.prepare,
+        lists.attendances_measure,
+    ),
     "exports: days list to XLSX, streamed (rows)": (lists.prepare, lists.measure),
     "certificates: a year's 281.86 and their PDFs (certificates)": (
         statistics.certificates_prepare,

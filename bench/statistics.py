@@ -5,6 +5,8 @@ finance officer opens first, invoice lines of 2025 by activity category and mont
 computed by ``pivot_compute`` as the statistics screen does (one ``GROUP BY`` in the
 database, totals added up in Python).
 
+The same by person and month: one group per invoice (about 165,000), the persons' names.
+
 Certificates. Prepare: the same year, paid (``payments=True``), the care categories
 (before- and after-school care, Wednesday afternoons) marked tax-deductible and the legal
 daily maximum of 2025 set (16.40 €). Measure: the certificates job's work for income year
@@ -29,7 +31,7 @@ def pivot_prepare():
     return year_prepare()
 
 
-def pivot_measure(state) -> int:
+def pivot_measure(state, rows: str = "category") -> int:
     """Compute the year's pivot of invoice lines by category and month; return the lines."""
     from regie.core.tenancy import scope
     from regie.statistics.pivot import Query, pivot_compute
@@ -37,7 +39,7 @@ def pivot_measure(state) -> int:
     org, lines, amount = state
     query = Query(
         source="lines",
-        rows="category",
+        rows=rows,
         columns="month",
         measure="amount",
         date_from=dt.date(YEAR, 1, 1),
@@ -48,6 +50,11 @@ def pivot_measure(state) -> int:
     if pivot.total != amount or len(pivot.columns) != 12:
         raise AssertionError(f"{pivot.total} cents in the pivot, {amount} written")
     return lines
+
+
+def pivot_person_measure(state) -> int:
+    """The same year by paying person and month (about 165,000 groups); return the lines."""
+    return pivot_measure(state, rows="person")
 
 
 def certificates_prepare():

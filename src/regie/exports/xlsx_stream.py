@@ -85,6 +85,9 @@ STYLES = (
 )
 
 
+TEXTS_KEPT = 50_000  # distinct texts whose cells are kept while writing a sheet
+
+
 def write_xlsx(
     target: IO[bytes],
     title: str,
@@ -114,10 +117,14 @@ def write_xlsx(
             heading = "".join(_text(str(h), BOLD) for h in headings)
             chunk = [f'<row r="1">{heading}</row>']
             number = 1
+            texts: dict[str, str] = {}  # a list repeats its texts (names, places, statuses)
             for row in rows:
                 number += 1
                 cells = "".join(
-                    _cell(value, style) for value, style in zip(row, styles, strict=True)
+                    (texts.get(value) or _remembered(texts, value))
+                    if value.__class__ is str and value
+                    else _cell(value, style)
+                    for value, style in zip(row, styles, strict=True)
                 )
                 chunk.append(f'<row r="{number}">{cells}</row>')
                 if len(chunk) >= ROWS_PER_WRITE:
@@ -125,6 +132,14 @@ def write_xlsx(
                     chunk = []
             chunk.append("</sheetData></worksheet>")
             sheet.write("".join(chunk).encode())
+
+
+def _remembered(texts: dict[str, str], value: str) -> str:
+    """Return the cell of a text, kept for the next rows (at most TEXTS_KEPT texts)."""
+    if len(texts) >= TEXTS_KEPT:
+        texts.clear()
+    texts[value] = cell = _text(value)
+    return cell
 
 
 def _text(value: str, style: int = PLAIN) -> str:
