@@ -27,6 +27,7 @@ from regie.exports.sources import (
     Articles,
     _chunks,
     article_lines,
+    keyed,
     party_of,
 )
 from regie.payments.models import Allocation, Payment
@@ -59,8 +60,8 @@ class Debtors:
 
     def load(self, person_ids: Iterable[int]) -> None:
         missing = sorted(set(person_ids) - set(self.parties))
-        for chunk in _chunks(missing):
-            for person in Person.objects.filter(pk__in=chunk):
+        for persons in keyed(Person.objects.all(), "pk", missing):
+            for person in persons:
                 self.parties[person.pk] = party_of(person, self.options)
 
     def __call__(self, person_id: int) -> Party:
@@ -71,10 +72,8 @@ class Debtors:
 
 def _written_by_line(invoice_ids: Sequence[int]) -> dict[int, int]:
     written: dict[int, int] = defaultdict(int)
-    for chunk in _chunks(list(invoice_ids)):
-        for spread in WriteOff.objects.filter(invoice_id__in=chunk).values_list(
-            "spread", flat=True
-        ):
+    for offs in keyed(WriteOff.objects.all(), "invoice_id", list(invoice_ids)):
+        for spread in offs.values_list("spread", flat=True):
             for line_id, cents in spread.items():
                 written[int(line_id)] += cents
     return written
@@ -145,8 +144,8 @@ def _label(activity, child, own: str, activities: dict, children: dict) -> str:
 def _invoices(items: list[Item], articles: Articles, debtor) -> dict[str, Document]:
     ids = sorted({int(item.key.split(":")[1]) for item in items})
     invoices: dict[int, tuple] = {}
-    for chunk in _chunks(ids):
-        for row in Invoice.objects.filter(pk__in=chunk).values_list(
+    for rows in keyed(Invoice.objects.all(), "pk", ids):
+        for row in rows.values_list(
             "pk", "number", "invoice_date", "due_date", "communication", "person_id",
             "credit_of__number",
         ):  # fmt: skip
