@@ -9,12 +9,12 @@ from decimal import Decimal
 from tests.exports.builders import post, world
 
 from regie.billing.corrections import write_off_create
-from regie.billing.models import InvoiceLine, WriteOffKind
+from regie.billing.models import Invoice, InvoiceLine, WriteOffKind
 from regie.core.tenancy import scope
 from regie.exports import details
 from regie.exports.details import Articles, _invoice_lines
 from regie.exports.documents import Line
-from regie.exports.sources import settings_of
+from regie.exports.sources import keyed, settings_of
 
 
 def orm_lines(invoice_ids) -> dict[int, list[Line]]:
@@ -73,3 +73,19 @@ def test_another_organisations_lines_are_never_read(org_a, org_b):
         theirs = post(setup, parent, 3000, date(2026, 3, 3))
     with scope(org_a):
         assert _invoice_lines([theirs.pk], Articles(settings_of())) == {}
+
+
+def test_keyed_reads_the_rows_of_the_keys_of_this_organisation_only(org_a, org_b):
+    with scope(org_b):
+        setup, parent = world()
+        theirs = post(setup, parent, 3000, date(2026, 3, 3))
+    with scope(org_a):
+        setup, parent = world()
+        ours = [post(setup, parent, 100 * n, date(2026, 3, n)) for n in range(1, 4)]
+        wanted = [ours[0].pk, ours[2].pk, theirs.pk]
+
+        found = [pk for rows in keyed(Invoice.objects.all(), "pk", wanted) for pk in
+                 rows.values_list("pk", flat=True)]  # fmt: skip
+
+        assert sorted(found) == [ours[0].pk, ours[2].pk]
+        assert list(keyed(Invoice.objects.all(), "pk", [])) == []
