@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Concat, NullIf, Trim
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,18 +18,41 @@ from regie.attendance.models import Day, DayStatus, Registration, RegistrationDa
 from regie.attendance.views import STATUS_CSS
 from regie.core.errors import DomainError
 from regie.core.views import CapabilityRequiredMixin, require_capability
+from regie.exports.lists import ListColumn, ListExportMixin
+from regie.exports.xlsx import DATE
 from regie.people.models import Child
 
 
-class RegistrationList(CapabilityRequiredMixin, generic.ListView):
-    """Every registration, searchable by child, activity and registered date."""
+class RegistrationList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
+    """Every registration, searchable by child, activity and registered date (and exported)."""
 
     capability = "attendance.view"
     template_name = "attendance/registration_list.html"
     paginate_by = 50
+    export_name = "inscriptions"
+    export_title = _lazy("Registrations")
+    export_columns = (
+        ListColumn(_lazy("Last name"), "child__last_name"),
+        ListColumn(_lazy("First name"), "child__first_name"),
+        ListColumn(_lazy("Activity"), "activity__name"),
+        ListColumn(_lazy("Category"), "activity__category__name"),
+        ListColumn(_lazy("From"), "first_date", DATE),
+        ListColumn(_lazy("To"), "last_date", DATE),
+        ListColumn(_lazy("Dates"), "date_count"),
+        ListColumn(_lazy("Absent"), "absent_total"),
+        ListColumn(_lazy("Person"), "person_name"),
+    )
 
     def get_queryset(self):
-        return selectors.search_registrations(self.request.GET)
+        registrations = selectors.search_registrations(self.request.GET)
+        if self.request.GET.get("export"):  # the screen's columns, computed in the query
+            registrations = registrations.annotate(
+                absent_total=Coalesce("absent_count", 0),
+                person_name=NullIf(
+                    Trim(Concat("person__last_name", Value(" "), "person__first_name")), Value("")
+                ),
+            )
+        return registrations
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
