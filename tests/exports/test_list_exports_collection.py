@@ -1,6 +1,6 @@
-"""Payment plans, the lists for the board and the persons with a credit export their current
-filter (issue 18, 2): the screen's columns and sums, dates as dates, amounts as numbers, one
-organisation only."""
+"""Payment plans, the lists for the board, complaints and the persons with a credit export
+their current filter (issue 18, 2): the screen's columns and sums, dates as dates, amounts as
+numbers, one organisation only."""
 
 from datetime import date, datetime
 
@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from tests import factories as f
+from tests.dunning.builders import invoice_of, parent, world
 from tests.dunning.test_orders import noticed
 from tests.dunning.test_plans import example_12, pay
 from tests.exports.test_list_exports import csv_rows, sheet_rows
@@ -17,6 +18,7 @@ from regie.core.tenancy import scope
 from regie.dunning import listing
 from regie.dunning.order_models import EnforcementOrder
 from regie.dunning.orders import order_candidates, order_list_create, order_list_endorse
+from regie.dunning.services import complaint_answer, complaint_record
 from regie.payments.services import payment_create
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +91,36 @@ def test_lists_for_the_board_export_their_decision_debtors_and_total(org_a, org_
     assert lines[1][-1] == f"{total / 100:.2f}" and len(lines) == 2
 
 
+def complaints(*names: str) -> list:
+    setup, _policy = world()
+    found = []
+    for day, name in enumerate(names, start=5):
+        invoice = invoice_of(setup, parent(name), 2500)
+        received = date(2026, 3, day)
+        found.append(complaint_record(invoice=invoice, received_on=received, text="Absent"))
+    return found
+
+
+def test_complaints_export_the_waiting_ones_first(org_a, org_b, login):
+    with scope(org_a):
+        answered, waiting = complaints("Boulanger", "Renard")
+        complaint_answer(complaint=answered, answered_on=date(2026, 3, 20), answer="Corrigé")
+    with scope(org_b):
+        complaints("Autre")
+    client = login(org_a, Role.AUDITOR)
+    url = reverse("dunning:complaint-list")
+    answer = client.get(url, {"export": "xlsx"})
+    rows = sheet_rows(b"".join(answer.streaming_content))
+    assert rows == [
+        ["Reçue le", "Facture", "Personne", "Réclamation", "Répondue le", "Réponse"],
+        [datetime(2026, 3, 6), waiting.invoice.number, "Renard Pierre", "Absent", None, None],
+        [datetime(2026, 3, 5), answered.invoice.number, "Boulanger Pierre", "Absent",
+         datetime(2026, 3, 20), "Corrigé"],
+    ]  # fmt: skip
+    lines = csv_rows(client.get(url, {"export": "csv"}))
+    assert [line[4] for line in lines[1:]] == ["", "2026-03-20"]
+
+
 def test_persons_with_a_credit_export_their_iban_and_credit(org_a, org_b, login):
     with scope(org_a):
         mum = f.person("Lambert", "Sophie")
@@ -111,7 +143,8 @@ def test_persons_with_a_credit_export_their_iban_and_credit(org_a, org_b, login)
 
 
 @pytest.mark.parametrize(
-    "name", ["dunning:plan-list", "dunning:order-lists", "payments:refund-list"]
+    "name",
+    ["dunning:plan-list", "dunning:order-lists", "dunning:complaint-list", "payments:refund-list"],
 )
 def test_a_role_that_cannot_see_the_list_cannot_export_it(org_a, login, name):
     client = login(org_a, Role.STAFF)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -142,15 +143,35 @@ def reminder_cancel_view(request, pk: int):
     return redirect("dunning:reminder", pk=reminder.pk)
 
 
+COMPLAINT_COLUMNS = (
+    ListColumn(_lazy("Received on"), "received_on", DATE),
+    ListColumn(_lazy("Invoice"), "invoice__number"),
+    ListColumn(_lazy("Person"), "person_name"),
+    ListColumn(_lazy("Complaint"), "text"),
+    ListColumn(_lazy("Answered on"), "answered_on", DATE),
+    ListColumn(_lazy("Answer"), "answer"),
+)
+
+
 def complaint_list(request):
-    """List the complaints, those waiting for an answer first (their invoices are suspended)."""
+    """List the complaints, those waiting for an answer first (their invoices are suspended).
+
+    ``?export=xlsx`` or ``csv`` exports them all, waiting ones first, as the page lists them."""
     require_capability(request, "finance.view")
     complaints = Complaint.objects.select_related("invoice__person").order_by(
-        "-answered_on", "-received_on", "-pk"
+        F("answered_on").desc(nulls_first=True), "-received_on", "-pk"
     )
+    if wants_export(request):
+        rows = complaints.annotate(
+            person_name=Concat("invoice__person__last_name", Value(" "),
+                               "invoice__person__first_name")
+        )  # fmt: skip
+        return export_answer(
+            request, rows, name="plaintes", title=_lazy("Complaints"), columns=COMPLAINT_COLUMNS
+        )
     waiting = [c for c in complaints if c.answered_on is None]
     answered = [c for c in complaints if c.answered_on is not None][:100]
-    context = {"waiting": waiting, "answered": answered}
+    context = {"waiting": waiting, "answered": answered, "export_query": export_query(request)}
     return render(request, "dunning/complaint_list.html", context)
 
 
