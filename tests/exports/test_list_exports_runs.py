@@ -61,6 +61,19 @@ def test_billing_runs_export_their_columns_within_the_filter(org_a, org_b, login
         assert AuditLog.objects.filter(action="export", detail="facturiers.csv").exists()
 
 
+def test_a_runs_page_exports_its_invoices_through_the_invoices_list(org_a, login):
+    with scope(org_a):
+        run, _activity = billing_run("Accueil du soir")
+        other = new_run(f.activity("Accueil du matin", "07:00", "08:00"))  # billed nothing
+    client = login(org_a, Role.FINANCE)
+    page = client.get(reverse("billing:run", args=[run.pk])).content.decode()
+    link = f'href="{reverse("billing:invoice-list")}?run={run.pk}&amp;export=xlsx"'
+    assert link in page
+    rows = xlsx(client, reverse("billing:invoice-list"), run=run.pk)
+    assert len(rows) == 2 and rows[1][2:4] == ["Dupont", "Anne"] and rows[1][6] == 2.0
+    assert xlsx(client, reverse("billing:invoice-list"), run=other.pk)[1:] == []
+
+
 def test_reminder_runs_export_level_count_and_total(org_a, org_b, login):
     from tests.dunning.test_screens import reminded
 

@@ -226,6 +226,7 @@ def run_detail(request, pk: int):
             "paginator": page.paginator,
             "totals": totals,
             "jobs": jobs,
+            "invoices_query": f"run={run.pk}",  # the invoices list's export of the run
             "deletable": run.status in (RunStatus.DRAFT, RunStatus.ERROR),
             "postable": run.status == RunStatus.DRAFT,
         },
