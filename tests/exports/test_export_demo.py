@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from tests.exports.builders import csv_lines, fatal, ubl_files
+from tests.exports.builders import fatal, ubl_files
 
 from regie.core.tenancy import scope
 from regie.demo.commune import build_demo
 from regie.exports.models import Export
+from regie.exports.services import DOCUMENT_KINDS, documents_for, export_plan, settings_of
 from regie.fees.models import ServiceFile
 
 
@@ -32,17 +33,24 @@ def test_the_demo_exports_two_months_and_a_change_travels_as_credit_and_new_invo
         assert reissue == -reversal - 100
         for name, content in ubl_files(second).items():
             assert fatal(content) == [], name
-        # The permit paid at the counter travels as a service fee, the event invoiced
-        # afterwards as its invoice, both on the service's budget article.
+        # The permits were paid and the fête invoiced today: a day travels once it is over,
+        # so they wait for the next export, which would hold them as a service fee and an
+        # invoice on the service's budget article.
         paid = ServiceFile.objects.get(external_id="OCC-DEMO-0001")
         invoiced = ServiceFile.objects.get(external_id="EVT-DEMO-0001")
-        fee = second.items.get(source=f"service_file:{paid.pk}")
         online = ServiceFile.objects.get(external_id="OCC-DEMO-0003")
-        assert second.items.get(source=f"service_file:{online.pk}").kind == "service_fee"
+        keys = {f"service_file:{paid.pk}", f"service_file:{online.pk}"}
+        keys.add(f"invoice:{invoiced.invoice_id}")
+        assert not second.items.filter(source__in=keys).exists()
+        day = dt.date(2026, 11, 20)
+        items, _articles = export_plan(date_from=day, date_to=day, kinds=DOCUMENT_KINDS)
+        coming = {item.key: item for item in items}
+        fee = coming[f"service_file:{paid.pk}"]
         assert (fee.kind, fee.action, fee.amount_cents) == ("service_fee", "original", 3000)
-        invoice = second.items.get(source=f"invoice:{invoiced.invoice_id}")
+        assert coming[f"service_file:{online.pk}"].kind == "service_fee"
+        invoice = coming[f"invoice:{invoiced.invoice_id}"]
         assert (invoice.kind, invoice.amount_cents) == ("invoice", 34000)
-        assert fee.articles == {"040/161-48|O|0": 3000}
-        assert invoice.articles == {"040/161-48|O|0": 34000}
-        rows = [r for r in csv_lines(second) if r[1] == fee.number]
-        assert [r[19] for r in rows] == ["Conteneur, par jour"]
+        documents = {d.number: d for d in documents_for(items, {}, settings_of())}
+        assert {line.article for line in documents[fee.number].lines} == {"040/161-48"}
+        assert {line.article for line in documents[invoice.number].lines} == {"040/161-48"}
+        assert [line.label for line in documents[fee.number].lines] == ["Conteneur, par jour"]

@@ -21,7 +21,7 @@ from regie.payments.services import payment_cancel, payment_create
 MARCH = {"date_from": date(2026, 3, 1), "date_to": date(2026, 3, 31)}
 
 
-def test_payments_received_travel_once_with_the_invoices_they_paid(in_a):
+def test_payments_received_travel_once_with_the_invoices_they_paid(in_a, day_over):
     setup, parent = world()
     invoice = post(setup, parent, 5000, date(2026, 3, 3))
     payment = payment_create(person=parent, day=date(2026, 3, 10), amount_cents=8000,

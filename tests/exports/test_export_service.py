@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from tests.exports.builders import csv_lines, fatal, files_of, post, ubl_files, world
@@ -156,3 +156,32 @@ def test_journal_holds_the_entries_and_the_chain_head(in_a):
     assert "50.00" in journal
     assert head.endswith(export.chain_head) and export.chain_head
     assert export.documents == 0 and ExportItem.objects.count() == 0
+
+
+def test_a_range_that_does_not_end_before_today_is_refused_naming_yesterday(in_a):
+    """A day travels once it is over: a document posted later today would otherwise fall
+    between this export and the next, which starts tomorrow."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    with pytest.raises(DomainError) as refused:
+        export_create(date_from=today.replace(day=1), date_to=today, formats=BOTH)
+    assert refused.value.code == "export.range_not_over"
+    assert f"{today - timedelta(days=1):%d/%m/%Y}" in refused.value.translated()
+    assert Export.objects.count() == 0
+
+
+def test_an_invoice_posted_after_the_export_of_its_date_travels_in_the_next_one(in_a, day_over):
+    """A run dated the last day of a period but posted after that period's export: its
+    invoices travel in the export whose range holds the day they were posted, once."""
+    from django.utils import timezone
+
+    today = timezone.localdate()  # day_over: tomorrow has come, today may be exported
+    first_to = today - timedelta(days=2)
+    setup, parent = world()
+    export_create(date_from=first_to - timedelta(days=20), date_to=first_to, formats=["csv"])
+    late = post(setup, parent, 3100, first_to)  # dated in the range exported, posted today
+    second = export_create(date_from=first_to + timedelta(days=1), date_to=today, formats=["csv"])
+    assert [(i.number, i.amount_cents) for i in second.items.all()] == [(late.number, 3100)]
+    again = export_create(date_from=first_to + timedelta(days=1), date_to=today, formats=["csv"])
+    assert again.items.count() == 0  # travelled once

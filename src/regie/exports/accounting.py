@@ -56,7 +56,9 @@ class Source:
 
     ``amount_cents`` is what is due on it now, never negative (a credit note's own total);
     ``fingerprint`` changes whenever what would be exported changes (amount or lines);
-    ``changed`` is the date of its last change (its own date when it never changed).
+    ``changed`` is the date of its last change (its own date when it never changed);
+    ``posted`` the day it was posted, when later than its date (a run posted after its
+    invoice date): never exported, it travels in the export whose range holds that day.
     """
 
     key: str
@@ -66,6 +68,7 @@ class Source:
     amount_cents: int
     fingerprint: str
     changed: date | None = None
+    posted: date | None = None
 
     @property
     def signed_cents(self) -> int:
@@ -110,8 +113,10 @@ def months_later(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def range_check(date_from: date, date_to: date) -> None:
-    """Refuse a range that ends before it starts or spans more than three months.
+def range_check(date_from: date, date_to: date, today: date | None = None) -> None:
+    """Refuse a range that ends before it starts, spans more than three months or, given
+    ``today``, does not end before it: a day's documents travel once the day is over (a
+    document posted later the same day would otherwise fall between two exports).
 
     >>> range_check(date(2026, 1, 1), date(2026, 3, 31))
     >>> range_check(date(2026, 1, 1), date(2026, 4, 2))
@@ -119,6 +124,11 @@ def range_check(date_from: date, date_to: date) -> None:
     ...
     regie.core.errors.DomainError: An export covers at most 3 months: from 01/01/2026 \
 the range must end by 31/03/2026.
+    >>> range_check(date(2026, 12, 1), date(2026, 12, 6), today=date(2026, 12, 6))
+    Traceback (most recent call last):
+    ...
+    regie.core.errors.DomainError: A day travels once it is over: the range must end by \
+05/12/2026 (yesterday) at the latest.
     """
     if date_to < date_from:
         raise DomainError(
@@ -138,6 +148,15 @@ the range must end by 31/03/2026.
             last=f"{last:%d/%m/%Y}",
             **{"from": f"{date_from:%d/%m/%Y}"},
         )
+    if today is not None and date_to >= today:
+        raise DomainError(
+            "export.range_not_over",
+            gettext_noop(
+                "A day travels once it is over: the range must end by %(last)s (yesterday) "
+                "at the latest."
+            ),
+            last=f"{today - timedelta(days=1):%d/%m/%Y}",
+        )
 
 
 def _is_due(source: Source, done: Exported | None, date_from: date, date_to: date) -> bool:
@@ -147,7 +166,8 @@ def _is_due(source: Source, done: Exported | None, date_from: date, date_to: dat
     if source.amount_cents == 0:
         return False
     in_range = date_from <= source.day <= date_to
-    return in_range or (source.day < date_from <= changed <= date_to)
+    late = max(changed, source.posted or changed)
+    return in_range or (source.day < date_from <= late <= date_to)
 
 
 def items_for(source: Source, done: Exported | None) -> list[Item]:

@@ -60,7 +60,11 @@ def exports_for_demo(
         .order_by("number")
     )
     never_paid = [i for i in unpaid if i.communication not in paid_later]
-    day = max(today, first_day)
+    # A day travels once it is over: the second export ends yesterday, the changes it
+    # carries were made then.
+    day = today - dt.timedelta(days=1)
+    if day < first_day:  # the run is dated today: nothing more to export yet
+        return stats
     if never_paid and len(unpaid) >= 2:
         unpaid.remove(never_paid[0])
         invoice_credit(invoice=never_paid[0], day=day)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from regie.billing.selectors import Status
 from regie.core.errors import DomainError
 from regie.core.widgets import DateInput
-from regie.exports import accounting
+from regie.exports import accounting, services
 from regie.exports.models import BudgetArticle, ExportSettings
 from regie.exports.services import STATUSES
 
@@ -60,7 +60,7 @@ class ExportForm(forms.Form):
         data = super().clean()
         if data.get("date_from") and data.get("date_to"):
             try:
-                accounting.range_check(data["date_from"], data["date_to"])
+                accounting.range_check(data["date_from"], data["date_to"], today=services.today())
             except DomainError as error:
                 self.add_error("date_to", error.translated())
         formats = set(data.get("formats") or ())

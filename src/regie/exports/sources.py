@@ -10,11 +10,12 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Exists, F, Lookup, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from regie.billing.models import Invoice, Kind, WriteOff
 from regie.billing.selectors import status_conditions, with_balance
@@ -74,13 +75,16 @@ def keyed(queryset: QuerySet, field: str, keys: Sequence) -> Iterator[QuerySet]:
 
 
 def invoice_sources(date_from: date, date_to: date) -> list[Source]:
-    """Return posted invoices and credit notes dated in the range or ever written off."""
+    """Return posted invoices and credit notes dated in the range, posted since its start
+    (dated earlier: a run posted after its invoice date travels in the next export) or ever
+    written off."""
     written = WriteOff.objects.filter(invoice=OuterRef("pk"))
+    posted_since = timezone.make_aware(datetime.combine(date_from, time.min))
     rows = (
         Invoice.objects.filter(posted_at__isnull=False, invoice_date__lte=date_to)
-        .filter(Q(invoice_date__gte=date_from) | Exists(written))
+        .filter(Q(invoice_date__gte=date_from) | Q(posted_at__gte=posted_since) | Exists(written))
         .order_by("invoice_date", "number")
-        .values_list("pk", "kind", "number", "invoice_date", "total_cents")
+        .values_list("pk", "kind", "number", "invoice_date", "total_cents", "posted_at")
     )
     offs: dict[int, tuple[int, date]] = {}
     for invoice_id, cents, day in WriteOff.objects.filter(
@@ -89,12 +93,13 @@ def invoice_sources(date_from: date, date_to: date) -> list[Source]:
         total, last = offs.get(invoice_id, (0, day))
         offs[invoice_id] = (total + cents, max(last, day))
     result = []
-    for pk, kind, number, day, total in rows:
+    for pk, kind, number, day, total, posted_at in rows:
         written_off, changed = offs.get(pk, (0, day))
+        posted = timezone.localtime(posted_at).date()
         amount = total - written_off
         source_kind = accounting.CREDIT_NOTE if kind == Kind.CREDIT_NOTE else accounting.INVOICE
         key = f"invoice:{pk}"
-        result.append(Source(key, source_kind, number, day, amount, str(amount), changed))
+        result.append(Source(key, source_kind, number, day, amount, str(amount), changed, posted))
     return result
 
 
@@ -146,14 +151,18 @@ def payment_number(day: date, receipt: str, pk: int) -> str:
 
 
 def invoices_with_status(date_from: date, date_to: date, statuses: Sequence[str]) -> set[str]:
-    """Return the keys of the invoices dated in the range whose status is one of ``statuses``
-    today (:mod:`regie.billing.selectors`: open, partly paid, paid, overdue, credited)."""
+    """Return the keys of the invoices dated in the range (or before it and posted since its
+    start) whose status is one of ``statuses`` today (:mod:`regie.billing.selectors`: open,
+    partly paid, paid, overdue, credited)."""
     conditions = status_conditions()
     wanted = Q(pk__in=[])
     for status in statuses:
         wanted |= conditions[status]
     invoices = with_balance(
-        Invoice.objects.filter(kind=Kind.INVOICE, invoice_date__range=(date_from, date_to))
+        Invoice.objects.filter(kind=Kind.INVOICE, invoice_date__lte=date_to).filter(
+            Q(invoice_date__gte=date_from)
+            | Q(posted_at__gte=timezone.make_aware(datetime.combine(date_from, time.min)))
+        )
     ).filter(wanted)
     return {f"invoice:{pk}" for pk in invoices.values_list("pk", flat=True)}
 
