@@ -16,10 +16,11 @@ $(BIN)/regie: pyproject.toml
 
 venv: $(BIN)/regie
 
+# The payment links of the demo's documents point at the address it is served on.
 demo: venv
 	$(BIN)/regie migrate --noinput -v 0
-	$(BIN)/regie demo --url http://$(HOST):$(PORT)
-	$(BIN)/regie serve --host $(HOST) --port $(PORT)
+	REGIE_PUBLIC_URL=$${REGIE_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/regie demo --url http://$(HOST):$(PORT)
+	REGIE_PUBLIC_URL=$${REGIE_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/regie serve --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium; install it when we can (root on Debian).
 chromium:

@@ -212,7 +212,7 @@ def describe(stats: RegistryStats) -> str:
         if exports.second is not None:
             text += (
                 f", then {exports.second.documents} (a credit note, a write-off as a credit "
-                "note of all plus a new invoice, the permit service's fees)"
+                "note of all plus a new invoice; the permit fees paid today travel in the next)"
             )
     certificates = getattr(stats, "certificates", None)
     if certificates is not None and certificates.certificates:
