@@ -254,7 +254,9 @@ def payment_create(
             gettext_noop("A payment must be more than 0,00 €."),
         )
     _lock_person(person.pk)
-    items = items_of(person.pk, category_ids)
+    # An empty split allocates nothing (a payment routed elsewhere: a service file, a reminder's
+    # fee): the person's open invoices need not be read.
+    items = items_of(person.pk, category_ids) if split is None or split else []
     proposal: Proposal = (
         check_split(amount_cents, items, split)
         if split is not None
