@@ -102,6 +102,11 @@ def _with_pay_links(data: Callable[..., list[dict[str, Any]]]):
     return documents
 
 
+def no_group(group_id: int) -> tuple[str, str]:
+    """The ``group_describe`` of a kind whose documents belong to no group (plans, requests)."""
+    return "—", ""
+
+
 def kind_register(kind: DocumentKind) -> None:
     """Make a kind of document printable and sendable (called by an app's ``ready()``).
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from regie.core.errors import gettext_noop
 from regie.core.money import format_cents
 from regie.documents.data import current_letterhead, recipient_block
-from regie.documents.kinds import DocumentKind, Recipient
+from regie.documents.kinds import DocumentKind, Recipient, no_group
 from regie.dunning.collection import fee_open
 from regie.dunning.documents import TYPST
 from regie.dunning.letters import late_letter_lines, late_letter_of
@@ -43,10 +43,6 @@ def _recipients(model, ids: list[int], prefix: str = "") -> dict[int, Recipient]
         "pk", *fields, f"{prefix}person__language"
     )
     return {pk: Recipient(*recipient) for pk, *recipient in rows}
-
-
-def _no_group(group_id: int) -> tuple[str, str]:
-    return "—", ""
 
 
 def plans_describe(ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -167,7 +163,7 @@ PLAN_KIND = DocumentKind(
     select=plan_ids,
     recipients=lambda ids: _recipients(PaymentPlan, ids),
     describe=plans_describe,
-    group_describe=_no_group,
+    group_describe=no_group,
     file_stem="plans",
     email_subject=gettext_noop("Payment plan {{ number }} – {{ organisation }}"),
     email_body=gettext_noop(
@@ -188,7 +184,7 @@ LATE_LETTER_KIND = DocumentKind(
     select=letter_ids,
     recipients=lambda ids: _recipients(Instalment, ids, "plan__"),
     describe=letters_describe,
-    group_describe=_no_group,
+    group_describe=no_group,
     file_stem="retards",
     email_subject=gettext_noop("Late payment notice – {{ organisation }}"),
     email_body=gettext_noop(

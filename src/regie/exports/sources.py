@@ -74,15 +74,21 @@ def keyed(queryset: QuerySet, field: str, keys: Sequence) -> Iterator[QuerySet]:
         yield queryset.filter(**{f"{field}__in": chunk})
 
 
+def _dated_or_posted_since(date_from: date) -> Q:
+    """Invoices dated from ``date_from``, or dated earlier and posted since (a run posted after
+    its invoice date travels in the export whose range holds its posting)."""
+    posted_since = timezone.make_aware(datetime.combine(date_from, time.min))
+    return Q(invoice_date__gte=date_from) | Q(posted_at__gte=posted_since)
+
+
 def invoice_sources(date_from: date, date_to: date) -> list[Source]:
     """Return posted invoices and credit notes dated in the range, posted since its start
     (dated earlier: a run posted after its invoice date travels in the next export) or ever
     written off."""
     written = WriteOff.objects.filter(invoice=OuterRef("pk"))
-    posted_since = timezone.make_aware(datetime.combine(date_from, time.min))
     rows = (
         Invoice.objects.filter(posted_at__isnull=False, invoice_date__lte=date_to)
-        .filter(Q(invoice_date__gte=date_from) | Q(posted_at__gte=posted_since) | Exists(written))
+        .filter(_dated_or_posted_since(date_from) | Exists(written))
         .order_by("invoice_date", "number")
         .values_list("pk", "kind", "number", "invoice_date", "total_cents", "posted_at")
     )
@@ -160,8 +166,7 @@ def invoices_with_status(date_from: date, date_to: date, statuses: Sequence[str]
         wanted |= conditions[status]
     invoices = with_balance(
         Invoice.objects.filter(kind=Kind.INVOICE, invoice_date__lte=date_to).filter(
-            Q(invoice_date__gte=date_from)
-            | Q(posted_at__gte=timezone.make_aware(datetime.combine(date_from, time.min)))
+            _dated_or_posted_since(date_from)
         )
     ).filter(wanted)
     return {f"invoice:{pk}" for pk in invoices.values_list("pk", flat=True)}

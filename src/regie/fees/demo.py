@@ -127,7 +127,8 @@ def _files(today: dt.date) -> list[FileData]:
 
 
 def fees_for_demo(*, today: dt.date, user=None) -> FeeStats:
-    """Create the permit service and its four files; pay one at the counter, invoice one."""
+    """Create the permit service and its five files; pay one at the counter and one online,
+    invoice one."""
     category = category_save(category=ActivityCategory(name="Redevances (permis)", code="permis"))
     service = service_save(
         service=Service(

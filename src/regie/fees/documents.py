@@ -27,7 +27,7 @@ from django.utils.translation import gettext, gettext_lazy
 from regie.core.errors import gettext_noop
 from regie.core.money import format_cents
 from regie.documents.data import current_letterhead, recipient_block
-from regie.documents.kinds import DocumentKind, Recipient
+from regie.documents.kinds import DocumentKind, Recipient, no_group
 from regie.fees import mollie
 from regie.fees.models import FileState, FileVersion, ServiceFile, Way
 from regie.fees.payments import file_open
@@ -102,10 +102,6 @@ def describe(ids: list[int]) -> dict[int, tuple[str, str]]:
         pk: (f"{external_id} v{number}", reverse("fees-files:file-detail", args=[file_id]))
         for pk, number, file_id, external_id in rows
     }
-
-
-def _no_group(group_id: int) -> tuple[str, str]:
-    return "—", ""
 
 
 def _pay_online(file: ServiceFile, language: str) -> dict[str, str]:
@@ -195,7 +191,7 @@ PAYMENT_REQUEST_KIND = DocumentKind(
     select=request_ids,
     recipients=recipients,
     describe=describe,
-    group_describe=_no_group,
+    group_describe=no_group,
     file_stem="demandes-paiement",
     email_subject=gettext_noop("Payment request {{ number }} – {{ organisation }}"),
     email_body=gettext_noop(
