@@ -17,7 +17,7 @@ from regie.core.models import Role
 from regie.core.tenancy import scope
 from regie.fees.models import Callback, CallbackStatus, FileState, ServiceFile
 from regie.fees.payments import file_pay_at_counter
-from regie.fees.services import file_cancel, file_push
+from regie.fees.services import file_cancel, file_push, service_save
 from regie.payments.models import Mode, Payment
 
 
@@ -88,6 +88,23 @@ def test_the_file_page_shows_versions_payments_and_amounts_in_euros(files, finan
     assert "30,00 €" in page and "Conteneur, par jour" in page
     assert ">3000<" not in page and "€3000" not in page
     assert len(response.context["payments"]) == 1
+
+
+def _no_callback_says(client, file) -> str:
+    page = client.get(reverse("fees-files:file-detail", args=[file.pk])).content.decode()
+    return page.split('class="callback-none">', 1)[1].split("</p>", 1)[0]
+
+
+def test_a_file_without_call_back_says_why(files, finance):
+    assert "pas d'adresse de rappel" in _no_callback_says(finance, files["paid"])
+    with scope(files["paid"].organisation):
+        for service in {files["waiting"].service, files["later"].service}:
+            service.callback_url = "https://permits.example.be/paid"
+            service_save(service=service)
+    assert "dès que le dossier sera payé" in _no_callback_says(finance, files["waiting"])
+    assert "Facturé après coup" in _no_callback_says(finance, files["later"])
+    assert "Annulé avant d'être payé" in _no_callback_says(finance, files["gone"])
+    assert "payé avant que son service" in _no_callback_says(finance, files["paid"])
 
 
 def test_the_counter_form_proposes_what_is_due_and_cash_leads_to_the_receipt(files, finance):
