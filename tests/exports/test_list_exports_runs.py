@@ -93,6 +93,27 @@ def test_reminder_runs_export_level_count_and_total(org_a, org_b, login):
     assert lines[1][-1] == f"{(second.principal_cents + second.fee_cents) / 100:.2f}"
 
 
+def test_a_reminder_runs_page_exports_its_reminders(org_a, org_b, login):
+    from tests.dunning.test_screens import reminded
+
+    _invoice, second = reminded(org_a)
+    reminded(org_b)
+    client = login(org_a, Role.FINANCE)
+    url = reverse("dunning:run", args=[second.run.pk])
+    assert 'href="?export=xlsx"' in client.get(url).content.decode()
+    rows = xlsx(client, url)
+    assert rows[0][:3] == ["Numéro", "Personne", "Niveau"]
+    assert len(rows) == 2  # its one reminder: not the first run's, not organisation B's
+    assert rows[1][0] == second.number and rows[1][2] == second.level.number
+    assert rows[1][7] == (second.principal_cents + second.fee_cents) / 100
+    assert len(csv_rows(client.get(url, {"export": "csv"}))) == 2
+    name = f"rappels-{second.run.run_date.isoformat()}-niveau-{second.level.number}.csv"
+    with scope(org_a):
+        assert AuditLog.objects.filter(action="export", detail=name).exists()
+    staff = login(org_a, Role.STAFF)
+    assert staff.get(url, {"export": "csv"}).status_code == 403
+
+
 def test_bank_files_export_the_importer_and_counts(org_a, org_b, login):
     with scope(org_a):
         clerk = make_user("clerk", org_a, Role.FINANCE)

@@ -23,6 +23,7 @@ from regie.core.views import require_capability
 from regie.dunning import listing, tasks
 from regie.dunning.forms import RunForm
 from regie.dunning.models import Reminder, ReminderRun, RunStatus
+from regie.dunning.reminder_views import REMINDER_COLUMNS
 from regie.dunning.reminders import run_start
 from regie.dunning.selectors import run_preview
 from regie.exports.lists import ListColumn, export_answer, export_query, wants_export
@@ -121,14 +122,24 @@ def problems_shown(errors) -> list[dict]:
 
 
 def run_detail(request, pk: int):
-    """Show a run: its level and dates, the problems left out, its reminders."""
+    """Show a run: its level and dates, the problems left out, its reminders (``?export=xlsx``
+    or ``csv`` exports them all, in the page's order, with the reminders list's columns)."""
     require_capability(request, "finance.view")
     run = get_object_or_404(ReminderRun.objects.select_related("level__policy"), pk=pk)
     reminders = listing.with_reminder_state(
-        Reminder.objects.filter(run=run).select_related("person")
+        Reminder.objects.filter(run=run).select_related("person", "level")
     ).order_by("person__last_name", "person__first_name", "pk")
+    today = timezone.localdate()
+    if wants_export(request):
+        return export_answer(
+            request,
+            listing.with_export_columns(reminders, today),
+            name=f"rappels-{run.run_date.isoformat()}-niveau-{run.level.number}",
+            title=_lazy("Reminders"),
+            columns=REMINDER_COLUMNS,
+        )
     page = Paginator(reminders, 100).get_page(request.GET.get("page"))
-    listing.with_status_labels(page.object_list, timezone.localdate())
+    listing.with_status_labels(page.object_list, today)
     totals = Reminder.objects.filter(run=run).aggregate(
         principal=Sum("principal_cents"), fees=Sum("fee_cents")
     )
