@@ -17,6 +17,7 @@ Amounts are integer cents here and ``{"currency": "EUR", "value": "30.00"}`` at 
 
 from __future__ import annotations
 
+import threading
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -77,16 +78,38 @@ def checkout_origins(organisation: Organisation) -> tuple[str, ...]:
     return (f"{parts.scheme}://{parts.netloc}",)
 
 
-def client(organisation: Organisation) -> Client:
-    """Return Mollie's client for the organisation (NOT_CONFIGURED if it has no key)."""
-    found = mollie_settings(organisation)
+#: Mollie's clients of this thread, by (organisation, API key, address): each keeps its HTTP
+#: session, so its connection to Mollie is opened once, not at every call.
+_clients = threading.local()
+#: Clients kept per thread at most (the oldest are dropped past that).
+CLIENTS_KEPT = 32
+
+
+def client(organisation: Organisation, found: MollieSettings | None = None) -> Client:
+    """Return Mollie's client for the organisation (NOT_CONFIGURED if it has no key).
+
+    ``found``: the organisation's settings when the caller has read them already. The client
+    is kept for the next call of the same thread with the same organisation, API key and
+    address (a new key or address gets a new client): its ``requests`` session keeps the
+    connection to Mollie open. Per thread, as neither Mollie's client nor ``requests``' session
+    is documented as safe to share between threads.
+    """
+    found = found if found is not None else mollie_settings(organisation)
     if found is None:
         raise NOT_CONFIGURED
-    mollie = Client(api_endpoint=found.api_endpoint or "", timeout=TIMEOUT, retry=0)
-    try:
-        mollie.set_api_key(found.api_key)
-    except MollieClientError as error:
-        raise MollieUnavailable(str(error)) from error
+    key = (organisation.pk, found.api_key, found.api_endpoint or "")
+    kept: dict = getattr(_clients, "kept", None) or {}
+    _clients.kept = kept
+    mollie = kept.get(key)
+    if mollie is None:
+        mollie = Client(api_endpoint=found.api_endpoint or "", timeout=TIMEOUT, retry=0)
+        try:
+            mollie.set_api_key(found.api_key)
+        except MollieClientError as error:
+            raise MollieUnavailable(str(error)) from error
+        if len(kept) >= CLIENTS_KEPT:
+            kept.pop(next(iter(kept)))
+        kept[key] = mollie
     return mollie
 
 
@@ -147,9 +170,14 @@ def payment_create(
     return _call(mollie.payments.create, data, idempotency_key=idempotency_key)
 
 
-def payment_get(*, organisation: Organisation, mollie_id: str) -> dict:
-    """Return a payment as Mollie knows it now (status, amount, paidAt, method...)."""
-    mollie = client(organisation)
+def payment_get(
+    *, organisation: Organisation, mollie_id: str, settings: MollieSettings | None = None
+) -> dict:
+    """Return a payment as Mollie knows it now (status, amount, paidAt, method...).
+
+    ``settings``: the organisation's Mollie settings when the caller read them already.
+    """
+    mollie = client(organisation, settings)
     return _call(mollie.payments.get, mollie_id)
 
 

@@ -15,6 +15,7 @@ is itself idempotent on Mollie's payment id, whatever the order of webhooks and 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -171,14 +172,36 @@ def _record(checkout: Checkout, payment: dict) -> None:
 def webhook_receive(mollie_id: str) -> bool:
     """Handle Mollie's webhook for ``mollie_id``; return whether the payment is one of ours.
 
-    Raises :class:`mollie.MollieUnavailable` when Mollie cannot tell the payment's status now
-    (the webhook then answers an error, and Mollie calls again later).
+    One lookup (the checkout, its organisation and the organisation's Mollie settings), one
+    fetch from Mollie; a payment already recorded, whose status Mollie still gives, costs
+    nothing more. Raises :class:`mollie.MollieUnavailable` when Mollie cannot tell the
+    payment's status now (the webhook then answers an error, and Mollie calls again later).
     """
+    settings = MollieSettings.unscoped_objects.filter(
+        organisation=OuterRef("organisation_id"), is_active=True
+    ).exclude(api_key="")
     checkout = (
-        Checkout.unscoped_objects.select_related("organisation").filter(mollie_id=mollie_id).first()
+        Checkout.unscoped_objects.select_related("organisation")
+        .annotate(
+            mollie_key=Subquery(settings.values("api_key")[:1]),
+            mollie_endpoint=Subquery(settings.values("api_endpoint")[:1]),
+        )
+        .filter(mollie_id=mollie_id)
+        .first()
     )
     if checkout is None:
         return False
-    if checkout.recorded_at is None:  # once recorded, Mollie has nothing more to tell Regie
-        checkout_refresh(checkout=checkout)
+    found = None
+    if checkout.mollie_key:
+        found = MollieSettings(
+            organisation=checkout.organisation,
+            api_key=checkout.mollie_key,
+            api_endpoint=checkout.mollie_endpoint or "",
+        )
+    payment = mollie.payment_get(
+        organisation=checkout.organisation, mollie_id=checkout.mollie_id, settings=found
+    )
+    if checkout.recorded_at is not None and payment.get("status") == checkout.status:
+        return True  # recorded, and Mollie has nothing new to tell
+    payment_apply(checkout=checkout, payment=payment)
     return True
