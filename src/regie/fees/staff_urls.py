@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from regie.fees import refund_views, request_views, views
+from regie.fees import bulk_invoicing, refund_views, request_views, views
 
 app_name = "fees-files"
 urlpatterns = [
     path("", views.FileList.as_view(), name="file-list"),
+    path("invoice/", bulk_invoicing.files_invoice_view, name="files-invoice"),
     path("<int:pk>/", views.file_detail, name="file-detail"),
     path("<int:pk>/pay/", views.file_pay_view, name="file-pay"),
     path("<int:pk>/refund/", refund_views.file_refund_view, name="file-refund"),

@@ -35,6 +35,29 @@ STATE_CSS = {
 }
 
 
+def files_filtered(files, data: dict):
+    """Return ``files`` narrowed by the list's filters (``FileFilter``'s cleaned data)."""
+    for word in data["q"].split():
+        digits = word.replace("+", "").replace("/", "")
+        match = (
+            Q(person__last_name__icontains=word)
+            | Q(person__first_name__icontains=word)
+            | Q(external_id__icontains=word)
+        )
+        if len(digits) >= 4 and digits.isdigit():  # typed as +++105/0000/00127+++
+            match |= Q(communication__contains=digits)
+        files = files.filter(match)
+    if data["service"]:
+        files = files.filter(service=data["service"])
+    if data["state"]:
+        files = files.filter(state=data["state"])
+    if data["date_from"]:
+        files = files.filter(created_at__date__gte=data["date_from"])
+    if data["date_to"]:
+        files = files.filter(created_at__date__lte=data["date_to"])
+    return files
+
+
 class FileList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
     """Files pushed by the services' systems, the latest first, by state, service and period."""
 
@@ -62,32 +85,17 @@ class FileList(ListExportMixin, CapabilityRequiredMixin, generic.ListView):
         files = ServiceFile.objects.select_related("service", "person")
         if not self.filters.is_valid():
             return files
-        data = self.filters.cleaned_data
-        for word in data["q"].split():
-            digits = word.replace("+", "").replace("/", "")
-            match = (
-                Q(person__last_name__icontains=word)
-                | Q(person__first_name__icontains=word)
-                | Q(external_id__icontains=word)
-            )
-            if len(digits) >= 4 and digits.isdigit():  # typed as +++105/0000/00127+++
-                match |= Q(communication__contains=digits)
-            files = files.filter(match)
-        if data["service"]:
-            files = files.filter(service=data["service"])
-        if data["state"]:
-            files = files.filter(state=data["state"])
-        if data["date_from"]:
-            files = files.filter(created_at__date__gte=data["date_from"])
-        if data["date_to"]:
-            files = files.filter(created_at__date__lte=data["date_to"])
-        return files
+        return files_filtered(files, self.filters.cleaned_data)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for file in context["object_list"]:
             file.state_css = STATE_CSS[file.state]
-        context.update(filters=self.filters, query=querystring_without_page(self.request))
+        context.update(
+            filters=self.filters,
+            query=querystring_without_page(self.request),
+            to_invoice=self.object_list.filter(state=FileState.TO_INVOICE).count(),
+        )
         return context
 
 
