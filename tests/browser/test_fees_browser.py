@@ -66,3 +66,29 @@ def test_officer_filters_the_files_opens_one_and_takes_cash_at_the_counter(page,
     page.screenshot(path=SHOTS / "fees-receipt.png", full_page=True)
     with scope(org_a):
         assert ServiceFile.objects.get(external_id="OCC-2026-0042").state == FileState.PAID
+
+
+def test_officer_issues_the_invoices_of_the_files_to_invoice_at_once(page, org_a):
+    """Given two event files to invoice and a container awaiting payment, when the officer
+    follows the list's offer and confirms, then the job issues two invoices and both files
+    are invoiced."""
+    with scope(org_a):
+        events = b.service("Événements")
+        for reference in ("EVT-1", "EVT-2"):
+            file_push(service=events, data=b.container(reference, way="afterwards"))
+        file_push(service=b.service(), data=b.container("OCC-1"))
+    make_user("fanny", org_a, Role.FINANCE)
+
+    log_in(page, "fanny")
+    page.goto("/fees/files/")
+    page.locator("#files-invoice").click()
+    expect(page.locator("#files-invoice-summary")).to_contain_text("2 dossiers")
+    expect(page.locator("#files-invoice-summary")).to_contain_text("60,00 €")
+    page.screenshot(path=SHOTS / "fees-files-invoice.png", full_page=True)
+    page.locator("#files-invoice-form button").click()
+    page.wait_for_url("**/jobs/*/")
+    expect(page.locator("main")).to_contain_text("2 factures émises, 60,00 € au total.")
+    page.screenshot(path=SHOTS / "fees-files-invoice-job.png", full_page=True)
+    with scope(org_a):
+        states = set(ServiceFile.objects.values_list("external_id", "state"))
+    assert states == {("EVT-1", "invoiced"), ("EVT-2", "invoiced"), ("OCC-1", "awaiting_payment")}
