@@ -6,7 +6,8 @@ the applicant in the registry by e-mail, the others register them), one to three
 one file in five invoiced afterwards. Measure: post each file with the service's token through
 Django's test client (routing, middleware, authentication, validation, applicant matching, the
 service, JSON answers; no network), one request per file as a permit system does, and check
-every file is created with its amount.
+every file is created with its amount. The batched operation pushes the same files through
+``POST /api/v1/files/batch``, :data:`BATCH` a request, as a permit system catching up does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import random
 FILES = int(__import__("os").environ.get("BENCH_FILES", "10000"))
 APPLICANTS = 4_000
 SEED = 16
+BATCH = 500
 LABELS = ("Conteneur, par jour", "Échafaudage, par m² et par jour", "Stationnement réservé")
 
 
@@ -84,5 +86,24 @@ def measure(state: dict) -> int:
         assert response.status_code == 201, response.content[:500]
         created += 1
         total += response.json()["amount_cents"]
+    assert (created, total) == (FILES, state["total"]), (created, total)
+    return created
+
+
+def measure_batches(state: dict) -> int:
+    """Push every file, :data:`BATCH` a request; return how many the API created."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {state['token']}")
+    bodies = state["bodies"]
+    created, total = 0, 0
+    for start in range(0, len(bodies), BATCH):
+        batch = '{"files": [' + ", ".join(bodies[start : start + BATCH]) + "]}"
+        response = client.post("/api/v1/files/batch", batch, content_type="application/json")
+        assert response.status_code == 200, response.content[:500]
+        for result in response.json()["results"]:
+            assert result["http_status"] == 201, result
+            created += 1
+            total += result["file"]["amount_cents"]
     assert (created, total) == (FILES, state["total"]), (created, total)
     return created

@@ -88,6 +88,10 @@ OPERATIONS = {
     ),
     "scans: API ingest, batches of 500 (scans)": (scan_api.prepare, scan_api.measure),
     "fees: 10,000 files pushed through the API (files)": (fees_api.prepare, fees_api.measure),
+    "fees: 10,000 files pushed through the API in batches of 500 (files)": (
+        fees_api.prepare,
+        fees_api.measure_batches,
+    ),
     "fees: 1,000 Mollie webhook calls for 500 payments (calls)": (
         fees_webhook.prepare,
         fees_webhook.measure,

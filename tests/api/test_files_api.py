@@ -162,16 +162,19 @@ def test_another_service_of_the_same_organisation_does_not_see_it_either(permits
     assert events.send("get", f"{FILES}/OCC-2026-0042").status_code == 404
 
 
-def test_tokens_without_the_capability_are_refused(permits, org_a):
-    _device, device_token = new_device(org_a)
-    make_user("compta", org_a, Role.FINANCE)
+def tokens_without_the_capability(org) -> list[tuple[str, str]]:
+    """A device's token and a finance officer's API token of ``org``, each with the code that
+    refuses it a push."""
+    _device, device_token = new_device(org)
+    make_user("compta", org, Role.FINANCE)
     _token, user_token = api_token_create(
-        user=User.objects.get(username="compta"), organisation=org_a, name="compta"
+        user=User.objects.get(username="compta"), organisation=org, name="compta"
     )
-    for token, code in (
-        (device_token, "api.device_refused"),
-        (user_token, "api.service_token_required"),
-    ):
+    return [(device_token, "api.device_refused"), (user_token, "api.service_token_required")]
+
+
+def test_tokens_without_the_capability_are_refused(permits, org_a):
+    for token, code in tokens_without_the_capability(org_a):
         response = System(token).push()
         assert (response.status_code, response.json()["code"]) == (403, code)
     for path in ("/api/v1/places", "/api/v1/statements"):

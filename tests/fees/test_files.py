@@ -167,3 +167,15 @@ def test_an_inactive_service_pushes_nothing(in_a):
     with pytest.raises(DomainError) as refused:
         file_push(service=b.service(is_active=False), data=b.container())
     assert refused.value.code == "fees.service_inactive"
+
+
+def test_the_fingerprint_of_a_push_never_changes():
+    """Files pushed before an upgrade are recognised after it: pushing them again is still
+    the same push (worked example 13's fingerprint, pinned)."""
+    data = b.container(date_from=date(2026, 5, 4), date_to=date(2026, 5, 5), way="advance")
+    assert rules.push_digest(data.pushed()) == (
+        "c90118f7746abeb433e20237c0339c5fa1903212b5f5d0d00b0b06b8eed983a3"
+    )
+    assert data.pushed()["lines"] == [
+        {"label": "Conteneur, par jour", "quantity": "2", "unit_cents": 1500, "vat_rate": "0"}
+    ]

@@ -29,10 +29,11 @@ WEBHOOK = "/pay/mollie/webhook/"
 
 #: A push whose applicant the registry knows: the token's service, BEGIN, the file's lock,
 #: the applicant, the communication (its counter and prefix in one statement), the file, its
-#: version, its lines, the payment request's e-mail queued (its template, the applicant's
-#: organisation checked, the sending: regie.fees.requests), COMMIT. Without the e-mail: 9
-#: (14 before issue 16's work on the benchmark, 18 at first).
-PUSH_KNOWN = 12
+#: version, its lines, the payment request's e-mail queued (its template and the sending,
+#: whose person is the file's: regie.fees.requests), COMMIT. Without the e-mail: 9
+#: (14 before issue 16's work on the benchmark, 18 at first; 12 with the e-mail before the
+#: sendings were written together for the batches).
+PUSH_KNOWN = 11
 #: An applicant registered by the push: their insert in its savepoint.
 PUSH_NEW = PUSH_KNOWN + 3
 #: The first webhook call of a paid payment: the checkout, Mollie's settings, then the

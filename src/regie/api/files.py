@@ -129,9 +129,9 @@ def file_post(request, body: FileIn):
     A different file under a known id is refused (409 ``fees.file_exists``): push it as a new
     version with ``PUT /files/{external_id}``.
     """
-    service = _service(request)
+    service = caller_service(request)
     file, outcome = _push(service, body.external_id, body, new_version=False)
-    return Status(201 if outcome == Outcome.CREATED else 200, _file(request, file))
+    return Status(201 if outcome == Outcome.CREATED else 200, file_out(request, file))
 
 
 @router.put(
@@ -145,9 +145,9 @@ def file_put(request, external_id: str, body: VersionIn):
     Refused (409) once the file is paid, invoiced or cancelled, with a named reason; the same
     version pushed twice changes nothing.
     """
-    service = _service(request)
+    service = caller_service(request)
     file, _outcome = _push(service, external_id, body, new_version=True)
-    return _file(request, file)
+    return file_out(request, file)
 
 
 @router.post(
@@ -157,9 +157,9 @@ def file_put(request, external_id: str, body: VersionIn):
 )
 def file_cancel_post(request, external_id: str):
     """Cancel a file nothing paid or invoiced yet; cancelling again changes nothing."""
-    file = _found(_service(request), external_id)
+    file = _found(caller_service(request), external_id)
     file, _outcome = _refusing(file_cancel, file=file)
-    return _file(request, file)
+    return file_out(request, file)
 
 
 @router.get(
@@ -169,10 +169,11 @@ def file_cancel_post(request, external_id: str):
 )
 def file_get(request, external_id: str):
     """Return a file's state, amount, communication and payment link."""
-    return _file(request, _found(_service(request), external_id))
+    return file_out(request, _found(caller_service(request), external_id))
 
 
-def _service(request):
+def caller_service(request):
+    """Return the service whose token calls (a user's token or a device is refused)."""
     caller = caller_require(request, "fees.push", PUSH_REFUSED)
     if not caller.service.is_active:
         raise ApiError(403, SERVICE_INACTIVE)
@@ -187,7 +188,13 @@ def _found(service, external_id: str) -> ServiceFile:
 
 
 def _push(service, external_id: str, body: VersionIn, *, new_version: bool):
-    data = FileData(
+    data = file_data(service, external_id, body)
+    return _refusing(file_push, service=service, data=data, new_version=new_version)
+
+
+def file_data(service, external_id: str, body: VersionIn) -> FileData:
+    """Return the file a request's body describes (a line without rate: the service's)."""
+    return FileData(
         external_id=external_id,
         applicant=Applicant(**body.applicant.dict()),
         description=body.description,
@@ -204,7 +211,13 @@ def _push(service, external_id: str, body: VersionIn, *, new_version: bool):
         date_from=body.date_from,
         date_to=body.date_to,
     )
-    return _refusing(file_push, service=service, data=data, new_version=new_version)
+
+
+def refusal_status(error: DomainError) -> int:
+    """Return the status that answers a refusal of the fees' services."""
+    if error.code == UNKNOWN_FILE.code:
+        return 404
+    return 409 if error.code in CONFLICTS else 400
 
 
 def _refusing(service_call, **kwargs):
@@ -212,14 +225,10 @@ def _refusing(service_call, **kwargs):
     try:
         return service_call(**kwargs)
     except DomainError as error:
-        if error.code == UNKNOWN_FILE.code:
-            raise ApiError(404, error) from error
-        if error.code in CONFLICTS:
-            raise ApiError(409, error) from error
-        raise
+        raise ApiError(refusal_status(error), error) from error
 
 
-def _file(request, file: ServiceFile) -> dict:
+def file_out(request, file: ServiceFile) -> dict:
     """Return a file and its current lines as plain data (inside the organisation's scope)."""
     lines = getattr(file, "current_lines", None)  # just written by the push: not read again
     if lines is None:

@@ -15,7 +15,7 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from regie.api import context, files, scans, statements
+from regie.api import context, files, files_batch, scans, statements
 from regie.api.auth import BearerToken, StaffSession, in_caller_scope
 from regie.api.errors import (
     BAD_JSON,
@@ -49,6 +49,7 @@ api.add_router("/", scans.router)
 api.add_router("/", context.router)
 api.add_router("/", statements.router)
 api.add_router("/", scanning_api.router)
+api.add_router("/", files_batch.router)  # before /files/{external_id}: "batch" is no file id
 api.add_router("/", files.router)
 
 

@@ -18,7 +18,8 @@ from ninja import Router
 from pydantic import Field, StrictInt, StrictStr
 
 from regie.api.auth import caller_require
-from regie.api.errors import BAD_BATCH, BAD_JSON, ROLE_REFUSED, ApiError, ErrorOut
+from regie.api.batches import batch_body, body_list
+from regie.api.errors import BAD_BATCH, ROLE_REFUSED, ErrorOut
 from regie.attendance.scans import (
     MAX_BATCH,
     REJECTED,
@@ -61,37 +62,22 @@ class ScanIn(pydantic.BaseModel):
 
 
 FIELDS = tuple(ScanIn.model_fields)
-BATCH_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["events"],
-                    "properties": {
-                        "events": {
-                            "type": "array",
-                            "maxItems": MAX_BATCH,
-                            "items": ScanIn.model_json_schema(),
-                        }
-                    },
-                },
-                "example": {
-                    "events": [
-                        {
-                            "client_event_id": "0b7e3f7e-5d2c-4a53-9a3e-8c1f9d1f2a10",
-                            "token": "the-token-on-the-card",
-                            "place_id": 1,
-                            "at": "2025-10-01T16:04",
-                            "direction": "exit",
-                        }
-                    ]
-                },
+BATCH_BODY = batch_body(
+    "events",
+    MAX_BATCH,
+    ScanIn.model_json_schema(),
+    example={
+        "events": [
+            {
+                "client_event_id": "0b7e3f7e-5d2c-4a53-9a3e-8c1f9d1f2a10",
+                "token": "the-token-on-the-card",
+                "place_id": 1,
+                "at": "2025-10-01T16:04",
+                "direction": "exit",
             }
-        },
-    }
-}
+        ]
+    },
+)
 
 
 # Plain pydantic models: ninja's Schema would run its Django-object hook on every result.
@@ -139,7 +125,7 @@ def scans_post(request):
     identifies a scan. An accepted scan that no activity covers is kept with a warning.
     """
     caller = caller_require(request, "scan.record", ROLE_REFUSED)
-    raw_events = _events(request.body)
+    raw_events = body_list(request.body, "events", BAD_BATCH)
     batch_size_check(len(raw_events))
     parsed = [parse_item(raw) for raw in raw_events]
     outcomes = iter(
@@ -176,17 +162,6 @@ def scans_post(request):
                 }
             )
     return _summary(results)
-
-
-def _events(body: bytes) -> list[Any]:
-    try:
-        data = json.loads(body or b"null")
-    except ValueError:  # includes UnicodeDecodeError
-        raise ApiError(400, BAD_JSON) from None
-    events = data.get("events") if isinstance(data, dict) else None
-    if not isinstance(events, list):
-        raise ApiError(400, BAD_BATCH)
-    return events
 
 
 def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:

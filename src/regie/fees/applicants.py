@@ -43,14 +43,21 @@ def _identifier(cleaner, value: str, code: str) -> str:
         raise DomainError(code, template, reason=error.messages[0]) from None
 
 
-def applicant_person(applicant: Applicant) -> Person:
-    """Return the registry's person of ``applicant``, created when nobody matches."""
+def applicant_identifiers(applicant: Applicant) -> tuple[str, str]:
+    """Return the applicant's national and enterprise numbers cleaned (empty when not given),
+    or refuse a wrong one."""
     national = _identifier(
         clean_national_number, applicant.national_number, "fees.applicant_national_number"
     )
     enterprise = _identifier(
         clean_enterprise_number, applicant.enterprise_number, "fees.applicant_enterprise_number"
     )
+    return national, enterprise
+
+
+def applicant_person(applicant: Applicant) -> Person:
+    """Return the registry's person of ``applicant``, created when nobody matches."""
+    national, enterprise = applicant_identifiers(applicant)
     people = Person.objects.filter(is_active=True).order_by("pk")
     if national and (found := people.filter(national_number=national).first()):
         return found
@@ -58,10 +65,11 @@ def applicant_person(applicant: Applicant) -> Person:
         return found
     if applicant.email and (found := people.filter(email__iexact=applicant.email).first()):
         return found
-    return _create(applicant, national, enterprise)
+    return applicant_new(applicant, national, enterprise)
 
 
-def _create(applicant: Applicant, national: str, enterprise: str) -> Person:
+def applicant_new(applicant: Applicant, national: str, enterprise: str) -> Person:
+    """Register ``applicant`` in the registry (its identifiers already cleaned)."""
     person = Person(
         last_name=applicant.last_name.strip(),
         first_name=applicant.first_name.strip(),

@@ -37,8 +37,8 @@ class FeesConfig(AppConfig):
         SOURCES.append(payouts.mollie_payouts)
         PAY_LINKS.append(pay_links.pay_link)
         kind_register(PAYMENT_REQUEST_KIND)
-        if requests.request_queue not in services.ON_PUSHED:
-            services.ON_PUSHED.append(requests.request_queue)
+        if requests.requests_queue not in services.ON_PUSHED:
+            services.ON_PUSHED.append(requests.requests_queue)
         for hooks, hook in (
             (export_sources.SOURCE_READERS, exporting.file_sources),
             (export_sources.DETAIL_READERS, exporting.file_documents),

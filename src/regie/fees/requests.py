@@ -1,6 +1,6 @@
 """Sending the payment request of a file paid in advance (DOMAIN §8): once per version.
 
-When a file paid in advance is pushed, or a new version of it, :func:`request_queue` queues the
+When a file paid in advance is pushed, or a new version of it, :func:`requests_queue` queues the
 e-mail of that version's payment request through the documents app's sendings (the log of
 :class:`~regie.documents.models.Sending`, in the applicant's language, the PDF attached), in
 the push's transaction; a task enqueued at commit sends it. A push that changes nothing queues
@@ -22,7 +22,7 @@ from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import Organisation
 from regie.core.tenancy import scope
 from regie.documents.kinds import Recipient
-from regie.documents.mail import sending_new, sendings_queue, sendings_send
+from regie.documents.mail import sendings_new, sendings_queue, sendings_send
 from regie.documents.models import Channel, Sending, SendingStatus
 from regie.fees.documents import PAYMENT_REQUEST
 from regie.fees.models import FileState, FileVersion, ServiceFile, Way
@@ -66,22 +66,28 @@ def _send_at_commit(organisation_id: int, queued: list[Sending]) -> list[Sending
     return queued
 
 
-def request_queue(file: ServiceFile, *, user=None) -> list[Sending]:
-    """Queue the e-mail of the payment request of a file's version just pushed, sent at commit
-    (nothing for a file invoiced afterwards or an applicant by post).
+def requests_queue(files: list[ServiceFile], *, user=None) -> list[Sending]:
+    """Queue the e-mails of the payment requests of file versions just pushed, sent at commit
+    by one task (nothing for a file invoiced afterwards or an applicant by post).
 
-    Called in the push's transaction for a version it has just written (``services.ON_PUSHED``),
-    which no sending can name yet: the sending is written without the look-ups of
+    Called in the push's transaction for versions it has just written (``services.ON_PUSHED``),
+    which no sending can name yet: the sendings are written together, without the look-ups of
     :func:`sendings_queue` (a push repeated unchanged writes no version and calls nothing).
     """
-    if file.way != Way.ADVANCE or file.state != FileState.AWAITING_PAYMENT:
+    wanted = [
+        (
+            current_version_id(file),
+            Recipient(person.pk, Channel.EMAIL, person.email, person.language),
+        )
+        for file in files
+        if file.way == Way.ADVANCE
+        and file.state == FileState.AWAITING_PAYMENT
+        and (person := file.person).delivery == Delivery.EMAIL  # else printed and posted
+    ]
+    if not wanted:
         return []
-    person = file.person
-    if person.delivery != Delivery.EMAIL:
-        return []  # printed from the file's page and posted
-    recipient = Recipient(person.pk, Channel.EMAIL, person.email, person.language)
-    sending = sending_new(PAYMENT_REQUEST, current_version_id(file), recipient, user=user)
-    return _send_at_commit(file.organisation_id, [sending])
+    sendings = sendings_new(PAYMENT_REQUEST, wanted, user=user)
+    return _send_at_commit(files[0].organisation_id, sendings)
 
 
 @transaction.atomic
