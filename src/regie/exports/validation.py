@@ -3,17 +3,18 @@
 The compiled rule sets ship with Regie in ``regie/exports/rules/`` (their origin and licences
 in ``rules/SOURCES.md``). Compiling them takes a few seconds, so a process compiles them once;
 each file then costs about 3 ms (docs/exports.md, Performance), less when checked in a chunk
-(:func:`validate_many`). :func:`refuse_invalid` raises a
-:class:`~regie.core.errors.DomainError` naming the first fatal rule, which is how an export
-refuses to produce a failing file.
+(:func:`validate_many`, through Regie's wrappers ``rules/*-batch.xslt``).
+:func:`refuse_invalid` raises a :class:`~regie.core.errors.DomainError` naming the first fatal
+rule, which is how an export refuses to produce a failing file.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import xml.etree.ElementTree as ET  # noqa: S405 - parses Saxon's own report, not user input
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +25,9 @@ RULE_SETS = (
     ("EN16931", RULES / "EN16931-UBL-validation.xslt"),
     ("PEPPOL", RULES / "PEPPOL-EN16931-UBL.xslt"),
 )
-#: Regie's wrapper running the EN 16931 rules (imported unchanged) over several files at once.
+#: Regie's wrappers running each rule set (imported unchanged) over several files at once.
 BATCH = RULES / "EN16931-batch.xslt"
+PEPPOL_BATCH = RULES / "PEPPOL-batch.xslt"
 SVRL = "{http://purl.oclc.org/dsdl/svrl}"
 _local = threading.local()
 
@@ -103,25 +105,48 @@ def validate_many(contents: Sequence[bytes]) -> list[list[Finding]]:
 
     Each file is parsed once for both rule sets. The EN 16931 rules check all the files in
     one call (``rules/EN16931-batch.xslt`` runs them on each file's own document: they read
-    nothing else), which saves the cost of a call per file; the Peppol rules read their
-    settings (profile, countries) from the file, so they run once per file.
+    nothing else). The Peppol rules read their settings (profile, countries, currency, issue
+    date) from the file into global variables, so ``rules/PEPPOL-batch.xslt`` first says what
+    those read in each file, then checks in one call each group of files that read the same,
+    the group's first file setting the globals (:func:`_peppol`).
     """
     processor = _processor()
     nodes = [processor.parse_xml(xml_text=content.decode("utf-8")) for content in contents]
     found: list[list[Finding]] = [[] for _node in nodes]
     if not nodes:
         return found
-    (en16931, _path), (peppol, path) = RULE_SETS
-    batch = _executable(BATCH)
-    batch.set_parameter("documents", processor.make_array(nodes))
-    report = batch.call_template_returning_string("batch")
+    (en16931, _path), (peppol, _path) = RULE_SETS
+    for index, findings in _batch(_executable(BATCH), nodes, en16931):
+        found[index] += findings
+    for index, findings in _peppol(nodes, peppol):
+        found[index] += findings
+    return found
+
+
+def _batch(executable, nodes, rule_set: str, context=None) -> Iterator[tuple[int, list[Finding]]]:
+    """Yield (position, findings) of the documents of a wrapper's call with a finding."""
+    processor = _processor()
+    if context is not None:
+        executable.set_global_context_item(xdm_item=context)
+    executable.set_parameter("documents", processor.make_array(nodes))
+    report = executable.call_template_returning_string("batch")
     if "<document " in report:
         for document in ET.fromstring(report).iter("document"):  # noqa: S314 - our own report
-            found[int(document.get("index"))] += _read(en16931, document)
-    executable = _executable(path)
-    for index, node in enumerate(nodes):
-        found[index] += _findings(peppol, executable.transform_to_string(xdm_node=node))
-    return found
+            yield int(document.get("index")), _read(rule_set, document)
+
+
+def _peppol(nodes, rule_set: str) -> Iterator[tuple[int, list[Finding]]]:
+    """Yield (position, findings) of the Peppol rules, a call per group of equal settings."""
+    executable = _executable(PEPPOL_BATCH)
+    executable.set_parameter("documents", _processor().make_array(nodes))
+    settings = json.loads(executable.call_template_returning_value("settings").head.string_value)
+    groups: dict[str, list[int]] = {}
+    for index, read in enumerate(settings):
+        groups.setdefault(read, []).append(index)
+    for members in groups.values():
+        chosen = [nodes[index] for index in members]
+        for position, findings in _batch(executable, chosen, rule_set, context=chosen[0]):
+            yield members[position], findings
 
 
 def refusal(number: str, fatal: list[Finding]) -> DomainError:
