@@ -53,6 +53,12 @@ def test_workers_give_the_files_of_one_process_in_order(small_chunks):
     assert pooled == inline
     assert [name for name, _ in pooled] == [f"FACT-2026-{n:05d}.xml" for n in range(10)]
     assert sum(advanced) == 10
+    with ublfiles.started(2, len(found), SELLER) as pool:  # started before the documents exist
+        assert pool is not None
+        early = list(ublfiles.checked_files(found, SELLER, workers=2, advance=abs, pool=pool))
+    assert early == inline
+    with ublfiles.started(2, 1, SELLER) as pool:
+        assert pool is None  # fewer than INLINE_BELOW: checked in this process
 
 
 def test_a_failing_document_in_a_worker_refuses_the_export_naming_it(small_chunks):

@@ -33,7 +33,7 @@ from regie.exports.details import documents_for
 from regie.exports.documents import Document
 from regie.exports.models import Export, ExportFile, ExportItem, ExportSettings
 from regie.exports.sources import article_key, settings_of
-from regie.exports.ublfiles import checked_files
+from regie.exports.ublfiles import checked_files, started
 
 CSV, UBL, JOURNAL = "csv", "ubl", "journal"
 FORMATS = (CSV, UBL, JOURNAL)
@@ -129,26 +129,33 @@ def _seller(options: ExportSettings) -> ubl.Seller:
     )  # fmt: skip
 
 
-def ubl_zip(documents: Sequence[Document], seller: ubl.Seller, advance: Callable) -> bytes:
-    """Return the ZIP of the documents' UBL files, each checked against both rule sets."""
+def _workers() -> int:
+    return int(getattr(settings, "REGIE_EXPORT_WORKERS", 2))
+
+
+def ubl_zip(
+    documents: Sequence[Document], seller: ubl.Seller, advance: Callable, pool=None
+) -> bytes:
+    """Return the ZIP of the documents' UBL files, each checked against both rule sets
+    (in ``pool``'s workers if given, see :func:`regie.exports.ublfiles.started`)."""
     buffer = io.BytesIO()
-    workers = int(getattr(settings, "REGIE_EXPORT_WORKERS", 2))
+    checked = checked_files(documents, seller, workers=_workers(), advance=advance, pool=pool)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in checked_files(documents, seller, workers=workers, advance=advance):
+        for name, content in checked:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, content)
     return buffer.getvalue()
 
 
-def _write(documents, options, formats, date_from, date_to, advance) -> Written:
+def _write(documents, options, formats, date_from, date_to, advance, pool=None) -> Written:
     written = Written()
     stem = f"{date_from:%Y%m%d}-{date_to:%Y%m%d}"
     if CSV in formats:
         written.files[f"export-{stem}.csv"] = csvfile.write(documents, options.application_code)
     if UBL in formats:  # payments received are no e-invoices
         invoices = [d for d in documents if d.kind != accounting.PAYMENT]
-        written.files[f"ubl-{stem}.zip"] = ubl_zip(invoices, _seller(options), advance)
+        written.files[f"ubl-{stem}.zip"] = ubl_zip(invoices, _seller(options), advance, pool)
     if JOURNAL in formats:
         content, _count = journal.write(date_from, date_to)
         sequence, head = journal.chain_head()
@@ -246,10 +253,13 @@ def export_create(
     items, previous = export_plan(date_from=date_from, date_to=date_to, kinds=kinds,
                                    statuses=statuses) if (
         with_documents) else ([], {})  # fmt: skip
-    total(sum(1 for i in items if i.kind != accounting.PAYMENT) if UBL in formats else 0)
+    invoices = sum(1 for i in items if i.kind != accounting.PAYMENT) if UBL in formats else 0
+    total(invoices)
     options = settings_of()
-    documents = documents_for(items, previous, options)
-    written = _write(documents, options, formats, date_from, date_to, advance)
+    # the workers checking the UBL files start (and compile the rules) while the documents are read
+    with started(_workers(), invoices, _seller(options)) as pool:
+        documents = documents_for(items, previous, options)
+        written = _write(documents, options, formats, date_from, date_to, advance, pool)
     folder, stored = _store(written)
     billed = [d for d in documents if d.kind != accounting.PAYMENT]
     export = Export(

@@ -7,7 +7,8 @@ default 2: one per core), each compiling the rules once; the chunks come back in
 the ZIP is the same whatever the number of workers. Small exports are checked in the calling
 process: starting a worker and compiling the rules cost about a second. The workers are
 started fresh ("spawn", never forked from a process holding database connections), get plain
-values and import no model.
+values and import no model. :func:`started` starts them before the export reads its documents,
+so that they compile and warm up the rules meanwhile.
 
 Every file is checked: a chunk stops at its first failing document and the export is refused
 naming it and its rule.
@@ -18,9 +19,11 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from datetime import date
 
 from regie.exports import ubl, validation
-from regie.exports.documents import Document
+from regie.exports.documents import Document, Line, Party
 
 #: Documents per chunk sent to a worker, and the export size from which workers start.
 CHUNK = 200
@@ -40,6 +43,33 @@ def check_chunk(documents: Sequence[Document], seller: ubl.Seller) -> Checked:
     return files, None
 
 
+def _warm(seller: ubl.Seller) -> None:
+    """Compile the rules and check a document once, so that a worker's first chunk costs what
+    the others do."""
+    sample = Document("WARM/0", "invoice", "original", False, date(2000, 1, 3), date(2000, 2, 2),
+                      Party("P0", "Warm"), (Line("Warm", 150, "000/000-00", date(2000, 1, 3), 2,
+                                                 75),))  # fmt: skip
+    check_chunk([sample], seller)
+
+
+@contextmanager
+def started(workers: int, count: int, seller: ubl.Seller) -> Iterator[ProcessPoolExecutor | None]:
+    """Start the worker processes that will check ``count`` documents (None when they are few
+    enough to be checked here); shut them down on leaving."""
+    if workers <= 1 or count < INLINE_BELOW:
+        yield None
+        return
+    size = min(workers, -(-count // CHUNK))
+    pool = ProcessPoolExecutor(max_workers=size, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_warm, initargs=(seller,))  # fmt: skip
+    try:
+        for _worker in range(size):  # a task each starts them now, not at the first chunk
+            pool.submit(int)
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _chunks(documents: Sequence[Document]) -> list[Sequence[Document]]:
     return [documents[start : start + CHUNK] for start in range(0, len(documents), CHUNK)]
 
@@ -50,24 +80,20 @@ def checked_files(
     *,
     workers: int,
     advance: Callable[[int], None],
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """Yield ``(file name, UBL)`` of each document in order, each checked; raise the
-    refusal of the first failing document."""
+    refusal of the first failing document. ``pool``: workers :func:`started` already."""
     chunks = _chunks(documents)
-    if workers <= 1 or len(documents) < INLINE_BELOW:
-        results: Iterator[Checked] = (check_chunk(chunk, seller) for chunk in chunks)
-        yield from _unpacked(results, chunks, advance)
+    if pool is not None:
+        yield from _unpacked(pool.map(check_chunk, chunks, [seller] * len(chunks)), chunks, advance)
         return
-    pool = ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)), mp_context=multiprocessing.get_context("spawn")
-    )
-    with pool:
-        try:
-            results = pool.map(check_chunk, chunks, [seller] * len(chunks))
-            yield from _unpacked(results, chunks, advance)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    with started(workers, len(documents), seller) as own:
+        if own is None:
+            results: Iterator[Checked] = (check_chunk(chunk, seller) for chunk in chunks)
+        else:
+            results = own.map(check_chunk, chunks, [seller] * len(chunks))
+        yield from _unpacked(results, chunks, advance)
 
 
 def _unpacked(results, chunks, advance) -> Iterator[tuple[str, bytes]]:
