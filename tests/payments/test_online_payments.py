@@ -201,3 +201,19 @@ def test_concurrent_webhook_calls_record_one_payment(transactional_db):
         file.refresh_from_db()
         assert file.state == FileState.PAID
         assert chain_verify() is None
+
+
+def test_a_kind_given_by_the_caller_is_looked_up_alone_and_others_still_found(in_a):
+    """A file's checkout names its kind: the file is found without the other kinds' reads; a
+    communication that is not of that kind (an invoice's) is still found and paid."""
+    service = b.service()
+    file, _ = file_push(service=service, data=b.container())
+    paid_file = pay(file.communication, 3000, "tr_file", kind="service_file")
+    file.refresh_from_db()
+    assert file.state == FileState.PAID
+    assert paid_file.person_id == file.person_id
+    _, invoices = world()
+    pay(invoices[0].communication, 250, "tr_invoice", kind="service_file")
+    assert open_of(invoices[0]) == 0
+    assert Payment.objects.count() == 2
+    assert chain_verify() is None

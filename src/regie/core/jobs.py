@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone, translation
 
 from regie.core.errors import DomainError
@@ -46,6 +46,27 @@ class Progress:
                 done=self.job.done, total=self.job.total
             )
             self._written = now
+
+
+def enqueue_with_transaction(task, **kwargs) -> None:
+    """Enqueue ``task(**kwargs)`` so that it runs only once the current transaction commits.
+
+    With the database backend (``django_tasks_db``, in production) the task is a row written
+    in the same transaction as the rows it needs: the worker sees both or neither, and the
+    commit that writes them writes the task too (one commit, not two: a recorded online
+    payment's call-back). With any other backend (the immediate one of the tests) the task is
+    enqueued at commit, as :func:`transaction.on_commit` does.
+    """
+    from django_tasks_db.backend import DatabaseBackend
+
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and isinstance(task.get_backend(), DatabaseBackend):
+        from django_tasks_db.models import DBTaskResult
+
+        if router.db_for_write(DBTaskResult) == connection.alias:
+            task.enqueue(**kwargs)
+            return
+    transaction.on_commit(lambda: task.enqueue(**kwargs))
 
 
 def job_start(

@@ -1,9 +1,10 @@
 """Telling a service's system that a file is paid, so that it releases the permit (DOMAIN §8).
 
 When a file is paid a :class:`Callback` is written in the same transaction; the worker sends
-it at once (a task enqueued at commit) and, until the system answers 2xx, again after growing
-delays (:func:`rules.retry_delay_minutes`, run every minute by ``regie worker``). Each try is
-an HMAC-signed ``POST`` of JSON; every attempt is kept with its answer or error.
+it at once (a task written in the payment's transaction,
+:func:`regie.core.jobs.enqueue_with_transaction`) and, until the system answers 2xx, again
+after growing delays (:func:`rules.retry_delay_minutes`, run every minute by ``regie worker``).
+Each try is an HMAC-signed ``POST`` of JSON; every attempt is kept with its answer or error.
 
 Headers: ``X-Regie-Delivery`` (the call-back's id: the same for every retry, so the system can
 ignore a repeat), ``X-Regie-Timestamp`` (Unix seconds) and ``X-Regie-Signature``
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from regie.core.errors import DomainError, gettext_noop
+from regie.core.jobs import enqueue_with_transaction
 from regie.core.tenancy import scope
 from regie.fees import rules
 from regie.fees.models import Callback, CallbackAttempt, CallbackStatus, ServiceFile
@@ -55,7 +57,7 @@ def callback_queue(file: ServiceFile) -> Callback | None:
         },
         next_at=timezone.now(),
     )
-    transaction.on_commit(lambda: callback_send_task.enqueue(callback_id=callback.pk))
+    enqueue_with_transaction(callback_send_task, callback_id=callback.pk)
     return callback
 
 

@@ -166,6 +166,7 @@ def _record(checkout: Checkout, payment: dict) -> None:
         communication=checkout.communication,
         paid_on=timezone.localdate(paid_at) if paid_at else timezone.localdate(),
         method=payment.get("method") or "",
+        kind="service_file" if checkout.file_id else "",  # a file's checkout pays the file
     )
 
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from regie.core.errors import DomainError, gettext_noop
@@ -34,31 +35,58 @@ ON_PAID: list = []
 
 
 def file_open(file: ServiceFile) -> int:
-    """Return what is still to pay of a file awaiting payment (0 in any other state)."""
+    """Return what is still to pay of a file awaiting payment (0 in any other state).
+
+    A file read with :func:`_with_paid` has what was paid of it already; else it is read.
+    """
     if file.state != FileState.AWAITING_PAYMENT:
         return 0
-    return max(file.amount_cents - paid_cents(file), 0)
+    paid = getattr(file, "paid_now", None)
+    return max(file.amount_cents - (paid_cents(file) if paid is None else paid), 0)
+
+
+def _with_paid(files):
+    """Annotate files with what live payments paid of them (``paid_now``), in the same read."""
+    live = FilePayment.objects.filter(file=OuterRef("pk"), cancelled=False).order_by()
+    paid = live.values("file").annotate(t=Sum("amount_cents")).values("t")
+    return files.annotate(paid_now=Coalesce(Subquery(paid), 0))
 
 
 def _load(references: Sequence[str]) -> dict[str, Target]:
-    """Lock and return the files whose versions carry ``references``."""
+    """Lock and return the files whose versions carry ``references`` (one read a chunk: the
+    files locked in order, with what was paid of them)."""
     found = {}
     for chunk in chunked(references):
-        versions = FileVersion.objects.filter(communication__in=chunk).order_by("file_id")
-        for communication, file_id in versions.values_list("communication", "file_id"):
-            file = ServiceFile.objects.select_for_update().get(pk=file_id)
-            found[communication] = Target(KIND, file.pk, file.person_id, file_open(file))
+        files = (
+            _with_paid(ServiceFile.objects.filter(versions__communication__in=chunk))
+            .annotate(reference=F("versions__communication"))
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        for file in files:
+            found[file.reference] = Target(KIND, file.pk, file.person_id, file_open(file))
     return found
 
 
 def _allocate(*, payment: Payment, target: Target, day: date) -> None:
-    """Pay the file of ``target`` with ``payment`` (already the person's credit)."""
-    file = ServiceFile.objects.select_for_update().select_related("service").get(pk=target.id)
+    """Pay the file of ``target`` with ``payment`` (already the person's credit).
+
+    One read: the file (locked, as its route's load or the counter did), its service, what was
+    paid of it and its current version.
+    """
+    current = FileVersion.objects.filter(file=OuterRef("pk"), number=OuterRef("version")).order_by()
+    file = (
+        _with_paid(ServiceFile.objects.select_related("service"))
+        .annotate(version_pk=Subquery(current.values("pk")[:1]))
+        .select_for_update(of=("self",))
+        .get(pk=target.id)
+    )
     due = file_open(file)
     take = min(payment.amount_cents, due)
     if take <= 0:
         return
-    version = file.versions.get(number=file.version)
+    # The current version, read in the organisation's scope with its file.
+    version = FileVersion(pk=file.version_pk, organisation_id=file.organisation_id, file=file)
     FilePayment.objects.create(
         file=file, version=version, payment=payment, amount_cents=take, date=day
     )
@@ -117,7 +145,9 @@ def _cancel(*, payment: Payment, day: date) -> list[EntryDraft]:
     return [_draft(p.file, payment, p.amount_cents, day, reverse=True) for p in paid]
 
 
-FILE_ROUTE = Route(KIND, _load, _allocate, _credit_used, _cancel, _credit_parts)
+FILE_ROUTE = Route(
+    KIND, _load, _allocate, _credit_used, _cancel, _credit_parts, allocates_invoices=False
+)
 
 NOT_AWAITING = DomainError(
     "fees.not_awaiting_payment",

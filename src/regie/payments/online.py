@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from regie.billing.models import Invoice, Kind
 from regie.core.errors import DomainError, gettext_noop
-from regie.core.tenancy import active_scope, scope
+from regie.core.tenancy import active_scope, current_organisation, scope
 from regie.ledger.rules import suspense_entry, suspense_to_person_entry
 from regie.ledger.services import entries_post, entries_together
 from regie.payments import routes
@@ -53,6 +53,7 @@ def record_online_payment(
     method: str = "",
     organisation=None,
     comment: str = "",
+    kind: str = "",
 ) -> Payment | None:
     """Record a paid online payment once; return its :class:`Payment` (the same every time),
     None when nothing matches its communication.
@@ -65,6 +66,9 @@ def record_online_payment(
       slashes); ``paid_on``: the day it was paid; ``method``: the provider's method
       (``bancontact``, ``creditcard``…), kept for the record.
     - ``organisation``: the organisation to record in (default: the current scope's).
+    - ``kind``: the kind of what the communication designates when the caller knows it (a
+      routed kind, :mod:`regie.payments.routes`: ``service_file`` for a file's checkout): only
+      that kind is looked up; when it finds nothing, every kind is, as without ``kind``.
 
     Allocated as a bank payment with that communication; booked on the clearing account.
     When nothing has that communication (mistyped, another organisation's, a document
@@ -82,46 +86,75 @@ def record_online_payment(
                 paid_on=paid_on,
                 method=method,
                 comment=comment,
+                kind=kind,
             )
     if int(amount_cents) <= 0:
         raise DomainError(
             "payment.not_positive", gettext_noop("A payment must be more than 0,00 €.")
         )
-    reference = "".join(c for c in communication if c.isdigit())
-    with transaction.atomic():
-        known = (
-            OnlinePayment.objects.filter(provider_id=provider_payment_id)
-            .select_related("payment")
-            .first()
-        )
-        if known is not None:
+    online = OnlinePayment(
+        organisation=current_organisation(),
+        provider_id=provider_payment_id,
+        amount_cents=int(amount_cents),
+        communication="".join(c for c in communication if c.isdigit()),
+        method=method[:30],
+        paid_on=paid_on,
+    )
+    # No savepoint: whatever raises in here leaves this function (and rolls the caller back).
+    with transaction.atomic(savepoint=False):
+        if not _insert_once(online):  # recorded before, or by a concurrent call that committed
+            known = OnlinePayment.objects.select_related("payment").get(
+                provider_id=provider_payment_id
+            )
             return known.payment
-        try:
-            with transaction.atomic():  # a savepoint: a concurrent call inserted it first
-                online = OnlinePayment.objects.create(
-                    provider_id=provider_payment_id,
-                    amount_cents=int(amount_cents),
-                    communication=reference,
-                    method=method[:30],
-                    paid_on=paid_on,
-                )
-        except IntegrityError:
-            # The other call committed (we waited for it on the unique index): its payment.
-            return OnlinePayment.objects.get(provider_id=provider_payment_id).payment
-        online.payment = _pay(online, comment)
+        online.payment = _pay(online, comment, kind)
         if online.payment is not None:
             online.save(update_fields=["payment"])
         return online.payment
 
 
-def _target_of(reference: str) -> Target | None:
+def _insert_once(online: OnlinePayment) -> bool:
+    """Insert ``online`` unless its provider's id is recorded already; return whether it was.
+
+    One statement, ``INSERT … ON CONFLICT DO NOTHING`` on the unique (organisation, provider
+    id): a concurrent call inserting the same id waits for the other's transaction, then
+    inserts nothing when it committed.
+    """
+    meta = OnlinePayment._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    values = [f.get_db_prep_save(f.pre_save(online, add=True), connection) for f in fields]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608 (names)
+        f"ON CONFLICT ({quote('organisation_id')}, {quote('provider_id')}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    online.pk, online._state.adding, online._state.db = row[0], False, connection.alias
+    return True
+
+
+def _target_of(reference: str, kind: str = "") -> Target | None:
     """Lock the person a communication designates, then what it designates; return the latter.
 
     An invoice or a prepayment reference names its person (one read for both); the person and
     their invoices are locked first, then the invoice read with what is open. A routed
     communication (a reminder, a plan, a service file) is locked and read by its route, which
-    keeps what is open current: it is not read twice.
+    keeps what is open current: it is not read twice. A ``kind`` the caller knows is looked up
+    alone first.
     """
+    if not reference:
+        return None
+    if kind in routes.ROUTES:
+        target = routes.targets_load([reference], kinds=(kind,)).get(reference)
+        if target is not None:
+            return target
     invoices = Invoice.objects.filter(
         communication=reference, kind=Kind.INVOICE, posted_at__isnull=False
     ).order_by()
@@ -137,17 +170,28 @@ def _target_of(reference: str) -> Target | None:
         targets.load([reference])
         target = targets[reference]
     else:  # its person is locked by the payment, right after (as a counter payment does)
-        target = routes.targets_load([reference]).get(reference) if reference else None
+        target = routes.targets_load([reference]).get(reference)
     return target
 
 
-def _pay(online: OnlinePayment, comment: str) -> Payment | None:
+def _payer(target: Target) -> Person:
+    """Return the person who pays ``target``, locked (with their invoices when the payment
+    may pay any), before the payment is written."""
+    if target.kind in ("invoice", "prepayment"):  # locked with their invoices by _target_of
+        return Person.objects.get(pk=target.person_id)
+    if routes.allocates_invoices(target.kind):
+        persons_lock([target.person_id])
+        return Person.objects.get(pk=target.person_id)
+    return Person.objects.select_for_update().get(pk=target.person_id)
+
+
+def _pay(online: OnlinePayment, comment: str, kind: str = "") -> Payment | None:
     """Write the payment of ``online`` and allocate it by its communication; when nothing
     matches, book it on the suspense account (no payment: nobody is known to have paid).
 
     Its entries (the payment's, then what its route pays) are posted together, in one posting.
     """
-    target = _target_of(online.communication)
+    target = _target_of(online.communication, kind)
     if target is None:
         entries_post([_suspense_draft(online)])
         return None
@@ -156,7 +200,7 @@ def _pay(online: OnlinePayment, comment: str) -> Payment | None:
         split = {target.id: min(online.amount_cents, target.open_cents)}
     with entries_together():
         payment = payment_create(
-            person=Person.objects.get(pk=target.person_id),
+            person=_payer(target),
             day=online.paid_on,
             amount_cents=online.amount_cents,
             mode=Mode.ONLINE,
@@ -164,6 +208,7 @@ def _pay(online: OnlinePayment, comment: str) -> Payment | None:
             reconciled_on=None,
             comment=(comment or f"{online.method} {online.provider_id}".strip())[:300],
             via="clearing",
+            person_locked=True,
         )
         if target.kind not in ("invoice", "prepayment") and target.open_cents > 0:
             routes.payment_route(payment, target, online.paid_on)

@@ -38,6 +38,9 @@ class Route:
     #: The live parts of payments ``credit_used`` counts, as rows with ``amount_cents`` and
     #: ``payment`` (a queryset): the persons' credits in one query (:func:`credit_parts`).
     credit_parts: Callable[[], QuerySet] | None = None
+    #: Whether ``allocate`` pays invoices (a reminder's, a plan's): the person's invoices are
+    #: then locked with the person before the payment is written. A service file's is not.
+    allocates_invoices: bool = True
 
 
 ROUTES: dict[str, Route] = {}
@@ -48,12 +51,21 @@ def route_register(route: Route) -> None:
     ROUTES[route.kind] = route
 
 
-def targets_load(references: Sequence[str]) -> dict[str, Target]:
-    """Return what registered kinds designate among ``references``."""
+def targets_load(references: Sequence[str], kinds: Sequence[str] = ()) -> dict[str, Target]:
+    """Return what registered kinds designate among ``references`` (only ``kinds``' when the
+    caller knows them: an online payment created for a service file)."""
     found: dict[str, Target] = {}
     for route in ROUTES.values():
+        if kinds and route.kind not in kinds:
+            continue
         found.update(route.load([r for r in references if r not in found]))
     return found
+
+
+def allocates_invoices(kind: str) -> bool:
+    """Whether a payment of ``kind`` may pay invoices (see :attr:`Route.allocates_invoices`)."""
+    route = ROUTES.get(kind)
+    return route is None or route.allocates_invoices
 
 
 def payment_route(payment, target: Target, day: date) -> bool:

@@ -243,17 +243,21 @@ def payment_create(
     movement=None,
     via_suspense: bool = False,
     via: str | None = None,
+    person_locked: bool = False,
 ) -> Payment:
     """Register a payment; allocate it as proposed (oldest due first) or as ``split``.
 
     ``via``: where the money is (:func:`money_via`), "clearing" for an online payment.
+    ``person_locked``: the caller locked the person already (with their invoices when the
+    payment may pay any: :func:`persons_lock`) in this transaction.
     """
     if amount_cents <= 0:
         raise DomainError(
             "payment.not_positive",
             gettext_noop("A payment must be more than 0,00 €."),
         )
-    _lock_person(person.pk)
+    if not person_locked:
+        _lock_person(person.pk)
     # An empty split allocates nothing (a payment routed elsewhere: a service file, a reminder's
     # fee): the person's open invoices need not be read.
     items = items_of(person.pk, category_ids) if split is None or split else []
