@@ -5,6 +5,7 @@ aside as a bank fee, finds it in the list with its reason, and undoes it, in a r
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -76,3 +77,35 @@ def test_officer_sets_a_movement_aside_as_a_bank_fee_and_undoes_it(page, org_a):
         assert BankMovement.objects.get().status == MovementStatus.REJECTED
     page.goto("/")
     assert counter.locator("strong").inner_text() == "1"
+
+
+def test_officer_allocates_a_movement_with_the_communication_the_payer_forgot(page, org_a):
+    """Given a permit file of 30,00 € and a transfer of 30,00 € without communication, when the
+    officer types the file's communication on the movement's page (a typo first), then the
+    movement pays the file and the payment's page opens."""
+    from playwright.sync_api import expect
+    from tests.fees import builders as b
+
+    from regie.fees.models import FileState, ServiceFile
+    from regie.fees.services import file_push
+
+    with scope(org_a):
+        file, _ = file_push(service=b.service(), data=b.container("OCC-7"))
+        statements_import(data=bank_file(("30.00", "LAMBERT J", PAYER_IBAN)), name="a.cod")
+        movement = BankMovement.objects.get()
+    make_user("fanny", org_a, Role.FINANCE)
+    log_in(page, "fanny")
+    page.goto(f"/payments/movements/{movement.pk}/")
+    page.locator("#id_rematch").fill("+++123/4567/89000+++")
+    page.locator("#rematch-form button").click()
+    expect(page.locator(".messages")).to_contain_text("pas une communication structurée")
+    digits = file.communication
+    page.locator("#id_rematch").fill(f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++")
+    page.screenshot(path=SHOTS / "movement-rematch.png", full_page=True)
+    page.locator("#rematch-form button").click()
+    page.wait_for_url(re.compile(r"/payments/\d+/$"))
+    expect(page.locator(".messages")).to_contain_text("Le mouvement de 30,00 € paie")
+    page.screenshot(path=SHOTS / "movement-rematch-done.png", full_page=True)
+    with scope(org_a):
+        assert ServiceFile.objects.get(pk=file.pk).state == FileState.PAID
+        assert BankMovement.objects.get().status == MovementStatus.CORRECTED

@@ -287,7 +287,8 @@ def test_the_finance_officer_sets_a_movement_aside_and_undoes_it_on_its_page(rej
     url = reverse("payments:movement-detail", args=[rejected.pk])
     page = finance.get(url).content.decode()
     assert 'id="set-aside-form"' in page and 'id="refund-form"' in page
-    assert page.count('name="once"') == 2 and "data-confirm" in page
+    # set aside, refund, and allocate with the communication the payer should have given
+    assert page.count('name="once"') == 3 and "data-confirm" in page
     assert rejected_counter() == 1
 
     data = {"reason": "bank_fee", "note": "", "once": token()}

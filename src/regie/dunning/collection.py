@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from django.db.models import Sum
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from regie.billing.models import Invoice
 from regie.billing.selectors import with_balance
@@ -20,7 +22,7 @@ from regie.ledger.rules import EntryDraft, fee_payment_entry
 from regie.ledger.services import entries_post
 from regie.payments.allocation import OpenItem
 from regie.payments.matching import Target
-from regie.payments.routes import Route
+from regie.payments.routes import PaidPart, Route
 from regie.payments.services import allocation_drafts, allocations_build, chunked
 
 
@@ -115,4 +117,20 @@ def reminder_paid_with(reminder: Reminder) -> bool:
     ).exists()
 
 
-REMINDER_ROUTE = Route("reminder", _load, _allocate, _credit_used, _cancel, _credit_parts)
+def _paid_parts(payment_id: int) -> list[PaidPart]:
+    rows = FeePayment.objects.filter(payment_id=payment_id).select_related("reminder")
+    return [
+        PaidPart(
+            _("Fee of reminder %(number)s") % {"number": row.reminder.number},
+            reverse("dunning:reminder", args=[row.reminder_id]),
+            row.date,
+            row.amount_cents,
+            row.cancelled,
+        )
+        for row in rows.order_by("date", "pk")
+    ]
+
+
+REMINDER_ROUTE = Route(
+    "reminder", _load, _allocate, _credit_used, _cancel, _credit_parts, paid_parts=_paid_parts
+)

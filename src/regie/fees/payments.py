@@ -14,7 +14,9 @@ from datetime import date
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.money import format_cents
@@ -24,7 +26,7 @@ from regie.ledger.rules import EntryDraft, service_file_entry
 from regie.ledger.services import entries_post
 from regie.payments.matching import Target
 from regie.payments.models import Mode, Payment
-from regie.payments.routes import Route, payment_route
+from regie.payments.routes import PaidPart, Route, payment_route
 from regie.payments.services import chunked, payment_create
 
 KIND = "service_file"
@@ -145,8 +147,30 @@ def _cancel(*, payment: Payment, day: date) -> list[EntryDraft]:
     return [_draft(p.file, payment, p.amount_cents, day, reverse=True) for p in paid]
 
 
+def _paid_parts(payment_id: int) -> list[PaidPart]:
+    rows = FilePayment.objects.filter(payment_id=payment_id).select_related("file__service")
+    return [
+        PaidPart(
+            _("File %(reference)s of %(service)s")
+            % {"reference": row.file.external_id, "service": row.file.service.name},
+            reverse("fees-files:file-detail", args=[row.file_id]),
+            row.date,
+            row.amount_cents,
+            row.cancelled,
+        )
+        for row in rows.order_by("date", "pk")
+    ]
+
+
 FILE_ROUTE = Route(
-    KIND, _load, _allocate, _credit_used, _cancel, _credit_parts, allocates_invoices=False
+    KIND,
+    _load,
+    _allocate,
+    _credit_used,
+    _cancel,
+    _credit_parts,
+    allocates_invoices=False,
+    paid_parts=_paid_parts,
 )
 
 NOT_AWAITING = DomainError(

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from stdnum.be import ogm_vcs
+from stdnum.exceptions import ValidationError
 
 from regie.core.errors import DomainError, gettext_noop
 from regie.ledger.rules import suspense_to_person_entry
 from regie.ledger.services import entries_post
-from regie.payments.imports import movement_day
+from regie.payments import matching, routes
+from regie.payments.imports import Targets, movement_day
 from regie.payments.models import BankMovement, Mode, MovementStatus, Payment
 from regie.payments.services import payment_create, persons_lock
 from regie.people.models import Person
@@ -68,4 +71,38 @@ def movement_correct(
     )
     movement.status = MovementStatus.CORRECTED
     movement.save(update_fields=["status"])
+    return payment
+
+
+BAD_COMMUNICATION = DomainError(
+    "statements.bad_communication",
+    gettext_noop(
+        "This is not a structured communication: type its 12 digits as printed on the "
+        "document, such as +++090/9337/55493+++."
+    ),
+)
+
+
+@transaction.atomic
+def movement_rematch(*, movement: BankMovement, communication: str, user=None) -> Payment:
+    """Allocate a rejected movement as if it had carried ``communication`` (the one the
+    payer mistyped or left out, found by the clerk on the invoice, reminder, plan or service
+    file it pays): it pays what that communication designates exactly as the bank import
+    would have, its person's credit taking the rest; refuse what the import would refuse
+    (unknown, already paid), saying why."""
+    try:
+        reference = ogm_vcs.validate(communication.replace("+", "").replace("*", ""))
+    except ValidationError:
+        raise BAD_COMMUNICATION from None
+    targets = Targets()
+    targets.load([reference])
+    decision = matching.decide(movement.amount_cents, reference, targets)
+    if decision.outcome == matching.Outcome.REJECTED:
+        raise decision.error
+    target = decision.target
+    split = {target.id: decision.allocated_cents} if target.kind == "invoice" else {}
+    person = Person.objects.get(pk=target.person_id)
+    payment = movement_correct(movement=movement, person=person, split=split, user=user)
+    if target.kind not in ("invoice", "prepayment"):  # a reminder's, a plan's, a file's
+        routes.payment_route(payment, target, payment.date)
     return payment

@@ -17,6 +17,7 @@ from regie.core.errors import DomainError
 from regie.core.money import format_cents
 from regie.core.once import once_view
 from regie.core.views import require_capability
+from regie.payments.corrections import movement_rematch
 from regie.payments.forms import SetAsideForm
 from regie.payments.outcomes import movement_outcome_undo, movement_refund, movement_set_aside
 from regie.payments.views import movement_context, movement_of, persons_found
@@ -67,6 +68,33 @@ def movement_set_aside_view(request, pk: int):
         "amount": format_cents(movement.amount_cents)
     }
     return _answer(request, movement, action, done, form)
+
+
+@once_view
+def movement_rematch_view(request, pk: int):
+    """Allocate a rejected movement with the communication the payer should have given."""
+    require_capability(request, "finance.edit")
+    movement = movement_of(pk)
+    if request.method != "POST":
+        return redirect("payments:movement-detail", pk=movement.pk)
+    communication = request.POST.get("communication", "")[:40]
+    try:
+        payment = movement_rematch(
+            movement=movement, communication=communication, user=request.user
+        )
+    except DomainError as error:
+        messages.error(request, error.translated())
+        return redirect("payments:movement-detail", pk=movement.pk)
+    messages.success(
+        request,
+        _("The movement of %(amount)s pays what %(communication)s designates, for %(person)s.")
+        % {
+            "amount": format_cents(movement.amount_cents),
+            "communication": communication.strip(),
+            "person": payment.person,
+        },
+    )
+    return redirect("payments:payment-detail", pk=payment.pk)
 
 
 @once_view

@@ -14,7 +14,7 @@ from regie.core.once import once_view
 from regie.core.views import CapabilityRequiredMixin, require_capability
 from regie.exports.lists import ListColumn, ListExportMixin
 from regie.exports.xlsx import DATE, MONEY
-from regie.payments import selectors
+from regie.payments import routes, selectors
 from regie.payments.forms import PaymentForm, SplitForm
 from regie.payments.models import Mode, Payment
 from regie.payments.services import payment_cancel, payment_create, person_credit
@@ -135,10 +135,13 @@ def payment_detail(request, pk: int):
     require_capability(request, "finance.view")
     payment = _payment(pk)
     allocations = payment.allocations.select_related("invoice").order_by("date", "pk")
+    parts = routes.paid_parts(payment.pk)
     context = {
         "payment": payment,
         "allocations": allocations,
-        "allocated": sum(a.amount_cents for a in allocations if not a.cancelled),
+        "parts": parts,
+        "allocated": sum(a.amount_cents for a in allocations if not a.cancelled)
+        + sum(part.amount_cents for part in parts if not part.cancelled),
         "credit": person_credit(payment.person_id),
     }
     return render(request, "payments/payment_detail.html", context)

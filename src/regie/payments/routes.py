@@ -41,6 +41,19 @@ class Route:
     #: Whether ``allocate`` pays invoices (a reminder's, a plan's): the person's invoices are
     #: then locked with the person before the payment is written. A service file's is not.
     allocates_invoices: bool = True
+    #: What a payment paid of this kind besides invoice allocations, for the payment's page.
+    paid_parts: Callable[[int], list[PaidPart]] | None = None
+
+
+@dataclass(frozen=True)
+class PaidPart:
+    """Something besides an invoice that a payment paid (a reminder's fee, a service file)."""
+
+    what: str
+    url: str
+    day: date
+    amount_cents: int
+    cancelled: bool
 
 
 ROUTES: dict[str, Route] = {}
@@ -85,6 +98,16 @@ def credit_parts() -> list[QuerySet]:
     """Return, per kind, the parts of payments it used of the persons' credits (filter them
     by ``payment__person``): what :func:`credit_used` counts, for annotating many persons."""
     return [route.credit_parts() for route in ROUTES.values() if route.credit_parts is not None]
+
+
+def paid_parts(payment_id: int) -> list[PaidPart]:
+    """Return what the routed kinds say a payment paid besides invoices."""
+    return [
+        part
+        for route in ROUTES.values()
+        if route.paid_parts is not None
+        for part in route.paid_parts(payment_id)
+    ]
 
 
 def payment_unroute(payment, day: date) -> list[EntryDraft]:

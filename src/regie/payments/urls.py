@@ -30,6 +30,11 @@ urlpatterns = [
         outcome_views.movement_set_aside_view,
         name="movement-set-aside",
     ),
+    path(
+        "movements/<int:pk>/rematch/",
+        outcome_views.movement_rematch_view,
+        name="movement-rematch",
+    ),
     path("movements/<int:pk>/refund/", outcome_views.movement_refund_view, name="movement-refund"),
     path("movements/<int:pk>/undo/", outcome_views.movement_undo_view, name="movement-undo"),
     path("files/", views.FileList.as_view(), name="file-list"),
