@@ -20,7 +20,7 @@ from tests.api.test_files_api import (
 
 from regie.core.tenancy import scope
 from regie.documents.models import Sending
-from regie.fees import batch
+from regie.fees import batch, requests
 from regie.fees.batch import MAX_FILES
 from regie.fees.documents import PAYMENT_REQUEST
 from regie.fees.models import FileVersion, ServiceFile
@@ -283,3 +283,23 @@ def test_the_batch_is_in_the_openapi_schema(client):
     assert body["properties"]["files"]["maxItems"] == MAX_FILES
     assert body["properties"]["files"]["items"]["$ref"] == "#/components/schemas/FileIn"
     assert "FileIn" in schema["components"]["schemas"]
+
+
+def test_a_batchs_payment_requests_are_sent_once_each_by_tasks_of_fifty(
+    permits, org_a, monkeypatch, django_capture_on_commit_callbacks, mailoutbox
+):
+    sent = []
+    task = requests.request_send_task
+
+    class Recording:
+        def enqueue(self, **kwargs):
+            sent.append(len(kwargs["sending_ids"]))
+            return task.enqueue(**kwargs)
+
+    monkeypatch.setattr(requests, "request_send_task", Recording())
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = push_batch(permits, _bodies(60)).json()
+    assert answer["created"] == 60
+    assert sent == [requests.SENDINGS_PER_TASK, 10]
+    assert len(mailoutbox) == 60
+    assert len({message.attachments[0][0] for message in mailoutbox}) == 60

@@ -132,9 +132,9 @@ def _known(service: Service, external_ids: list[str]) -> dict[str, ServiceFile]:
     ``current_lines`` (its newest version's)."""
     files = {
         file.pk: file
-        for file in ServiceFile.objects.select_for_update().filter(
-            service=service, external_id__in=external_ids
-        )
+        for file in ServiceFile.objects.select_for_update()
+        .filter(service=service, external_id__in=external_ids)
+        .order_by("pk")  # locked in the order any other batch locks them
     }
     if not files:
         return {}
@@ -178,7 +178,9 @@ def _create(service: Service, items: list[_Item]) -> list[Pushed]:
         )
         versions.append(version)
         lines.append(version_lines)
-    ServiceFile.objects.bulk_create([file for file, _item in files])
+    # Inserted in the order of their ids, as any other batch inserts them: two batches with
+    # the same new ids wait for each other instead of locking each other out.
+    ServiceFile.objects.bulk_create(sorted((file for file, _item in files), key=_external_id))
     FileVersion.objects.bulk_create(versions)  # each takes its file's id, then lines theirs
     FileLine.objects.bulk_create([line for version_lines in lines for line in version_lines])
     for (file, _item), version_lines in zip(files, lines, strict=True):
@@ -187,6 +189,10 @@ def _create(service: Service, items: list[_Item]) -> list[Pushed]:
     for hook in ON_PUSHED:  # the versions' payment requests, e-mailed
         hook(created)
     return results
+
+
+def _external_id(file: ServiceFile) -> str:
+    return file.external_id
 
 
 class _Applicants:

@@ -57,11 +57,18 @@ def by_email(file: ServiceFile) -> bool:
     return person.delivery == Delivery.EMAIL and bool(person.email)
 
 
+#: The e-mails one task sends: a batch's requests are shared among the workers.
+SENDINGS_PER_TASK = 50
+
+
 def _send_at_commit(organisation_id: int, queued: list[Sending]) -> list[Sending]:
     waiting = [s.pk for s in queued if s.status == SendingStatus.QUEUED]
-    if waiting:
+    for start in range(0, len(waiting), SENDINGS_PER_TASK):
+        chunk = waiting[start : start + SENDINGS_PER_TASK]
         transaction.on_commit(
-            lambda: request_send_task.enqueue(organisation_id=organisation_id, sending_ids=waiting)
+            lambda chunk=chunk: request_send_task.enqueue(
+                organisation_id=organisation_id, sending_ids=chunk
+            )
         )
     return queued
 
