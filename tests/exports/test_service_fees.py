@@ -227,3 +227,34 @@ def test_the_files_page_says_when_it_travels_and_in_which_export(org_a, login):
         march = export(MARCH)
     page = client.get(url).content.decode()
     assert march.get_absolute_url() in page and "Not exported yet" not in page
+
+
+def test_a_file_exported_then_unpaid_takes_no_new_version(in_a):
+    """DOMAIN §8: a new version replaces the amounts "while nothing is paid or exported": a
+    file paid, exported, then its payment cancelled awaits payment again, but its amount went
+    to the accounting, so a new version is refused with its reason (before the export it
+    would have been taken)."""
+    from regie.core.errors import DomainError
+    from regie.fees.models import FileState
+    from regie.payments.models import Payment
+    from regie.payments.services import payment_cancel
+
+    file = paid_container()
+    export(MARCH)
+    payment_cancel(payment=Payment.objects.get())
+    file.refresh_from_db()
+    assert file.state == FileState.AWAITING_PAYMENT
+    with pytest.raises(DomainError) as refused:
+        file_push(
+            service=file.service,
+            data=b.container("OCC-2026-0042", days="3"),
+            new_version=True,
+        )
+    assert refused.value.code == "fees.version_after_export"
+    other, _ = file_push(service=file.service, data=b.container("OCC-2026-0043"))
+    file_pay_at_counter(file=other, mode=Mode.CARD, day=TODAY)
+    payment_cancel(payment=Payment.objects.get(file_payments__file=other))
+    _, outcome = file_push(
+        service=other.service, data=b.container("OCC-2026-0043", days="3"), new_version=True
+    )
+    assert outcome == "new_version"  # never exported: the service may still change it

@@ -142,8 +142,8 @@ def file_post(request, body: FileIn):
 def file_put(request, external_id: str, body: VersionIn):
     """Replace a file's lines and amount by a new version, with a new communication.
 
-    Refused (409) once the file is paid, invoiced or cancelled, with a named reason; the same
-    version pushed twice changes nothing.
+    Refused (409) once the file is paid, invoiced, cancelled or exported, with a named reason;
+    the same version pushed twice changes nothing.
     """
     service = caller_service(request)
     file, _outcome = _push(service, external_id, body, new_version=True)

@@ -147,6 +147,13 @@ VERSION_REFUSALS = {
         "fees.version_after_cancel",
         gettext_noop("The file is cancelled: a new version is refused. Push a new file."),
     ),
+    "exported": (
+        "fees.version_after_export",
+        gettext_noop(
+            "The file went to the accounting in an export (it was paid, then its payment was "
+            "cancelled): a new version is refused. Cancel it and push a new file."
+        ),
+    ),
 }
 
 CANCEL_REFUSALS = {
@@ -167,8 +174,9 @@ CANCEL_REFUSALS = {
 }
 
 
-def version_refusal(state: str, paid_cents: int = 0) -> DomainError | None:
-    """Return why a file in ``state`` (with ``paid_cents`` received) takes no new version.
+def version_refusal(state: str, paid_cents: int = 0, exported: bool = False) -> DomainError | None:
+    """Return why a file in ``state`` (with ``paid_cents`` received, ``exported`` to the
+    accounting) takes no new version (DOMAIN §8: "while nothing is paid or exported").
 
     >>> version_refusal("awaiting_payment") is None
     True
@@ -176,9 +184,13 @@ def version_refusal(state: str, paid_cents: int = 0) -> DomainError | None:
     'fees.version_after_payment'
     >>> version_refusal("invoiced").code
     'fees.version_after_invoice'
+    >>> version_refusal("awaiting_payment", exported=True).code
+    'fees.version_after_export'
     """
     if paid_cents and state == "awaiting_payment":
         state = "paid"  # partly paid: the amounts are no longer the service's to change
+    elif exported and state == "awaiting_payment":
+        state = "exported"
     refusal = VERSION_REFUSALS.get(state)
     return _refused(*refusal) if refusal else None
 

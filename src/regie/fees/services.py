@@ -183,10 +183,18 @@ def _push(service, data: FileData, pushed: dict, digest: str, new_version: bool)
         return file, Outcome.UNCHANGED
     if not new_version:
         raise FILE_EXISTS
-    if refusal := rules.version_refusal(file.state, paid_cents(file)):
+    if refusal := rules.version_refusal(file.state, paid_cents(file), _exported(file)):
         raise refusal
     _version(file, data, pushed, digest, file.version + 1)
     return file, Outcome.NEW_VERSION
+
+
+def _exported(file: ServiceFile) -> bool:
+    """Whether a file travelled in an accounting export (a file paid in advance, once paid)."""
+    from regie.exports.models import ExportItem
+    from regie.fees.exporting import file_key
+
+    return ExportItem.objects.filter(source=file_key(file.pk)).exists()
 
 
 def _create(service: Service, data: FileData, pushed: dict, digest: str) -> ServiceFile:
