@@ -303,3 +303,16 @@ def test_a_batchs_payment_requests_are_sent_once_each_by_tasks_of_fifty(
     assert sent == [requests.SENDINGS_PER_TASK, 10]
     assert len(mailoutbox) == 60
     assert len({message.attachments[0][0] for message in mailoutbox}) == 60
+
+
+def test_the_id_batch_is_refused_since_its_path_is_the_batches(permits, org_a):
+    response = permits.push(push_body("batch"))
+    assert (response.status_code, response.json()["code"]) == (422, "api.invalid_request")
+    result = push_batch(permits, [push_body("batch"), push_body("Batch")]).json()["results"]
+    assert [(r["status"], r["http_status"]) for r in result] == [
+        ("refused", 422),
+        ("created", 201),
+    ]
+    assert result[0]["detail"][0]["loc"] == ["external_id"]
+    with scope(org_a):
+        assert list(ServiceFile.objects.values_list("external_id", flat=True)) == ["Batch"]

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from regie.api.auth import caller_require
 from regie.api.errors import ApiError, ErrorOut, InvalidOut
@@ -36,6 +36,7 @@ from regie.fees.urls import payment_path
 router = Router(tags=["service files"])
 
 FILE_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
+RESERVED_ID = "batch"  # the path of the batches, POST /files/batch
 PUSH_REFUSED = DomainError(
     "api.service_token_required",
     gettext_noop("Files are pushed with the token of their service (svc_…), not a user's."),
@@ -84,7 +85,18 @@ class VersionIn(Schema):
 
 
 class FileIn(VersionIn):
-    external_id: str = Field(pattern=FILE_ID, description="the file's id in your system")
+    external_id: str = Field(
+        pattern=FILE_ID,
+        description="the file's id in your system (not “batch”: /files/batch is the batches')",
+    )
+
+    @field_validator("external_id")
+    @classmethod
+    def not_reserved(cls, value: str) -> str:
+        """Refuse ``batch``: ``/files/batch`` could not read, version or cancel it."""
+        if value == RESERVED_ID:
+            raise ValueError(f"“{RESERVED_ID}” is reserved: use another id")
+        return value
 
 
 class LineOut(Schema):
