@@ -14,6 +14,8 @@ is itself idempotent on Mollie's payment id, whatever the order of webhooks and 
 
 from __future__ import annotations
 
+import functools
+
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -170,6 +172,20 @@ def _record(checkout: Checkout, payment: dict) -> None:
     )
 
 
+@functools.cache
+def _webhook_checkouts():
+    """Checkouts with their organisation and its Mollie settings (``mollie_key``,
+    ``mollie_endpoint``), across organisations: Mollie's webhook names a payment, not whose.
+    Built once (resolving the subqueries cost more than the read itself); filtered per call."""
+    settings = MollieSettings.unscoped_objects.filter(
+        organisation=OuterRef("organisation_id"), is_active=True
+    ).exclude(api_key="")
+    return Checkout.unscoped_objects.select_related("organisation").annotate(
+        mollie_key=Subquery(settings.values("api_key")[:1]),
+        mollie_endpoint=Subquery(settings.values("api_endpoint")[:1]),
+    )
+
+
 def webhook_receive(mollie_id: str) -> bool:
     """Handle Mollie's webhook for ``mollie_id``; return whether the payment is one of ours.
 
@@ -178,18 +194,7 @@ def webhook_receive(mollie_id: str) -> bool:
     nothing more. Raises :class:`mollie.MollieUnavailable` when Mollie cannot tell the
     payment's status now (the webhook then answers an error, and Mollie calls again later).
     """
-    settings = MollieSettings.unscoped_objects.filter(
-        organisation=OuterRef("organisation_id"), is_active=True
-    ).exclude(api_key="")
-    checkout = (
-        Checkout.unscoped_objects.select_related("organisation")
-        .annotate(
-            mollie_key=Subquery(settings.values("api_key")[:1]),
-            mollie_endpoint=Subquery(settings.values("api_endpoint")[:1]),
-        )
-        .filter(mollie_id=mollie_id)
-        .first()
-    )
+    checkout = _webhook_checkouts().filter(mollie_id=mollie_id).first()
     if checkout is None:
         return False
     found = None

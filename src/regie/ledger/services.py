@@ -74,7 +74,8 @@ class Chart:
     """Find (or create from the default chart) the account of a role and category."""
 
     def __init__(self) -> None:
-        self._accounts = {(a.role, a.category_id): a.pk for a in Account.objects.all()}
+        accounts = Account.objects.values_list("role", "category_id", "pk")
+        self._accounts = {(role, category): pk for role, category, pk in accounts}
         self._categories: dict[int, str] | None = None  # read when an account is created
 
     def account_id(self, role: AccountRole, category_id: int | None) -> int:
@@ -160,8 +161,8 @@ def entries_post(drafts: Sequence[EntryDraft]) -> list[Entry]:
 def _post(drafts: Sequence[EntryDraft]) -> list[Entry]:
     org = current_organisation()
     first = sequence_next(CHAIN_KEY, len(drafts))  # locks the chain until commit
-    last = Entry.objects.filter(sequence__lt=first).order_by("-sequence").first()
-    previous = last.hash if last else GENESIS
+    before = Entry.objects.filter(sequence__lt=first).order_by("-sequence")
+    previous = before.values_list("hash", flat=True).first() or GENESIS
     chart = Chart()
     entries, lines_of = [], []
     ids = ids_reserve(Entry, len(drafts))
