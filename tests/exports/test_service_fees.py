@@ -258,3 +258,12 @@ def test_a_file_exported_then_unpaid_takes_no_new_version(in_a):
         service=other.service, data=b.container("OCC-2026-0043", days="3"), new_version=True
     )
     assert outcome == "new_version"  # never exported: the service may still change it
+
+
+def test_a_file_with_several_versions_travels_with_its_current_lines_only(in_a):
+    service = b.service()
+    file, _ = file_push(service=service, data=b.container("OCC-9", days="2"))
+    file, _ = file_push(service=service, data=b.container("OCC-9", days="3"), new_version=True)
+    file_pay_at_counter(file=file, mode=Mode.CARD, day=PAID_ON)
+    [row] = rows_by_column(export(MARCH, formats=["csv"]))
+    assert (row["quantity"], row["amount"]) == ("3", "45.00")

@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from regie.billing.models import Invoice
@@ -154,10 +154,11 @@ def file_documents(items: Sequence[Item]) -> dict[str, Document]:
         files |= {
             f.pk: f for f in ServiceFile.objects.filter(pk__in=chunk).select_related("service")
         }
-        current = FileLine.objects.filter(version__file_id__in=chunk).select_related("version")
-        for line in current.order_by("pk"):
-            if line.version.number == files[line.version.file_id].version:
-                lines[line.version.file_id].append(line)
+        current = FileLine.objects.filter(  # the lines of each file's current version only
+            version__file_id__in=chunk, version__number=F("version__file__version")
+        )
+        for line in current.annotate(of_file=F("version__file_id")).order_by("pk"):
+            lines[line.of_file].append(line)
         parts = FilePayment.objects.filter(file_id__in=chunk).values_list(
             "file_id", "date", "cancelled"
         )
