@@ -9,8 +9,9 @@ from tests.exports.builders import fatal, ubl_files
 
 from regie.core.tenancy import scope
 from regie.demo.commune import build_demo
+from regie.exports.details import documents_for
 from regie.exports.models import Export
-from regie.exports.services import DOCUMENT_KINDS, documents_for, export_plan, settings_of
+from regie.exports.services import DOCUMENT_KINDS, export_plan, settings_of
 from regie.fees.models import ServiceFile
 
 

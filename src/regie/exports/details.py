@@ -34,6 +34,7 @@ from regie.payments.models import Allocation, Payment
 from regie.people.models import Child, Person
 
 LINE_CHUNK = 10_000  # invoices per query of their lines on PostgreSQL (one array parameter)
+PART = 4000  # items per part of documents_in_parts
 
 
 def item_number(item: Item) -> str:
@@ -272,3 +273,13 @@ def documents_for(
             document = replace(document, lines=article_lines(previous.get(item.key, {}), label))
         documents.append(document)
     return documents
+
+
+def documents_in_parts(
+    items: Sequence[Item], previous: dict[str, dict[str, int]], options: ExportSettings
+) -> Iterator[list[Document]]:
+    """Yield the documents of :func:`documents_for` a part of the items at a time, in order,
+    so that the first ones are checked while the rest are read (the UBL export). Each part is
+    :func:`documents_for` of its items: every reader and amender works document by document."""
+    for start in range(0, len(items), PART):
+        yield documents_for(items[start : start + PART], previous, options)

@@ -29,11 +29,11 @@ from regie.core.models import AuditLog
 from regie.core.rows import rows_insert
 from regie.core.tenancy import current_organisation
 from regie.exports import accounting, csvfile, journal, sources, ubl
-from regie.exports.details import documents_for
+from regie.exports.details import documents_in_parts
 from regie.exports.documents import Document
 from regie.exports.models import Export, ExportFile, ExportItem, ExportSettings
 from regie.exports.sources import article_key, settings_of
-from regie.exports.ublfiles import checked_files, started
+from regie.exports.ublfiles import Checking, checked_files, started
 
 CSV, UBL, JOURNAL = "csv", "ubl", "journal"
 FORMATS = (CSV, UBL, JOURNAL)
@@ -134,12 +134,16 @@ def _workers() -> int:
 
 
 def ubl_zip(
-    documents: Sequence[Document], seller: ubl.Seller, advance: Callable, pool=None
+    documents: Sequence[Document], seller: ubl.Seller, advance: Callable, checking=None
 ) -> bytes:
     """Return the ZIP of the documents' UBL files, each checked against both rule sets
-    (in ``pool``'s workers if given, see :func:`regie.exports.ublfiles.started`)."""
+    (by ``checking``'s workers if given: the documents were handed to them as read)."""
     buffer = io.BytesIO()
-    checked = checked_files(documents, seller, workers=_workers(), advance=advance, pool=pool)
+    checked = (
+        checking.files(advance)
+        if checking is not None
+        else checked_files(documents, seller, workers=_workers(), advance=advance)
+    )
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in checked:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
@@ -148,14 +152,14 @@ def ubl_zip(
     return buffer.getvalue()
 
 
-def _write(documents, options, formats, date_from, date_to, advance, pool=None) -> Written:
+def _write(documents, options, formats, date_from, date_to, advance, checking=None) -> Written:
     written = Written()
     stem = f"{date_from:%Y%m%d}-{date_to:%Y%m%d}"
     if CSV in formats:
         written.files[f"export-{stem}.csv"] = csvfile.write(documents, options.application_code)
     if UBL in formats:  # payments received are no e-invoices
         invoices = [d for d in documents if d.kind != accounting.PAYMENT]
-        written.files[f"ubl-{stem}.zip"] = ubl_zip(invoices, _seller(options), advance, pool)
+        written.files[f"ubl-{stem}.zip"] = ubl_zip(invoices, _seller(options), advance, checking)
     if JOURNAL in formats:
         content, _count = journal.write(date_from, date_to)
         sequence, head = journal.chain_head()
@@ -256,10 +260,17 @@ def export_create(
     invoices = sum(1 for i in items if i.kind != accounting.PAYMENT) if UBL in formats else 0
     total(invoices)
     options = settings_of()
-    # the workers checking the UBL files start (and compile the rules) while the documents are read
-    with started(_workers(), invoices, _seller(options)) as pool:
-        documents = documents_for(items, previous, options)
-        written = _write(documents, options, formats, date_from, date_to, advance, pool)
+    # the workers checking the UBL files start (and compile the rules) before the documents
+    # are read, and check the first ones while the rest are read
+    seller = _seller(options)
+    with started(_workers(), invoices, seller) as pool:
+        checking = Checking(pool, seller) if pool is not None else None
+        documents: list[Document] = []
+        for part in documents_in_parts(items, previous, options):
+            documents += part
+            if checking is not None:
+                checking.submit([d for d in part if d.kind != accounting.PAYMENT])
+        written = _write(documents, options, formats, date_from, date_to, advance, checking)
     folder, stored = _store(written)
     billed = [d for d in documents if d.kind != accounting.PAYMENT]
     export = Export(

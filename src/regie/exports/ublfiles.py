@@ -96,6 +96,25 @@ def checked_files(
         yield from _unpacked(results, chunks, advance)
 
 
+class Checking:
+    """Documents handed to the workers as they are read, their files given back in order."""
+
+    def __init__(self, pool: ProcessPoolExecutor, seller: ubl.Seller) -> None:
+        self.pool, self.seller = pool, seller
+        self.chunks: list[Sequence[Document]] = []
+        self.futures: list = []
+
+    def submit(self, documents: Sequence[Document]) -> None:
+        for chunk in _chunks(documents):
+            self.chunks.append(chunk)
+            self.futures.append(self.pool.submit(check_chunk, chunk, self.seller))
+
+    def files(self, advance: Callable[[int], None]) -> Iterator[tuple[str, bytes]]:
+        """Yield ``(file name, UBL)`` of each document submitted, as :func:`checked_files`."""
+        results = (future.result() for future in self.futures)
+        yield from _unpacked(results, self.chunks, advance)
+
+
 def _unpacked(results, chunks, advance) -> Iterator[tuple[str, bytes]]:
     for chunk, (files, failure) in zip(chunks, results, strict=True):
         if failure is not None:
