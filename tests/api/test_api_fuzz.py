@@ -77,3 +77,31 @@ def test_the_api_answers_within_its_schema(case, bearer):
         # outside the schema is refused in the answer, the request itself is accepted.
         checks = [c for c in CHECKS if c is not negative_data_rejection]
     case.call_and_validate(headers=bearer, checks=checks)
+
+
+@pytest.fixture
+def service_bearer(org_a) -> dict[str, str]:
+    from tests.fees import builders
+
+    from regie.core.tenancy import scope
+    from regie.fees.services import service_token_new
+
+    with scope(org_a):
+        token = service_token_new(service=builders.service())
+    return {"Authorization": f"Bearer {token}"}
+
+
+@schema.include(path_regex=r"^/api/v1/files").parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=EXAMPLES <= 10,
+    suppress_health_check=list(HealthCheck),
+)
+def test_the_files_api_answers_a_service_within_its_schema(case, service_bearer):
+    """The files' operations with the token that may call them, so that the generated bodies
+    reach the validation, the services and the answers."""
+    checks = CHECKS
+    if case.operation.label == "POST /api/v1/files/batch":
+        checks = [c for c in CHECKS if c is not negative_data_rejection]  # file by file
+    case.call_and_validate(headers=service_bearer, checks=checks)

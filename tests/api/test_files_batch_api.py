@@ -316,3 +316,18 @@ def test_the_id_batch_is_refused_since_its_path_is_the_batches(permits, org_a):
     assert result[0]["detail"][0]["loc"] == ["external_id"]
     with scope(org_a):
         assert list(ServiceFile.objects.values_list("external_id", flat=True)) == ["Batch"]
+
+
+def test_a_nul_character_is_refused_in_its_file_only(permits, org_a):
+    """PostgreSQL's text cannot hold one: refused before anything is written, so that it
+    never fails the batch's writes."""
+    nul = push_body("OCC-NUL", description="Conteneur\x00")
+    answer = push_batch(permits, [push_body("OCC-1"), nul]).json()
+    assert [(r["status"], r["http_status"], r["code"]) for r in answer["results"]] == [
+        ("created", 201, ""),
+        ("refused", 400, "request.nul"),
+    ]
+    response = permits.push(nul)
+    assert (response.status_code, response.json()["code"]) == (400, "request.nul")
+    with scope(org_a):
+        assert list(ServiceFile.objects.values_list("external_id", flat=True)) == ["OCC-1"]

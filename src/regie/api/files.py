@@ -18,6 +18,7 @@ from pydantic import Field, field_validator
 
 from regie.api.auth import caller_require
 from regie.api.errors import ApiError, ErrorOut, InvalidOut
+from regie.core.badinput import NUL_REFUSED
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.money import format_cents
 from regie.fees import rules
@@ -200,8 +201,25 @@ def _found(service, external_id: str) -> ServiceFile:
 
 
 def _push(service, external_id: str, body: VersionIn, *, new_version: bool):
+    if holds_nul(body.dict()):
+        raise ApiError(400, NUL_REFUSED)
     data = file_data(service, external_id, body)
     return _refusing(file_push, service=service, data=data, new_version=new_version)
+
+
+def holds_nul(value) -> bool:
+    r"""Return whether a JSON value holds a NUL character in a text (PostgreSQL's text cannot).
+
+    >>> holds_nul({"lines": [{"label": "a\x00"}]}), holds_nul({"a": ["b", 1, None]})
+    (True, False)
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(item) for item in value)
+    return False
 
 
 def file_data(service, external_id: str, body: VersionIn) -> FileData:

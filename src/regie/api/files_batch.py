@@ -18,7 +18,16 @@ from ninja import Router
 
 from regie.api.batches import batch_body, body_list
 from regie.api.errors import INVALID_REQUEST, ApiError, ErrorOut
-from regie.api.files import FileIn, FileOut, caller_service, file_data, file_out, refusal_status
+from regie.api.files import (
+    FileIn,
+    FileOut,
+    caller_service,
+    file_data,
+    file_out,
+    holds_nul,
+    refusal_status,
+)
+from regie.core.badinput import NUL_REFUSED
 from regie.core.errors import DomainError, gettext_noop
 from regie.fees.batch import BATCH_TOO_LARGE, MAX_FILES, files_push
 from regie.fees.services import Outcome
@@ -92,7 +101,9 @@ def files_batch_post(request):
             "index": index,
             "external_id": external_id if isinstance(external_id, str) else None,
         }
-        if not isinstance(item, FileIn):
+        if isinstance(item, DomainError):  # a NUL character, which no field holds
+            result |= {"status": "refused", "http_status": 400, **_refusal(item)}
+        elif not isinstance(item, FileIn):
             result |= {"status": "refused", "http_status": 422, **_refusal(INVALID_REQUEST)}
             result["detail"] = item
         elif (outcome := next(pushed)).error is not None:
@@ -112,15 +123,17 @@ def files_batch_post(request):
     }
 
 
-def _parse(raw: Any) -> FileIn | list[dict]:
-    """Return the file an item describes, or the fields outside the schema."""
+def _parse(raw: Any) -> FileIn | list[dict] | DomainError:
+    """Return the file an item describes, the fields outside the schema, or the refusal of a
+    NUL character (which PostgreSQL would refuse while writing the whole batch)."""
     try:
-        return FileIn.model_validate(raw)
+        item = FileIn.model_validate(raw)
     except pydantic.ValidationError as invalid:
         return [
             {"loc": list(problem["loc"]), "msg": problem["msg"], "type": problem["type"]}
             for problem in invalid.errors(include_url=False)
         ]
+    return NUL_REFUSED if holds_nul(raw) else item
 
 
 def _refusal(error: DomainError) -> dict[str, str]:
