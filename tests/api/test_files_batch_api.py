@@ -8,7 +8,7 @@ another organisation's files are never touched; tokens that may not push are ref
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection
+from django.db import DataError, IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from tests.api.test_files_api import (
     FILES,
@@ -331,3 +331,46 @@ def test_a_nul_character_is_refused_in_its_file_only(permits, org_a):
     assert (response.status_code, response.json()["code"]) == (400, "request.nul")
     with scope(org_a):
         assert list(ServiceFile.objects.values_list("external_id", flat=True)) == ["OCC-1"]
+
+
+def test_a_value_the_database_refuses_is_its_files_refusal_only(permits, org_a, monkeypatch):
+    """A value the database refuses fails the grouped writes: the files are then pushed one by
+    one, and the one refused answers as a single push would (400), the others created."""
+    push = batch.file_push
+
+    def refusing(*, service, data, new_version=False):
+        if data.external_id == "OCC-2":
+            raise DataError("value out of range")
+        return push(service=service, data=data, new_version=new_version)
+
+    def failing(service, items):
+        raise DataError("value out of range")
+
+    monkeypatch.setattr(batch, "_grouped", failing)
+    monkeypatch.setattr(batch, "file_push", refusing)
+    answer = push_batch(permits, _bodies(3)).json()
+    assert [(r["status"], r["http_status"], r["code"]) for r in answer["results"]] == [
+        ("created", 201, ""),
+        ("refused", 400, "request.number_too_large"),
+        ("created", 201, ""),
+    ]
+    with scope(org_a):
+        assert sorted(ServiceFile.objects.values_list("external_id", flat=True)) == [
+            "OCC-1",
+            "OCC-3",
+        ]
+
+
+def test_an_id_first_pushed_alone_is_still_pushed_first(permits, org_a):
+    """A file taken alone (an e-mail address that is not ASCII) and a later push of the same
+    id keep their order: the first is created, the second compared with it."""
+    first = push_body("OCC-1")
+    first["applicant"]["email"] = "helene@exämple.be"
+    second = push_body("OCC-1", days="5")
+    results = push_batch(permits, [first, second]).json()["results"]
+    assert [(r["status"], r["code"]) for r in results] == [
+        ("created", ""),
+        ("refused", "fees.file_exists"),
+    ]
+    with scope(org_a):
+        assert ServiceFile.objects.get().amount_cents == 3000

@@ -6,7 +6,8 @@ never stops the others. What changes is the number of statements: the batch's kn
 applicants and communications are read or reserved together, and the new files, versions,
 lines and payment requests written together (one task sends the e-mails at commit), in a
 savepoint. Should that savepoint fail (a file of the batch pushed at the same moment by another
-request), it is rolled back and its files pushed one by one, each in its own savepoint; so are
+request, a value the database refuses), it is rolled back and its files pushed one by one, each
+in its own savepoint (a value the database refuses is then that file's refusal); so are
 the files the grouped path does not take (an id repeated in the batch, an e-mail address that
 is not ASCII, whose case-insensitive comparison only the database makes).
 """
@@ -16,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, DataError, transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
 
 from regie.billing.numbering import communications_next
+from regie.core.badinput import TOO_LARGE_NUMBER
 from regie.core.errors import DomainError, gettext_noop
 from regie.fees import rules
 from regie.fees.applicants import applicant_identifiers, applicant_new
@@ -84,28 +86,36 @@ def files_push(*, service: Service, files: Sequence[FileData]) -> list[Pushed]:
             results[index] = Pushed(error=error)
             continue
         if data.external_id in seen or not data.applicant.email.isascii():
-            alone.append(index)
-            continue
+            alone.append(index)  # after the grouped ones: an id's first push comes first
+        else:
+            pushed = data.pushed()
+            digest = rules.push_digest(pushed)
+            grouped.append(_Item(index, data, pushed, digest, national, enterprise))
         seen.add(data.external_id)
-        pushed = data.pushed()
-        grouped.append(_Item(index, data, pushed, rules.push_digest(pushed), national, enterprise))
     with transaction.atomic():
         try:
             with transaction.atomic():
                 results_grouped = _grouped(service, grouped)
-        except IntegrityError:  # pushed meanwhile by another request: one by one
+        except DatabaseError:  # pushed meanwhile by another request...: one by one
             alone = sorted(alone + [item.index for item in grouped])
         else:
             for item, result in zip(grouped, results_grouped, strict=True):
                 results[item.index] = result
         for index in alone:
-            try:
-                file, outcome = file_push(service=service, data=files[index])
-            except DomainError as error:
-                results[index] = Pushed(error=error)
-            else:
-                results[index] = Pushed(file, outcome)
+            results[index] = _alone(service, files[index])
     return results
+
+
+def _alone(service: Service, data: FileData) -> Pushed:
+    """Push one file in its own savepoint, as a single push: a value the database refuses is
+    that file's refusal, as a single push answers it."""
+    try:
+        file, outcome = file_push(service=service, data=data)
+    except DomainError as error:
+        return Pushed(error=error)
+    except DataError:
+        return Pushed(error=TOO_LARGE_NUMBER)
+    return Pushed(file, outcome)
 
 
 def _grouped(service: Service, items: list[_Item]) -> list[Pushed]:
