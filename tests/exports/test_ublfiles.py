@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+import pickle
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
 from xml.etree import ElementTree
@@ -59,6 +60,17 @@ def test_workers_give_the_files_of_one_process_in_order(small_chunks):
     assert early == inline
     with ublfiles.started(2, 1, SELLER) as pool:
         assert pool is None  # fewer than INLINE_BELOW: checked in this process
+
+
+def test_a_line_goes_to_a_worker_whole():
+    line = Line("Stage – Léa", 9000, "761/161-48", date(2026, 2, 2), 3, 3000, "S", Decimal("6"),
+                date(2026, 2, 4))  # fmt: skip
+    # every field differs from its default: one that __reduce__ forgot would come back default
+    assert all(getattr(line, f.name) != f.default for f in fields(Line))
+    assert pickle.loads(pickle.dumps(line)) == line  # noqa: S301 - our own bytes
+    assert pickle.loads(pickle.dumps(Line("Repas", 380, "835/161-49"))) == Line(  # noqa: S301
+        "Repas", 380, "835/161-49"
+    )
 
 
 def test_a_failing_document_in_a_worker_refuses_the_export_naming_it(small_chunks):

@@ -222,24 +222,26 @@ def grouped(lines: Sequence[Line]) -> tuple[Line, ...]:
     ...  for x in grouped(days + [Line("Repas – Léa", 400, "b", date(2026, 3, 4), 1, 380)])]
     [(6, 75, 450, 2, 5), (1, 380, 400, 4, 4)]
     """
-    groups: dict[tuple, Line] = {}
+    groups: dict[tuple, list] = {}  # key → [first line, quantity, amount, first day, last day]
     for number, line in enumerate(lines):
         exact = line.unit_cents is not None and line.quantity * line.unit_cents == line.amount_cents
         key = (line.label, line.article, line.vat_category, line.vat_rate, line.unit_cents) if (
             exact) else (number,)  # fmt: skip
         found = groups.get(key)
         if found is None:
-            groups[key] = replace(line, until=line.until or line.day)
+            groups[key] = [line, line.quantity, line.amount_cents, line.day, line.until or line.day]
             continue
-        days = [day for day in (found.day, found.until, line.day, line.until) if day]
-        groups[key] = replace(
-            found,
-            quantity=found.quantity + line.quantity,
-            amount_cents=found.amount_cents + line.amount_cents,
-            day=min(days, default=None),
-            until=max(days, default=None),
-        )
-    return tuple(groups.values())
+        days = [day for day in (found[3], found[4], line.day, line.until) if day]
+        found[1] += line.quantity
+        found[2] += line.amount_cents
+        found[3], found[4] = min(days, default=None), max(days, default=None)
+    return tuple(
+        replace(line, quantity=quantity, amount_cents=amount, day=first, until=last)
+        if (quantity, amount, first, last)
+        != (line.quantity, line.amount_cents, line.day, line.until)  # fmt: skip
+        else line
+        for line, quantity, amount, first, last in groups.values()
+    )
 
 
 def write(document: Document, seller: Seller) -> bytes:
