@@ -41,7 +41,11 @@ class FakeMollie:
         """Listen (in a daemon thread) and return self; ``url`` is where the API answers."""
         self.server = Server((self.host, self.port), self)
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # Polled every 50 ms for stop() (the default half second made each stop wait for it).
+        serving = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        serving.start()
         return self
 
     def stop(self) -> None:
