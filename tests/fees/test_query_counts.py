@@ -99,3 +99,25 @@ def test_a_webhook_records_a_payment_in_a_fixed_number_of_statements(org_a, fake
         assert Payment.objects.count() == 2
         assert ServiceFile.objects.filter(state=FileState.PAID).count() == 2
         assert chain_verify() is None
+
+
+@pytest.mark.django_db
+def test_the_webhook_asks_mollie_with_the_checkouts_own_organisations_key(
+    org_a, org_b, fake_mollie
+):
+    """The checkout and its organisation's Mollie settings are read in one statement, across
+    organisations: each payment is fetched with its own organisation's key (the simulated
+    Mollie shows a payment only to the key that created it) and recorded there only."""
+    paid = {}
+    for org, key in ((org_a, "test_communeA1234567890"), (org_b, "test_communeB1234567890")):
+        with scope(org):
+            b.mollie_on(fake_mollie, api_key=key)
+            service = b.service(callback_url="http://127.0.0.1:9/permits/paid")
+        paid[org.pk] = _paid_checkout(org, fake_mollie, service, f"OCC-{org.pk}")
+    for checkout in paid.values():
+        assert Client().post(WEBHOOK, {"id": checkout.mollie_id}).status_code == 200
+    for org in (org_a, org_b):
+        with scope(org):
+            assert Payment.objects.count() == 1
+            assert Checkout.objects.get().recorded_at is not None
+            assert ServiceFile.objects.filter(state=FileState.PAID).count() == 1
