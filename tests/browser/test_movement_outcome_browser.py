@@ -99,8 +99,7 @@ def test_officer_allocates_a_movement_with_the_communication_the_payer_forgot(pa
     page.locator("#id_rematch").fill("+++123/4567/89000+++")
     page.locator("#rematch-form button").click()
     expect(page.locator(".messages")).to_contain_text("pas une communication structurée")
-    digits = file.communication
-    page.locator("#id_rematch").fill(f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++")
+    page.locator("#id_rematch").fill(file.formatted_communication)
     page.screenshot(path=SHOTS / "movement-rematch.png", full_page=True)
     page.locator("#rematch-form button").click()
     page.wait_for_url(re.compile(r"/payments/\d+/$"))

@@ -37,14 +37,10 @@ def rejected(amount: str) -> BankMovement:
     return movement
 
 
-def formatted(digits: str) -> str:
-    return f"+++{digits[:3]}/{digits[3:7]}/{digits[7:]}+++"
-
-
 def test_an_invoice_communication_pays_the_invoice_and_the_rest_is_credit(invoices):
     october = invoices[1][0]
     movement = rejected("3.00")
-    payment = movement_rematch(movement=movement, communication=formatted(october.communication))
+    payment = movement_rematch(movement=movement, communication=october.formatted_communication)
     assert payment.person_id == october.person_id and payment.amount_cents == 300
     assert [(a.invoice_id, a.amount_cents) for a in payment.allocations.all()] == [
         (october.pk, 200)
@@ -103,7 +99,7 @@ def test_the_movement_page_offers_it_and_says_the_outcome(invoices, org_a, login
     wrong = finance.post(post, {"communication": "12345", "once": uuid.uuid4().hex}, follow=True)
     assert "Ce n&#x27;est pas une communication structurée" in wrong.content.decode()
     done = finance.post(
-        post, {"communication": formatted(october.communication), "once": uuid.uuid4().hex}
+        post, {"communication": october.formatted_communication, "once": uuid.uuid4().hex}
     )
     payment = Payment.objects.get()
     assert done.url == reverse("payments:payment-detail", args=[payment.pk])

@@ -46,7 +46,7 @@ def files_invoice_many(file_ids, *, day, advance=lambda count: None):
     files left out with their reason (cancelled or invoiced since they were chosen)."""
     invoices, left_out = [], []
     files = ServiceFile.objects.filter(pk__in=list(file_ids)).order_by("created_at", "pk")
-    for file in files.select_related("service"):
+    for file in files.only("pk", "external_id"):  # file_invoice locks and reads it again
         try:
             invoices.append(file_invoice(file=file, day=day))
         except DomainError as error:
@@ -123,7 +123,7 @@ def _chosen(request):
     return filters, files
 
 
-@once_view(when=lambda request: request.method == "POST")
+@once_view
 def files_invoice_view(request):
     """Say how many files of the list's filter are to invoice and, once confirmed, issue
     their invoices in the background."""
@@ -133,7 +133,6 @@ def files_invoice_view(request):
     if files is None:
         messages.error(request, _("The list's filters are not valid: correct them first."))
         return redirect(back)
-    totals = files.aggregate(count=Count("pk"), total=Sum("amount_cents"))
     if request.method == "POST":
         ids = list(files.values_list("pk", flat=True))
         if not ids:
@@ -153,6 +152,7 @@ def files_invoice_view(request):
             parameters={"file_ids": ids},
         )
         return redirect("job", pk=job.pk)
+    totals = files.aggregate(count=Count("pk"), total=Sum("amount_cents"))
     context = {
         "filters": filters,
         "count": totals["count"],

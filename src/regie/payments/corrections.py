@@ -91,7 +91,7 @@ def movement_rematch(*, movement: BankMovement, communication: str, user=None) -
     would have, its person's credit taking the rest; refuse what the import would refuse
     (unknown, already paid), saying why."""
     try:
-        reference = ogm_vcs.validate(communication.replace("+", "").replace("*", ""))
+        reference = ogm_vcs.validate(communication.replace("*", ""))  # it strips + / and spaces
     except ValidationError:
         raise BAD_COMMUNICATION from None
     targets = Targets()
