@@ -32,6 +32,7 @@ from regie.fees.models import (
     MollieSettings,
     ServiceFile,
 )
+from regie.fees.payments import KIND as FILE_KIND
 
 #: Statuses in which a checkout may still end paid: the payer is sent back to it.
 CHECKOUT_LIVE = (CheckoutStatus.OPEN, CheckoutStatus.PENDING, CheckoutStatus.AUTHORIZED)
@@ -168,7 +169,7 @@ def _record(checkout: Checkout, payment: dict) -> None:
         communication=checkout.communication,
         paid_on=timezone.localdate(paid_at) if paid_at else timezone.localdate(),
         method=payment.get("method") or "",
-        kind="service_file" if checkout.file_id else "",  # a file's checkout pays the file
+        kind=FILE_KIND if checkout.file_id else "",  # a file's checkout pays the file
     )
 
 
