@@ -8,6 +8,7 @@ rules (BR-O-11): Regie refuses to produce them, naming the rule.
 from __future__ import annotations
 
 import doctest
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -99,3 +100,33 @@ def documents(draw):
 def test_generated_documents_pass_both_rule_sets(document):
     """Many lines, credit notes, zero amounts and VAT, long names, accents: no fatal error."""
     assert fatal(ubl.write(document, SELLER)) == []
+
+
+any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+odd_names = st.one_of(names, st.text(alphabet=st.sampled_from("a&<>\"'\r\n\t]]> é\x01\x0b"),
+                                     max_size=20))  # fmt: skip
+
+
+def outcome(write, document):
+    try:
+        return write(document, SELLER)
+    except ValueError as refused:  # what XML cannot hold: refused by both
+        return type(refused)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents(), odd_names, odd_names, any_text, st.sampled_from(["0208", "0088", 'a"&<\t']))
+def test_the_text_writer_writes_the_bytes_of_the_lxml_writer(document, name, city, label,
+                                                             scheme):  # fmt: skip
+    """The UBL written as text is, byte for byte, what lxml wrote from a tree (ubl_lxml.py),
+    names with characters to escape or that XML refuses included."""
+    from tests.exports import ubl_lxml
+
+    debtor = replace(document.debtor, name=name, city=city)
+    lines = (*document.lines[:-1], replace(document.lines[-1], label=label))
+    seller = replace(SELLER, name=name, endpoint_scheme=scheme)
+    for changed in (document, replace(document, debtor=debtor, lines=lines)):
+        assert outcome(ubl.write, changed) == outcome(ubl_lxml.write, changed)
+        assert outcome(lambda d, _s: ubl.write(d, seller), changed) == outcome(
+            lambda d, _s: ubl_lxml.write(d, seller), changed
+        )
