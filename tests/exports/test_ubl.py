@@ -125,6 +125,8 @@ def test_the_text_writer_writes_the_bytes_of_the_lxml_writer(document, name, cit
     debtor = replace(document.debtor, name=name, city=city)
     lines = (*document.lines[:-1], replace(document.lines[-1], label=label))
     seller = replace(SELLER, name=name, endpoint_scheme=scheme)
+    regrouped = replace(document, lines=ubl.grouped(document.lines))  # as the workers get it
+    assert ubl.write(regrouped, SELLER) == ubl.write(document, SELLER)
     for changed in (document, replace(document, debtor=debtor, lines=lines)):
         assert outcome(ubl.write, changed) == outcome(ubl_lxml.write, changed)
         assert outcome(lambda d, _s: ubl.write(d, seller), changed) == outcome(

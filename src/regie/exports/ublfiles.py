@@ -20,6 +20,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 
 from regie.exports import ubl, validation
@@ -34,8 +35,9 @@ Checked = tuple[list[tuple[str, bytes]], tuple[str, list[validation.Finding]] | 
 
 def check_chunk(documents: Sequence[Document], seller: ubl.Seller) -> Checked:
     """Write and check documents; return their files and the first failure, if any."""
-    files = [(ubl.file_name(document), ubl.write(document, seller)) for document in documents]
-    found = validation.validate_many([content for _name, content in files])
+    texts = [ubl.text(document, seller) for document in documents]
+    found = validation.validate_many(texts)  # Saxon reads the text: no bytes to decode
+    files = [(ubl.file_name(d), text.encode()) for d, text in zip(documents, texts, strict=True)]
     for index, (document, findings) in enumerate(zip(documents, found, strict=True)):
         fatal = [finding for finding in findings if finding.fatal]
         if fatal:
@@ -71,7 +73,11 @@ def started(workers: int, count: int, seller: ubl.Seller) -> Iterator[ProcessPoo
 
 
 def _chunks(documents: Sequence[Document]) -> list[Sequence[Document]]:
-    return [documents[start : start + CHUNK] for start in range(0, len(documents), CHUNK)]
+    """Return the documents in chunks, their lines grouped as the UBL shows them: the worker
+    gets 3 or 4 lines a document instead of 23 (a sixth of the pickling, there and back),
+    and :func:`ubl.text` finds them grouped already (grouping again changes nothing)."""
+    grouped = [replace(document, lines=ubl.grouped(document.lines)) for document in documents]
+    return [grouped[start : start + CHUNK] for start in range(0, len(grouped), CHUNK)]
 
 
 def checked_files(

@@ -100,8 +100,9 @@ def validate(content: bytes) -> list[Finding]:
     return found
 
 
-def validate_many(contents: Sequence[bytes]) -> list[list[Finding]]:
-    """Return what both rule sets find in each of several UBL files, as :func:`validate`.
+def validate_many(contents: Sequence[bytes | str]) -> list[list[Finding]]:
+    """Return what both rule sets find in each of several UBL files (bytes in UTF-8, or their
+    text), as :func:`validate`.
 
     Each file is parsed once for both rule sets. The EN 16931 rules check all the files in
     one call (``rules/EN16931-batch.xslt`` runs them on each file's own document: they read
@@ -111,7 +112,8 @@ def validate_many(contents: Sequence[bytes]) -> list[list[Finding]]:
     the group's first file setting the globals (:func:`_peppol`).
     """
     processor = _processor()
-    nodes = [processor.parse_xml(xml_text=content.decode("utf-8")) for content in contents]
+    nodes = [processor.parse_xml(xml_text=content if isinstance(content, str) else
+                                 content.decode("utf-8")) for content in contents]  # fmt: skip
     found: list[list[Finding]] = [[] for _node in nodes]
     if not nodes:
         return found
