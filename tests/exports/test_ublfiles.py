@@ -68,6 +68,10 @@ def test_a_line_goes_to_a_worker_whole():
     # every field differs from its default: one that __reduce__ forgot would come back default
     assert all(getattr(line, f.name) != f.default for f in fields(Line))
     assert pickle.loads(pickle.dumps(line)) == line  # noqa: S301 - our own bytes
+    assert ubl.grouped([line]) == (line,)  # grouping builds its lines field by field too
+    assert ubl.grouped([line, replace(line, day=date(2026, 2, 1), until=None)]) == (
+        replace(line, quantity=6, amount_cents=18000, day=date(2026, 2, 1)),
+    )
     assert pickle.loads(pickle.dumps(Line("Repas", 380, "835/161-49"))) == Line(  # noqa: S301
         "Repas", 380, "835/161-49"
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -19,7 +20,6 @@ from regie.exports.ubl import (
     Seller,
     breakdown,
     digits,
-    grouped,
     net_of,
 )
 
@@ -136,6 +136,30 @@ def _lines(b: _Builder, document: Document, tag: str) -> None:
             b.add(b.add(item, "cac:SellersItemIdentification"), "cbc:ID", line.article)
         _category(b, item, "cac:ClassifiedTaxCategory", line.vat_category, line.vat_rate)
         b.amount(b.add(element, "cac:Price"), "cbc:PriceAmount", unit)
+
+
+def grouped(lines: Sequence[Line]) -> tuple[Line, ...]:
+    """The lines grouped as Regie first grouped them (with dataclasses.replace)."""
+    groups: dict[tuple, list] = {}  # key → [first line, quantity, amount, first day, last day]
+    for number, line in enumerate(lines):
+        exact = line.unit_cents is not None and line.quantity * line.unit_cents == line.amount_cents
+        key = (line.label, line.article, line.vat_category, line.vat_rate, line.unit_cents) if (
+            exact) else (number,)  # fmt: skip
+        found = groups.get(key)
+        if found is None:
+            groups[key] = [line, line.quantity, line.amount_cents, line.day, line.until or line.day]
+            continue
+        days = [day for day in (found[3], found[4], line.day, line.until) if day]
+        found[1] += line.quantity
+        found[2] += line.amount_cents
+        found[3], found[4] = min(days, default=None), max(days, default=None)
+    return tuple(
+        replace(line, quantity=quantity, amount_cents=amount, day=first, until=last)
+        if (quantity, amount, first, last)
+        != (line.quantity, line.amount_cents, line.day, line.until)  # fmt: skip
+        else line
+        for line, quantity, amount, first, last in groups.values()
+    )
 
 
 def write(document: Document, seller: Seller) -> bytes:
