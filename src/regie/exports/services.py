@@ -52,6 +52,9 @@ ITEM_FIELDS = (
     "document_date", "person", "amount_cents", "fingerprint", "articles",
 )  # fmt: skip
 ZIP_DATE = (2000, 1, 1, 0, 0, 0)  # every ZIP entry the same date: the same export, the same bytes
+#: deflate's fastest level: a quarter less CPU than its default (6) for files 12 % larger
+#: (1.42 against 1.27 kB a UBL file of the large commune's bench)
+ZIP_LEVEL = 1
 
 
 @dataclass
@@ -148,7 +151,7 @@ def ubl_zip(
         for name, content in checked:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, content)
+            archive.writestr(info, content, compresslevel=ZIP_LEVEL)
     return buffer.getvalue()
 
 
