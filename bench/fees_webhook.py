@@ -1,9 +1,13 @@
 """Benchmark: Mollie's webhook called 1,000 times for 500 online payments of permit files.
 
 Prepare (not timed): an empty commune with a service whose system is called back, 500 files
-paid in advance (worked example 13's container, various lengths), the simulated Mollie (a real
-HTTP server on 127.0.0.1, in this process) configured as the commune's Mollie, a payment
-created there for each file through the pay page's service, and all 500 paid at Mollie.
+paid in advance (worked example 13's container, various lengths), the simulated Mollie
+configured as the commune's Mollie, a payment created there for each file through the pay
+page's service, and all 500 paid at Mollie (its checkout's *Pay*, over HTTP).
+The simulated Mollie is a real HTTP server on 127.0.0.1 in **its own process**
+(``python -m regie.fees.fake_mollie --port 0``), as Mollie is another machine: its answers do
+not compete with Regie's work for the process's interpreter lock. ``BENCH_MOLLIE=thread``
+runs it in a thread of this process instead (as the tests do), for comparison.
 Measure: POST the webhook (``/pay/mollie/webhook/``, Django's test client; its URLs loaded
 while preparing, as in a server that answered before) twice per payment,
 the second round in another order: each call fetches the payment from the simulated Mollie over
@@ -14,27 +18,65 @@ paid, 500 call-backs, whatever the 1,000 calls.
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from decimal import Decimal
 
-PAYMENTS = int(__import__("os").environ.get("BENCH_PAYMENTS", "500"))
+PAYMENTS = int(os.environ.get("BENCH_PAYMENTS", "500"))
 SEED = 13
 
 
+class MollieProcess:
+    """The simulated Mollie in a process of its own; ``url``, ``pay(id)`` and ``stop()`` as a
+    :class:`~regie.fees.fake_mollie.FakeMollie`'s (paying through its checkout page)."""
+
+    def __init__(self) -> None:
+        command = [sys.executable, "-m", "regie.fees.fake_mollie", "--port", "0"]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # noqa: S603
+        first = self.process.stdout.readline()  # "Simulated Mollie on http://127.0.0.1:N (…)"
+        self.url = next(word for word in first.split() if word.startswith("http://"))
+        import requests
+
+        self.session = requests.Session()
+
+    def pay(self, payment_id: str) -> None:
+        """Press *Pay* on the payment's simulated checkout (it answers with a redirect)."""
+        answer = self.session.post(
+            f"{self.url}/checkout/{payment_id}", data={"status": "paid"}, allow_redirects=False
+        )
+        assert answer.status_code == 303, answer.status_code
+
+    def stop(self) -> None:
+        self.session.close()
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+
+
+def _mollie():
+    """The simulated Mollie: its own process unless ``BENCH_MOLLIE=thread``."""
+    if os.environ.get("BENCH_MOLLIE") == "thread":
+        from regie.fees.fake_mollie import FakeMollie
+
+        return FakeMollie().start()
+    return MollieProcess()
+
+
 def prepare() -> dict:
-    """Return the simulated Mollie and the ids of its 500 paid payments."""
+    """Return the simulated Mollie (started) and the ids of its 500 paid payments."""
     from bench.operations import _empty_commune
     from regie.activities.models import ActivityCategory
     from regie.core.tenancy import scope
     from regie.fees.applicants import Applicant
-    from regie.fees.fake_mollie import FakeMollie
     from regie.fees.models import MollieSettings, Service
     from regie.fees.online import checkout_open, mollie_settings_save
     from regie.fees.rules import Line
     from regie.fees.services import FileData, file_push, service_save
 
     org = _empty_commune()
-    fake = FakeMollie().start()
+    fake = _mollie()
     ids = []
     with scope(org):
         category = ActivityCategory.objects.create(name="Permis", code="permis")

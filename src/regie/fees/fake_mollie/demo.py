@@ -61,13 +61,14 @@ def main() -> None:  # pragma: no cover - for trying it by hand
     import argparse
 
     parser = argparse.ArgumentParser(description="Run the simulated Mollie.")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0: a free port")
     port = parser.parse_args().port
     import django
 
     django.setup()
     fake = FakeMollie(port=port).start()
-    print(f"Simulated Mollie on {fake.url} (Ctrl-C to stop)")  # noqa: T201
+    # The first line says where it listens (a benchmark starting it on port 0 reads it).
+    print(f"Simulated Mollie on {fake.url} (Ctrl-C to stop)", flush=True)  # noqa: T201
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
