@@ -157,8 +157,10 @@ def entries_post(drafts: Sequence[EntryDraft]) -> list[Entry]:
     return _post(drafts)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def _post(drafts: Sequence[EntryDraft]) -> list[Entry]:
+    # No savepoint inside the caller's transaction (two round trips a posting): a posting
+    # that fails marks that whole transaction for rollback, so no part of it is ever kept.
     org = current_organisation()
     first = sequence_next(CHAIN_KEY, len(drafts))  # locks the chain until commit
     before = Entry.objects.filter(sequence__lt=first).order_by("-sequence")

@@ -36,7 +36,7 @@ from regie.payments import routes
 from regie.payments.imports import Targets
 from regie.payments.matching import Target
 from regie.payments.models import Mode, OnlinePayment, Payment, PrepaymentReference
-from regie.payments.services import payment_create, persons_lock
+from regie.payments.services import payment_create, payment_write, persons_lock
 from regie.people.models import Person
 
 ALREADY_ALLOCATED = DomainError(
@@ -199,7 +199,9 @@ def _pay(online: OnlinePayment, comment: str, kind: str = "") -> Payment | None:
     if target.kind == "invoice" and target.open_cents > 0:
         split = {target.id: min(online.amount_cents, target.open_cents)}
     with entries_together():
-        payment = payment_create(
+        # In record_online_payment's transaction: no savepoint of its own (it would only let a
+        # caller go on after a failure, and any failure here rolls the recording back).
+        payment = payment_write(
             person=_payer(target),
             day=online.paid_on,
             amount_cents=online.amount_cents,

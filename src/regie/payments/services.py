@@ -229,7 +229,13 @@ def allocations_build(payment: Payment, allocations: Mapping[int, int], day: dat
 
 
 @transaction.atomic
-def payment_create(
+def payment_create(**kwargs) -> Payment:
+    """Register a payment in a transaction (a savepoint inside the caller's): what
+    :func:`payment_write` does, whose parameters it takes."""
+    return payment_write(**kwargs)
+
+
+def payment_write(
     *,
     person: Person,
     day: date,
@@ -247,10 +253,16 @@ def payment_create(
 ) -> Payment:
     """Register a payment; allocate it as proposed (oldest due first) or as ``split``.
 
+    Inside the caller's transaction, without a savepoint of its own (two round trips saved):
+    whatever raises here rolls the caller's whole transaction back. Callers that catch an error
+    and go on (a form, an import) call :func:`payment_create` instead.
+
     ``via``: where the money is (:func:`money_via`), "clearing" for an online payment.
     ``person_locked``: the caller locked the person already (with their invoices when the
     payment may pay any: :func:`persons_lock`) in this transaction.
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("payment_write() must run inside a transaction")
     if amount_cents <= 0:
         raise DomainError(
             "payment.not_positive",
