@@ -12,7 +12,7 @@ from tests.submissions import concurrent, together
 
 from regie.core.tenancy import scope
 from regie.fees import mollie, online
-from regie.fees.models import Callback, Checkout, FilePayment, FileState
+from regie.fees.models import Callback, Checkout, FilePayment, FileState, MollieSettings
 from regie.fees.services import file_push
 from regie.ledger.models import Entry
 from regie.payments.models import Payment
@@ -212,3 +212,23 @@ def test_four_webhook_calls_at_the_same_moment_record_one_payment(transactional_
         assert Payment.objects.count() == 1
         assert Callback.objects.filter(file=file).count() == 1
         assert Checkout.objects.get().recorded_at is not None
+
+
+def test_the_webhooks_read_gives_the_checkout_its_organisation_and_active_mollie_key(
+    org_a, permit, fake_mollie
+):
+    """One read finds the checkout of Mollie's id in whichever organisation, with that
+    organisation and its Mollie key and address; settings switched off give no key."""
+    go_online(permit)
+    checkout = only_checkout(org_a)
+    found = online._webhook_checkout(checkout.mollie_id)
+    assert (found.pk, found.organisation, found.file_id) == (checkout.pk, org_a, permit.pk)
+    assert found.created_at == checkout.created_at  # a datetime on every database
+    assert found.recorded_at is None
+    assert (found.mollie_key, found.mollie_endpoint) == ("test_communeA1234567890", fake_mollie.url)
+    assert online._webhook_checkout("tr_unknown") is None
+    with scope(org_a):
+        settings = MollieSettings.objects.get()
+        settings.is_active = False
+        online.mollie_settings_save(settings=settings)
+    assert online._webhook_checkout(checkout.mollie_id).mollie_key is None
