@@ -14,14 +14,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from regie.activities.models import ActivityCategory
 from regie.core.errors import gettext_noop
 from regie.core.models import Sequence as Counter
-from regie.core.rows import ids_reserve, rows_insert
+from regie.core.rows import BLOCK, ids_reserve, rows_insert
 from regie.core.sequences import sequence_next
 from regie.core.tenancy import current_organisation
 from regie.ledger.models import Account, Entry, EntryLine
@@ -73,8 +73,10 @@ def account_name(account: Account) -> str:
 class Chart:
     """Find (or create from the default chart) the account of a role and category."""
 
-    def __init__(self) -> None:
-        accounts = Account.objects.values_list("role", "category_id", "pk")
+    def __init__(self, accounts: Iterable[tuple[str, int | None, int]] | None = None) -> None:
+        """``accounts``: the organisation's (role, category, pk) by code, when read already."""
+        if accounts is None:
+            accounts = Account.objects.values_list("role", "category_id", "pk")
         self._accounts = {(role, category): pk for role, category, pk in accounts}
         self._categories: dict[int, str] | None = None  # read when an account is created
 
@@ -163,11 +165,8 @@ def _post(drafts: Sequence[EntryDraft]) -> list[Entry]:
     # that fails marks that whole transaction for rollback, so no part of it is ever kept.
     org = current_organisation()
     first = sequence_next(CHAIN_KEY, len(drafts))  # locks the chain until commit
-    before = Entry.objects.filter(sequence__lt=first).order_by("-sequence")
-    previous = before.values_list("hash", flat=True).first() or GENESIS
-    chart = Chart()
+    previous, chart, ids = _chain_read(org.pk, first, len(drafts))
     entries, lines_of = [], []
-    ids = ids_reserve(Entry, len(drafts))
     for offset, draft in enumerate(drafts):
         sequence = first + offset
         payloads = [
@@ -201,6 +200,38 @@ def _post(drafts: Sequence[EntryDraft]) -> list[Entry]:
         previous = digest
     _insert(entries, lines_of)
     return entries
+
+
+#: The previous entry's hash, the chart and new entries' ids in one statement (PostgreSQL).
+_CHAIN_READ = """
+(SELECT 0 AS part, e."hash" AS value, NULL::bigint AS category, NULL::bigint AS pk, '' AS code
+ FROM "ledger_entry" e WHERE e."organisation_id" = %(org)s AND e."sequence" < %(first)s
+ ORDER BY e."sequence" DESC LIMIT 1)
+UNION ALL
+(SELECT 1, a."role", a."category_id", a."id", a."code"
+ FROM "ledger_account" a WHERE a."organisation_id" = %(org)s)
+UNION ALL
+(SELECT 2, NULL, NULL, nextval(pg_get_serial_sequence('ledger_entry', 'id')), ''
+ FROM generate_series(1, %(count)s))
+ORDER BY part, code, pk
+"""
+
+
+def _chain_read(org_id: int, first: int, count: int) -> tuple[str, Chart, list[int]]:
+    """Return the hash the entry numbered ``first`` follows, the chart, and ``count`` new
+    entry ids. Read after the chain's lock (a statement of its own: it sees what the posting
+    that held the lock before committed). One round trip on PostgreSQL instead of three, and
+    no query for Django to build: every online payment posts once."""
+    if connection.vendor != "postgresql" or count >= BLOCK:
+        before = Entry.objects.filter(sequence__lt=first).order_by("-sequence")
+        previous = before.values_list("hash", flat=True).first() or GENESIS
+        return previous, Chart(), ids_reserve(Entry, count)
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_READ, {"org": org_id, "first": first, "count": count})
+        rows = cursor.fetchall()
+    previous = next((value for part, value, *_ in rows if part == 0), None) or GENESIS
+    accounts = [(role, category, pk) for part, role, category, pk, _ in rows if part == 1]
+    return previous, Chart(accounts), [pk for part, *_, pk, _ in rows if part == 2]
 
 
 def _insert(entries: list[Entry], lines_of: list[list[dict]]) -> None:
