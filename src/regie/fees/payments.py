@@ -54,19 +54,48 @@ def _with_paid(files):
     return files.annotate(paid_now=Coalesce(Subquery(paid), 0))
 
 
+def _for_paying(files):
+    """Files locked, with their service, what was paid of them and their current version's
+    primary key (``version_pk``): what :func:`_allocate` needs, in one read."""
+    current = FileVersion.objects.filter(file=OuterRef("pk"), number=OuterRef("version")).order_by()
+    return (
+        _with_paid(files.select_related("service"))
+        .annotate(version_pk=Subquery(current.values("pk")[:1]))
+        .select_for_update(of=("self",))
+    )
+
+
+class _Loaded(Target):
+    """The target of one reference loaded alone (an online payment of a file's checkout), with
+    ``loaded``: its file as the load read and locked it, for the allocation that follows to
+    take once instead of reading it again (a second allocation of the file reads it), and
+    ``payer``: the file's person, locked in the same statement right after the file (the
+    order every payment locks in), whom the payment need not lock again."""
+
+
 def _load(references: Sequence[str]) -> dict[str, Target]:
     """Lock and return the files whose versions carry ``references`` (one read a chunk: the
-    files locked in order, with what was paid of them)."""
+    files locked in order, with what was paid of them).
+
+    One reference alone (an online payment) is read with what paying it needs, which its
+    allocation right after uses once (:class:`_Loaded`): one read of the file, not two.
+    """
     found = {}
     for chunk in chunked(references):
-        files = (
-            _with_paid(ServiceFile.objects.filter(versions__communication__in=chunk))
-            .annotate(reference=F("versions__communication"))
-            .select_for_update(of=("self",))
-            .order_by("pk")
-        )
+        files = ServiceFile.objects.filter(versions__communication__in=chunk)
+        alone = len(references) == 1
+        if alone:
+            files = _for_paying(files.select_related("person"))
+            files = files.select_for_update(of=("self", "person"))
+        else:
+            files = _with_paid(files).select_for_update(of=("self",))
+        files = files.annotate(reference=F("versions__communication")).order_by("pk")
         for file in files:
-            found[file.reference] = Target(KIND, file.pk, file.person_id, file_open(file))
+            target = Target(KIND, file.pk, file.person_id, file_open(file))
+            if alone:
+                target = _Loaded(*target)
+                target.loaded, target.payer = {file.pk: file}, file.person
+            found[file.reference] = target
     return found
 
 
@@ -74,15 +103,11 @@ def _allocate(*, payment: Payment, target: Target, day: date) -> None:
     """Pay the file of ``target`` with ``payment`` (already the person's credit).
 
     One read: the file (locked, as its route's load or the counter did), its service, what was
-    paid of it and its current version.
+    paid of it and its current version; none when the load just read it (:class:`_Loaded`).
     """
-    current = FileVersion.objects.filter(file=OuterRef("pk"), number=OuterRef("version")).order_by()
-    file = (
-        _with_paid(ServiceFile.objects.select_related("service"))
-        .annotate(version_pk=Subquery(current.values("pk")[:1]))
-        .select_for_update(of=("self",))
-        .get(pk=target.id)
-    )
+    file = getattr(target, "loaded", {}).pop(target.id, None)  # taken once
+    if file is None:
+        file = _for_paying(ServiceFile.objects).get(pk=target.id)
     due = file_open(file)
     take = min(payment.amount_cents, due)
     if take <= 0:

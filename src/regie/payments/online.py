@@ -176,12 +176,16 @@ def _target_of(reference: str, kind: str = "") -> Target | None:
 
 def _payer(target: Target) -> Person:
     """Return the person who pays ``target``, locked (with their invoices when the payment
-    may pay any), before the payment is written."""
+    may pay any), before the payment is written. A route whose load locked the person with
+    what it designates gives them as the target's ``payer`` (a service file's)."""
     if target.kind in ("invoice", "prepayment"):  # locked with their invoices by _target_of
         return Person.objects.get(pk=target.person_id)
     if routes.allocates_invoices(target.kind):
         persons_lock([target.person_id])
         return Person.objects.get(pk=target.person_id)
+    payer = getattr(target, "payer", None)
+    if payer is not None and payer.pk == target.person_id:
+        return payer
     return Person.objects.select_for_update().get(pk=target.person_id)
 
 
