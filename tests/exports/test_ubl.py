@@ -21,6 +21,7 @@ from regie.core.errors import DomainError
 from regie.exports import documents as documents_module
 from regie.exports import ubl
 from regie.exports.documents import Document, Line, Party
+from regie.exports.services import _articles
 from regie.exports.validation import refuse_invalid, validate
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "einvoice"
@@ -125,8 +126,10 @@ def test_the_text_writer_writes_the_bytes_of_the_lxml_writer(document, name, cit
     debtor = replace(document.debtor, name=name, city=city)
     lines = (*document.lines[:-1], replace(document.lines[-1], label=label))
     seller = replace(SELLER, name=name, endpoint_scheme=scheme)
-    regrouped = replace(document, lines=ubl.grouped(document.lines))  # as the workers get it
-    assert ubl.write(regrouped, SELLER) == ubl.write(document, SELLER)
+    regrouped = ubl.with_grouped_lines(document)  # as the workers get it, and an export of
+    assert ubl.write(regrouped, SELLER) == ubl.write(document, SELLER)  # the UBL alone keeps
+    assert list(_articles(regrouped).items()) == list(_articles(document).items())
+    assert regrouped.amount_cents == document.amount_cents
     for changed in (document, replace(document, debtor=debtor, lines=lines)):
         assert outcome(ubl.write, changed) == outcome(ubl_lxml.write, changed)
         assert outcome(lambda d, _s: ubl.write(d, seller), changed) == outcome(
