@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from regie.core.models import Organisation
+from regie.core.reads import Columns, instances
 from regie.core.services import record_save
 from regie.core.tenancy import scope
 from regie.fees import mollie
@@ -173,54 +174,35 @@ def _record(checkout: Checkout, payment: dict) -> None:
 
 
 @functools.cache
-def _webhook_sql() -> tuple[str, list[str], list[str], list]:
-    """The webhook's one read, as SQL built once from the models, and the fields it reads.
+def _webhook_sql() -> tuple[str, Columns, Columns]:
+    """The webhook's one read, as SQL built once from the models (:mod:`regie.core.reads`).
 
     The checkout named by Mollie's id (unique across organisations: the webhook names a
     payment, not whose), its organisation, and that organisation's active Mollie settings (one
-    per organisation, none when inactive or without a key). Written out because Django built
-    this query again at every call, at several times the cost of running it."""
+    per organisation, none when inactive or without a key). Django built this query again at
+    every call, at several times the cost of running it."""
+    checkout, organisation = Columns(Checkout, "c"), Columns(Organisation, "o")
     quote = connection.ops.quote_name
-    checkout = Checkout._meta.concrete_fields
-    organisation = Organisation._meta.concrete_fields
-    columns = [f"c.{quote(f.column)}" for f in checkout]
-    columns += [f"o.{quote(f.column)}" for f in organisation]
-    columns += [f"s.{quote('api_key')}", f"s.{quote('api_endpoint')}"]
     tables = [quote(m._meta.db_table) for m in (Checkout, Organisation, MollieSettings)]
     sql = (
-        f"SELECT {', '.join(columns)} FROM {tables[0]} c "  # noqa: S608 (names, not data)
-        f'JOIN {tables[1]} o ON o."id" = c."organisation_id" '
+        f'SELECT {checkout.sql}, {organisation.sql}, s."api_key", s."api_endpoint" '  # noqa: S608
+        f'FROM {tables[0]} c JOIN {tables[1]} o ON o."id" = c."organisation_id" '
         f'LEFT JOIN {tables[2]} s ON s."organisation_id" = c."organisation_id" '
         """AND s."is_active" AND s."api_key" <> '' WHERE c."mollie_id" = %s"""
     )
-    # What Django's compiler does to the values read (SQLite's dates are text, its booleans 0/1).
-    converters = []
-    for position, field in enumerate([*checkout, *organisation]):
-        column = field.get_col(field.model._meta.db_table)
-        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        if found:
-            converters.append((position, found, column))
-    return sql, [f.attname for f in checkout], [f.attname for f in organisation], converters
+    return sql, checkout, organisation
 
 
 def _webhook_checkout(mollie_id: str) -> Checkout | None:
     """Return the checkout of ``mollie_id`` with its organisation and, as ``mollie_key`` and
     ``mollie_endpoint``, the organisation's active Mollie settings (None: not ours)."""
-    sql, checkout_fields, organisation_fields, converters = _webhook_sql()
+    sql, *columns = _webhook_sql()
     with connection.cursor() as cursor:
         cursor.execute(sql, [mollie_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    row = list(row)
-    for position, found, column in converters:
-        for converter in found:
-            row[position] = converter(row[position], column, connection)
-    split = len(checkout_fields)
-    checkout = Checkout.from_db(connection.alias, checkout_fields, row[:split])
-    organisation = Organisation.from_db(
-        connection.alias, organisation_fields, row[split : split + len(organisation_fields)]
-    )
+    checkout, organisation = instances(row, *columns)
     Checkout.organisation.field.set_cached_value(checkout, organisation)
     checkout.mollie_key, checkout.mollie_endpoint = row[-2], row[-1]
     return checkout

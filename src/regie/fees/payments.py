@@ -8,10 +8,11 @@ More than the file's amount stays the person's credit.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -20,7 +21,9 @@ from django.utils.translation import gettext as _
 
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.money import format_cents
-from regie.fees.models import FilePayment, FileState, FileVersion, ServiceFile
+from regie.core.reads import Columns, instances
+from regie.core.tenancy import current_organisation
+from regie.fees.models import FilePayment, FileState, FileVersion, Service, ServiceFile
 from regie.fees.services import paid_cents
 from regie.ledger.rules import EntryDraft, service_file_entry
 from regie.ledger.services import entries_post
@@ -28,6 +31,7 @@ from regie.payments.matching import Target
 from regie.payments.models import Mode, Payment
 from regie.payments.routes import PaidPart, Route, payment_route
 from regie.payments.services import chunked, payment_create
+from regie.people.models import Person
 
 KIND = "service_file"
 COUNTER_MODES = (Mode.CASH, Mode.CARD)
@@ -73,6 +77,55 @@ class _Loaded(Target):
     order every payment locks in), whom the payment need not lock again."""
 
 
+@functools.cache
+def _alone_sql() -> tuple[str, Columns, Columns, Columns]:
+    """The read of one reference's file for paying it, written out once (PostgreSQL): what
+    ``_for_paying`` reads, and the person, locked right after the file (Django built this
+    query, its subqueries resolved again, at every online payment: :mod:`regie.core.reads`)."""
+    file, service, person = Columns(ServiceFile, "f"), Columns(Service, "s"), Columns(Person, "p")
+    quote = connection.ops.quote_name
+    tables = [quote(m._meta.db_table) for m in (ServiceFile, FileVersion, Service, Person)]
+    payments = quote(FilePayment._meta.db_table)
+    sql = (
+        f"SELECT {file.sql}, {service.sql}, {person.sql}, "  # noqa: S608 (names, not data)
+        f'COALESCE((SELECT SUM(fp."amount_cents") FROM {payments} fp '
+        f'WHERE fp."organisation_id" = f."organisation_id" AND fp."file_id" = f."id" '
+        f'AND NOT fp."cancelled"), 0)::bigint, '
+        f'(SELECT c."id" FROM {tables[1]} c WHERE c."organisation_id" = f."organisation_id" '
+        f'AND c."file_id" = f."id" AND c."number" = f."version" LIMIT 1) '
+        f'FROM {tables[0]} f JOIN {tables[1]} v ON v."file_id" = f."id" '
+        f'JOIN {tables[2]} s ON s."id" = f."service_id" '
+        f'JOIN {tables[3]} p ON p."id" = f."person_id" '
+        f'WHERE f."organisation_id" = %s AND v."communication" = %s '
+        f'ORDER BY f."id" FOR UPDATE OF f, p'
+    )
+    return sql, file, service, person
+
+
+def _load_alone(reference: str) -> list[ServiceFile]:
+    """Lock and return the file of one reference with what paying it needs (``_for_paying``'s
+    read and its person, locked after it), as ``_load`` reads it: by SQL built once on
+    PostgreSQL (an online payment's), by the ORM elsewhere."""
+    if connection.vendor != "postgresql":
+        files = _for_paying(
+            ServiceFile.objects.filter(versions__communication=reference).select_related("person")
+        )
+        files = files.select_for_update(of=("self", "person")).order_by("pk")
+        return list(files.annotate(reference=F("versions__communication")))
+    sql, *columns = _alone_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [current_organisation().pk, reference])
+        rows = cursor.fetchall()
+    files = []
+    for row in rows:
+        file, service, person = instances(row, *columns)
+        ServiceFile.service.field.set_cached_value(file, service)
+        ServiceFile.person.field.set_cached_value(file, person)
+        file.paid_now, file.version_pk, file.reference = row[-2], row[-1], reference
+        files.append(file)
+    return files
+
+
 def _load(references: Sequence[str]) -> dict[str, Target]:
     """Lock and return the files whose versions carry ``references`` (one read a chunk: the
     files locked in order, with what was paid of them).
@@ -80,22 +133,19 @@ def _load(references: Sequence[str]) -> dict[str, Target]:
     One reference alone (an online payment) is read with what paying it needs, which its
     allocation right after uses once (:class:`_Loaded`): one read of the file, not two.
     """
+    if len(references) == 1:
+        found = {}
+        for file in _load_alone(references[0]):
+            target = _Loaded(KIND, file.pk, file.person_id, file_open(file))
+            target.loaded, target.payer = {file.pk: file}, file.person
+            found[file.reference] = target
+        return found
     found = {}
     for chunk in chunked(references):
-        files = ServiceFile.objects.filter(versions__communication__in=chunk)
-        alone = len(references) == 1
-        if alone:
-            files = _for_paying(files.select_related("person"))
-            files = files.select_for_update(of=("self", "person"))
-        else:
-            files = _with_paid(files).select_for_update(of=("self",))
-        files = files.annotate(reference=F("versions__communication")).order_by("pk")
-        for file in files:
-            target = Target(KIND, file.pk, file.person_id, file_open(file))
-            if alone:
-                target = _Loaded(*target)
-                target.loaded, target.payer = {file.pk: file}, file.person
-            found[file.reference] = target
+        files = _with_paid(ServiceFile.objects.filter(versions__communication__in=chunk))
+        files = files.select_for_update(of=("self",)).order_by("pk")
+        for file in files.annotate(reference=F("versions__communication")):
+            found[file.reference] = Target(KIND, file.pk, file.person_id, file_open(file))
     return found
 
 
