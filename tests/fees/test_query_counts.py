@@ -42,11 +42,12 @@ PUSH_NEW = PUSH_KNOWN + 3
 #: known from the checkout: no other kind looked up; the allocation uses that read), the
 #: payment, the file's payment, the file paid, the call-back and its task, the ledger's
 #: posting (the chain's lock, then the previous hash, the chart and the new entries' ids in
-#: one statement on PostgreSQL, three elsewhere, then the entries and their lines; without a
+#: one statement on PostgreSQL, three elsewhere, then the entries and their lines, together
+#: in one statement on PostgreSQL (two elsewhere); without a
 #: savepoint: neither it nor the payment's insert takes one inside the recording's
 #: transaction), the online payment's link (23 with the savepoints, the file read twice and
 #: the person apart, 41 before the second work on the benchmark, 64 at first).
-WEBHOOK_FIRST = 15 if connection.vendor == "postgresql" else 17
+WEBHOOK_FIRST = 14 if connection.vendor == "postgresql" else 17
 
 
 def statements(captured: CaptureQueriesContext) -> int:

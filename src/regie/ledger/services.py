@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from regie.activities.models import ActivityCategory
 from regie.core.errors import gettext_noop
 from regie.core.models import Sequence as Counter
-from regie.core.rows import BLOCK, ids_reserve, rows_insert
+from regie.core.rows import BLOCK, ids_reserve, rows_insert_few
 from regie.core.sequences import sequence_next
 from regie.core.tenancy import current_organisation
 from regie.ledger.models import Account, Entry, EntryLine
@@ -239,27 +239,24 @@ def _insert(entries: list[Entry], lines_of: list[list[dict]]) -> None:
     now = timezone.now()
     for entry in entries:
         entry.created_at, entry._state.adding = now, False
-    rows_insert(
-        Entry,
-        ("id", "organisation", "journal", "sequence", "date", "label", "document")
-        + ("previous_hash", "hash", "created_at"),
-        (
-            (e.pk, e.organisation_id, e.journal, e.sequence, e.date, e.label, e.document)
-            + (e.previous_hash, e.hash, now)
-            for e in entries
-        ),
-    )
-    rows_insert(
-        EntryLine,
-        ("organisation", "entry", "account", "debit", "credit", "person", "category", "date")
-        + ("label",),
-        (
-            (entry.organisation_id, entry.pk, p["account"], p["debit"], p["credit"])
-            + (p["person"], p["category"], entry.date, p["label"])
-            for entry, payloads in zip(entries, lines_of, strict=True)
-            for p in payloads
-        ),
-    )
+    entry_rows = [
+        (e.pk, e.organisation_id, e.journal, e.sequence, e.date, e.label, e.document)
+        + (e.previous_hash, e.hash, now)
+        for e in entries
+    ]
+    line_rows = [
+        (entry.organisation_id, entry.pk, p["account"], p["debit"], p["credit"])
+        + (p["person"], p["category"], entry.date, p["label"])
+        for entry, payloads in zip(entries, lines_of, strict=True)
+        for p in payloads
+    ]
+    entry_names = ("id", "organisation", "journal", "sequence", "date", "label", "document")
+    entry_names += ("previous_hash", "hash", "created_at")
+    line_names = ("organisation", "entry", "account", "debit", "credit", "person", "category")
+    line_names += ("date", "label")
+    # A payment's few entries in one statement (a COPY per table costs two round trips each);
+    # a billing run's thousands by COPY.
+    rows_insert_few((Entry, entry_names, entry_rows), (EntryLine, line_names, line_rows))
 
 
 @dataclass(frozen=True)
