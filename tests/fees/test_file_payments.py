@@ -6,18 +6,20 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import transaction
 from django.db.models import Sum
 from tests.fees import builders as b
 from tests.payments.payment_builders import coda_file
 
 from regie.core.errors import DomainError
 from regie.fees.models import FilePayment, FileState
-from regie.fees.payments import file_pay_at_counter
+from regie.fees.payments import KIND, file_pay_at_counter
 from regie.fees.services import file_push
 from regie.ledger.models import EntryLine
+from regie.payments import routes
 from regie.payments.imports import statements_import
 from regie.payments.models import Mode, Payment
-from regie.payments.services import payment_cancel, person_credit
+from regie.payments.services import payment_cancel, payment_create, person_credit
 
 
 def revenue(category_id: int) -> int:
@@ -89,3 +91,23 @@ def test_cancelling_the_payment_makes_the_file_await_payment_again(in_a):
     assert file.state == FileState.AWAITING_PAYMENT and file.paid_at is None
     assert revenue(service.category_id) == 0
     assert not FilePayment.objects.filter(cancelled=False).exists()
+
+
+def test_a_file_loaded_alone_is_read_again_when_paid_a_second_time(in_a):
+    """The route's load of one reference (an online payment's) keeps the file it read for the
+    allocation right after, once: a second payment with the same target reads the file again
+    and takes only what is still open (20.00, then 10.00 of 30.00; the rest is credit)."""
+    file, _ = file_push(service=b.service(), data=b.container())
+    target = routes.targets_load([file.communication], kinds=(KIND,))[file.communication]
+    day = date(2026, 5, 4)
+    with transaction.atomic():
+        for _ in range(2):
+            payment = payment_create(
+                person=file.person, day=day, amount_cents=2000, mode=Mode.TRANSFER, split={}
+            )
+            routes.payment_route(payment, target, day)
+    file.refresh_from_db()
+    paid = FilePayment.objects.filter(file=file).order_by("pk")
+    assert [p.amount_cents for p in paid] == [2000, 1000]
+    assert file.state == FileState.PAID
+    assert person_credit(file.person_id) == 1000
