@@ -24,7 +24,8 @@ from regie.billing.models import (
     RunStatus,
 )
 from regie.billing.numbering import communications_next, invoice_numbers_next
-from regie.billing.preview import collector_paused, run_preview
+from regie.billing.preview import run_preview
+from regie.core.collector import collector_paused
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.rows import rows_update, statistics_refresh
 from regie.core.tenancy import current_organisation

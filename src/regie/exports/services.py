@@ -8,8 +8,6 @@ document twice (``exportitem_once``), so two exports running at once cannot both
 
 from __future__ import annotations
 
-import functools
-import gc
 import hashlib
 import io
 import json
@@ -26,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from regie.billing.selectors import Status
+from regie.core.collector import collector_paused
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import AuditLog
 from regie.core.rows import rows_insert
@@ -243,30 +242,7 @@ def _articles(document: Document) -> dict[str, int]:
     return articles
 
 
-def _collector_paused(function):
-    """Run ``function`` with Python's cyclic garbage collector paused, as it was after.
-
-    An export of a large commune holds a million lines as objects that live until it ends;
-    the collector's passes over them cost more than reading them (2.6 s of CPU against 1.8 s
-    for three months, docs/exports.md, Performance), and find nothing to free: the export
-    makes few reference cycles, collected once it ends. (The switch is the process's: another
-    thread running meanwhile is not collected either, for that time.)
-    """
-
-    @functools.wraps(function)
-    def paused(*args, **kwargs):
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return paused
-
-
-@_collector_paused
+@collector_paused()
 def export_create(
     *,
     date_from: date,
