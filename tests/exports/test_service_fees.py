@@ -11,8 +11,9 @@ one's exports.
 from __future__ import annotations
 
 import doctest
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 import pytest
 from django.urls import reverse
@@ -40,23 +41,39 @@ from regie.payments.models import Mode
 pytestmark = pytest.mark.usefixtures("day_over")
 
 BOTH = ["csv", "ubl"]
-TODAY = timezone.localdate()
-_LAST = TODAY.replace(day=1) - timedelta(days=1)
-MARCH = (_LAST.replace(day=1), _LAST)  # the month before this one: "month 1"
-APRIL = (TODAY.replace(day=1), TODAY)  # this month up to today: the next export
-PAID_ON = MARCH[0] + timedelta(days=9)
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 
 
-def export(days, formats=BOTH, **options):
-    return export_create(date_from=days[0], date_to=days[1], formats=formats, **options)
+class Days(NamedTuple):
+    today: date
+    march: tuple[date, date]  # the month before this one: "month 1"
+    april: tuple[date, date]  # this month up to today: the next export
+    paid_on: date  # the 10th of "month 1"
 
 
-def paid_container(external_id="OCC-2026-0042", day=PAID_ON, **fields):
+def this_month():
+    """Taken when a test runs, never when the module is read: a suite that crosses midnight
+    would otherwise pay and refund on its new day and export up to the day it started."""
+    today = timezone.localdate()
+    last = today.replace(day=1) - timedelta(days=1)
+    march = (last.replace(day=1), last)
+    return Days(today, march, (today.replace(day=1), today), march[0] + timedelta(days=9))
+
+
+@pytest.fixture
+def days():
+    return this_month()
+
+
+def export(span, formats=BOTH, **options):
+    return export_create(date_from=span[0], date_to=span[1], formats=formats, **options)
+
+
+def paid_container(external_id="OCC-2026-0042", day=None, **fields):
     file, _ = file_push(service=b.service(), data=b.container(external_id, **fields))
     file.person.iban = "BE71096123456769"  # the refund goes back by SEPA transfer
     file.person.save()
-    file_pay_at_counter(file=file, mode=Mode.CASH, day=day)
+    file_pay_at_counter(file=file, mode=Mode.CASH, day=day or this_month().paid_on)
     file.refresh_from_db()
     return file
 
@@ -66,14 +83,14 @@ def rows_by_column(export_row):
     return [dict(zip(header, row, strict=True)) for row in rows]
 
 
-def test_a_file_paid_at_the_counter_travels_once_then_its_refund_as_a_credit_note(in_a):
+def test_a_file_paid_at_the_counter_travels_once_then_its_refund_as_a_credit_note(in_a, days):
     file = paid_container()
     number = f"SF/{file.pk}/OCC-2026-0042"
 
-    march = export(MARCH)
+    march = export(days.march)
     assert list(march.items.values_list("kind", "action", "number", "amount_cents",
                                          "document_date")) == [
-        ("service_fee", "original", number, 3000, PAID_ON)
+        ("service_fee", "original", number, 3000, days.paid_on)
     ]  # fmt: skip
     assert (march.documents, march.debit_cents, march.credits) == (1, 3000, 0)
     [row] = rows_by_column(march)
@@ -81,7 +98,7 @@ def test_a_file_paid_at_the_counter_travels_once_then_its_refund_as_a_credit_not
                                 "quantity", "unit_price", "amount", "budget_article",
                                 "vat_category", "vat_rate", "line_date")} == {
         "document": number, "type": "invoice", "source_kind": "service_fee",
-        "date": PAID_ON.isoformat(), "description": "Conteneur, par jour", "quantity": "2",
+        "date": days.paid_on.isoformat(), "description": "Conteneur, par jour", "quantity": "2",
         "unit_price": "15.00", "amount": "30.00", "budget_article": "040/161-48",
         "vat_category": "O", "vat_rate": "0", "line_date": "",
     }  # fmt: skip
@@ -92,11 +109,11 @@ def test_a_file_paid_at_the_counter_travels_once_then_its_refund_as_a_credit_not
     assert etree.QName(root).localname == "Invoice"
     assert root.findtext(f".//{{{CBC}}}PayableAmount") == "30.00"
 
-    again = export(MARCH)
+    again = export(days.march)
     assert again.documents == 0 and not again.items.exists()
 
     file_refund(file=file)
-    april = export(APRIL)
+    april = export(days.april)
     assert list(april.items.values_list("action", "number", "amount_cents")) == [
         ("reversal", f"{number}-C1", -3000)
     ]
@@ -110,58 +127,58 @@ def test_a_file_paid_at_the_counter_travels_once_then_its_refund_as_a_credit_not
     root = etree.fromstring(content)
     assert etree.QName(root).localname == "CreditNote"
     assert root.findtext(f".//{{{CBC}}}PayableAmount") == "30.00"
-    assert export(APRIL).documents == 0
+    assert export(days.april).documents == 0
 
 
-def test_a_payment_recorded_after_its_months_export_travels_in_the_next_one(in_a):
+def test_a_payment_recorded_after_its_months_export_travels_in_the_next_one(in_a, days):
     """A counter payment dated the 10th of last month but entered today, after last month's
     export: it travels in this month's export, dated the 10th, and only once."""
-    assert export(MARCH).documents == 0
+    assert export(days.march).documents == 0
     file = paid_container()
-    [item] = export(APRIL).items.all()
+    [item] = export(days.april).items.all()
     assert (item.source, item.amount_cents, item.document_date) == (
-        f"service_file:{file.pk}", 3000, PAID_ON,
+        f"service_file:{file.pk}", 3000, days.paid_on,
     )  # fmt: skip
-    assert export(MARCH).documents == export(APRIL).documents == 0
+    assert export(days.march).documents == export(days.april).documents == 0
 
 
-def test_another_organisations_files_never_travel_in_this_export(org_a, org_b):
+def test_another_organisations_files_never_travel_in_this_export(org_a, org_b, days):
     with scope(org_b):
         paid_container("OCC-B-0001")
     with scope(org_a):
         ours = paid_container("OCC-A-0001")
-        march = export(MARCH)
+        march = export(days.march)
         assert list(march.items.values_list("source", flat=True)) == [f"service_file:{ours.pk}"]
     with scope(org_b):
-        [theirs] = export(MARCH).items.all()
+        [theirs] = export(days.march).items.all()
         assert theirs.number.endswith("OCC-B-0001")
 
 
-def test_a_file_awaiting_or_partly_paid_does_not_travel_until_paid(in_a):
+def test_a_file_awaiting_or_partly_paid_does_not_travel_until_paid(in_a, days):
     file, _ = file_push(service=b.service(), data=b.container())
-    file_pay_at_counter(file=file, mode=Mode.CASH, day=PAID_ON, amount_cents=1000)
-    assert export(MARCH).documents == 0
-    file_pay_at_counter(file=file, mode=Mode.CARD, day=APRIL[0])
-    [item] = export(APRIL).items.all()
+    file_pay_at_counter(file=file, mode=Mode.CASH, day=days.paid_on, amount_cents=1000)
+    assert export(days.march).documents == 0
+    file_pay_at_counter(file=file, mode=Mode.CARD, day=days.april[0])
+    [item] = export(days.april).items.all()
     assert (item.kind, item.amount_cents, item.document_date) == (
-        "service_fee", 3000, APRIL[0],
+        "service_fee", 3000, days.april[0],
     )  # fmt: skip
 
 
-def test_the_kinds_option_keeps_service_fees_out_until_asked_for(in_a):
+def test_the_kinds_option_keeps_service_fees_out_until_asked_for(in_a, days):
     paid_container()
     kinds = [k for k in DOCUMENT_KINDS if k != "service_fee"]
-    assert export(MARCH, kinds=kinds).documents == 0
-    assert list(export(MARCH).items.values_list("kind", flat=True)) == ["service_fee"]
+    assert export(days.march, kinds=kinds).documents == 0
+    assert list(export(days.march).items.values_list("kind", flat=True)) == ["service_fee"]
 
 
-def test_each_lines_vat_rate_travels_and_passes_the_rules(in_a):
+def test_each_lines_vat_rate_travels_and_passes_the_rules(in_a, days):
     """A line at 21 % (subject to VAT, S) beside one at 0 % (exempt, E: the rules refuse a
     line outside the scope of VAT beside one subject to it)."""
     lines = (Line("Terrasse, par m²", Decimal("10"), 1210, Decimal("21")),
              Line("Redevance de voirie", Decimal("1"), 2500, Decimal("0")))  # fmt: skip
     paid_container(lines=lines)
-    march = export(MARCH)
+    march = export(days.march)
     rows = rows_by_column(march)
     assert [(r["amount"], r["vat_category"], r["vat_rate"]) for r in rows] == [
         ("121.00", "S", "21"), ("25.00", "E", "0"),
@@ -173,14 +190,14 @@ def test_each_lines_vat_rate_travels_and_passes_the_rules(in_a):
     assert root.findtext(f".//{{{CBC}}}PayableAmount") == "146.00"
 
 
-def test_a_file_paid_afterwards_travels_as_its_invoice_on_the_services_article(in_a):
+def test_a_file_paid_afterwards_travels_as_its_invoice_on_the_services_article(in_a, days):
     service = b.service()
     BudgetArticle.objects.create(category=service.category, article="999/161-01")
     file, _ = file_push(service=service, data=b.container(way=Way.AFTERWARDS))
-    invoice = file_invoice(file=file, day=PAID_ON)
+    invoice = file_invoice(file=file, day=days.paid_on)
     other = f.category("accueil", "Accueil")
     assert other.pk != service.category_id
-    march = export(MARCH)
+    march = export(days.march)
     [item] = march.items.all()
     assert (item.kind, item.number, item.amount_cents) == ("invoice", invoice.number, 3000)
     [row] = rows_by_column(march)
@@ -190,8 +207,8 @@ def test_a_file_paid_afterwards_travels_as_its_invoice_on_the_services_article(i
     [content] = ubl_files(march).values()
     assert fatal(content) == []
 
-    credit = invoice_credit(invoice=invoice, day=TODAY)
-    [item] = export(APRIL).items.all()
+    credit = invoice_credit(invoice=invoice, day=days.today)
+    [item] = export(days.april).items.all()
     assert (item.number, item.amount_cents, item.articles) == (
         credit.number, -3000, {"040/161-48|O|0": -3000},
     )  # fmt: skip
@@ -201,19 +218,19 @@ def test_the_exporting_doctests():
     assert doctest.testmod(exporting).failed == 0
 
 
-def test_the_exports_page_lists_the_file_with_a_link_to_it(org_a, login):
+def test_the_exports_page_lists_the_file_with_a_link_to_it(org_a, login, days):
     client = login(org_a, Role.FINANCE, username="finance-fees")
     User.objects.filter(username="finance-fees").update(language="en")
     with scope(org_a):
         file = paid_container()
-        march = export(MARCH)
+        march = export(days.march)
     page = client.get(reverse("exports:detail", args=[march.pk])).content.decode()
     link = reverse("fees-files:file-detail", args=[file.pk])
     assert f'<a href="{link}">SF/{file.pk}/OCC-2026-0042</a>' in page
     assert "fee of a service" in page and "30,00" in page
 
 
-def test_the_files_page_says_when_it_travels_and_in_which_export(org_a, login):
+def test_the_files_page_says_when_it_travels_and_in_which_export(org_a, login, days):
     client = login(org_a, Role.FINANCE, username="finance-file")
     User.objects.filter(username="finance-file").update(language="en")
     with scope(org_a):
@@ -224,12 +241,12 @@ def test_the_files_page_says_when_it_travels_and_in_which_export(org_a, login):
     url = reverse("fees-files:file-detail", args=[paid.pk])
     assert "Not exported yet" in client.get(url).content.decode()
     with scope(org_a):
-        march = export(MARCH)
+        march = export(days.march)
     page = client.get(url).content.decode()
     assert march.get_absolute_url() in page and "Not exported yet" not in page
 
 
-def test_a_file_exported_then_unpaid_takes_no_new_version(in_a):
+def test_a_file_exported_then_unpaid_takes_no_new_version(in_a, days):
     """DOMAIN §8: a new version replaces the amounts "while nothing is paid or exported": a
     file paid, exported, then its payment cancelled awaits payment again, but its amount went
     to the accounting, so a new version is refused with its reason (before the export it
@@ -240,7 +257,7 @@ def test_a_file_exported_then_unpaid_takes_no_new_version(in_a):
     from regie.payments.services import payment_cancel
 
     file = paid_container()
-    export(MARCH)
+    export(days.march)
     payment_cancel(payment=Payment.objects.get())
     file.refresh_from_db()
     assert file.state == FileState.AWAITING_PAYMENT
@@ -252,7 +269,7 @@ def test_a_file_exported_then_unpaid_takes_no_new_version(in_a):
         )
     assert refused.value.code == "fees.version_after_export"
     other, _ = file_push(service=file.service, data=b.container("OCC-2026-0043"))
-    file_pay_at_counter(file=other, mode=Mode.CARD, day=TODAY)
+    file_pay_at_counter(file=other, mode=Mode.CARD, day=days.today)
     payment_cancel(payment=Payment.objects.get(file_payments__file=other))
     _, outcome = file_push(
         service=other.service, data=b.container("OCC-2026-0043", days="3"), new_version=True
@@ -260,10 +277,10 @@ def test_a_file_exported_then_unpaid_takes_no_new_version(in_a):
     assert outcome == "new_version"  # never exported: the service may still change it
 
 
-def test_a_file_with_several_versions_travels_with_its_current_lines_only(in_a):
+def test_a_file_with_several_versions_travels_with_its_current_lines_only(in_a, days):
     service = b.service()
     file, _ = file_push(service=service, data=b.container("OCC-9", days="2"))
     file, _ = file_push(service=service, data=b.container("OCC-9", days="3"), new_version=True)
-    file_pay_at_counter(file=file, mode=Mode.CARD, day=PAID_ON)
-    [row] = rows_by_column(export(MARCH, formats=["csv"]))
+    file_pay_at_counter(file=file, mode=Mode.CARD, day=days.paid_on)
+    [row] = rows_by_column(export(days.march, formats=["csv"]))
     assert (row["quantity"], row["amount"]) == ("3", "45.00")

@@ -27,7 +27,6 @@ from regie.payments.services import payment_cancel
 # Their files are paid today and exported through today: tomorrow has come.
 pytestmark = pytest.mark.usefixtures("day_over")
 
-TODAY = timezone.localdate()
 steps = st.lists(
     st.tuples(
         st.sampled_from(["pay", "cancel", "refund", "export"]),
@@ -38,16 +37,17 @@ steps = st.lists(
 )
 
 
-def _export():
-    return export_create(date_from=TODAY - timedelta(days=60), date_to=TODAY, formats=["csv"])
+def _export(today):
+    return export_create(date_from=today - timedelta(days=60), date_to=today, formats=["csv"])
 
 
 def _history(files, history):
+    today = timezone.localdate()  # when the example runs, never when the module is read
     for action, which, ago in history:
         file = files[which]
         file.refresh_from_db()
         if action == "pay" and file.state == FileState.AWAITING_PAYMENT:
-            file_pay_at_counter(file=file, mode=Mode.CASH, day=TODAY - timedelta(days=ago))
+            file_pay_at_counter(file=file, mode=Mode.CASH, day=today - timedelta(days=ago))
         elif action == "cancel":
             live = FilePayment.objects.filter(file=file, cancelled=False).last()
             if live is not None:
@@ -55,8 +55,8 @@ def _history(files, history):
         elif action == "refund" and file.state == FileState.PAID:
             file_refund(file=file)
         elif action == "export":
-            _export()
-    _export()
+            _export(today)
+    _export(today)
 
 
 @settings(
