@@ -35,8 +35,8 @@ from regie.payments.outcomes import (
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.parsers.statement import Movement, Statement
 from regie.payments.reconciliation import Gap, reconciliation
-from regie.payments.refunds import refunds_gather, sepa_xml, unsent_refunds
-from regie.payments.services import payment_create, person_credit, refund_create
+from regie.payments.refunds import refund_create, refunds_gather, sepa_xml, unsent_refunds
+from regie.payments.services import payment_create, person_credit
 
 DAY = date(2025, 12, 1)
 SINCE = (DAY, date(2099, 12, 31))  # the movement's day, then what was done with it (today)

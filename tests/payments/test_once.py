@@ -21,7 +21,8 @@ from regie.core.models import Job, Role, Submission
 from regie.core.tenancy import scope
 from regie.payments.imports import statements_import
 from regie.payments.models import BankMovement, MovementStatus, Payment, Refund
-from regie.payments.services import payment_create, person_credit, refund_create
+from regie.payments.refunds import refund_create
+from regie.payments.services import payment_create, person_credit
 
 invoices = spec.invoices
 

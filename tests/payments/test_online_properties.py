@@ -27,7 +27,8 @@ from regie.payments.imports import statements_import
 from regie.payments.models import BankMovement, OnlinePayment, OnlineRefund, Payout
 from regie.payments.online import record_online_payment
 from regie.payments.parsers.coda_writer import write_coda
-from regie.payments.services import person_credit, refund_create
+from regie.payments.refunds import refund_create
+from regie.payments.services import person_credit
 
 EXAMPLES = int(os.environ.get("REGIE_PROPERTY_EXAMPLES", "8"))
 DAY = date(2026, 5, 4)

@@ -26,13 +26,13 @@ from regie.payments.corrections import movement_correct
 from regie.payments.imports import statements_import
 from regie.payments.models import BankMovement, MovementStatus, Payment
 from regie.payments.reconciliation import Gap, reconciliation
+from regie.payments.refunds import refund_create
 from regie.payments.selectors import reject_reason
 from regie.payments.services import (
     MOVEMENT_CANCELLED,
     payment_cancel,
     payment_create,
     person_credit,
-    refund_create,
 )
 
 invoices = spec.invoices  # Anne Dupont: October 2.00 (28/10/2025), November 0.50 (28/11/2025)

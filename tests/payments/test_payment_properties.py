@@ -78,7 +78,7 @@ from regie.payments.outcomes import (
 )
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.reconciliation import Gap, reconciliation, suspense_at
-from regie.payments.refunds import refunds_gather, unsent_refunds
+from regie.payments.refunds import refund_create, refunds_gather, unsent_refunds
 from regie.payments.releases import invoice_release
 from regie.payments.services import (
     credit_allocate,
@@ -86,7 +86,6 @@ from regie.payments.services import (
     payment_cancel,
     payment_create,
     person_credit,
-    refund_create,
 )
 
 EXAMPLES = int(os.environ.get("REGIE_PROPERTY_EXAMPLES", "20"))

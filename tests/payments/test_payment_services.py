@@ -22,7 +22,8 @@ from regie.payments.imports import statements_import
 from regie.payments.models import BankMovement, MovementStatus, Payment
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.parsers.statement import Movement, Statement
-from regie.payments.services import payment_cancel, payment_create, person_credit, refund_create
+from regie.payments.refunds import refund_create
+from regie.payments.services import payment_cancel, payment_create, person_credit
 
 ACCOUNT = "BE68539007547034"
 UNKNOWN = communication("101", 9_999_999)  # valid, but no invoice has it

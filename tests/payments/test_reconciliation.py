@@ -17,8 +17,9 @@ from regie.payments.models import BankAccount, BankMovement
 from regie.payments.parsers.coda_writer import write_coda
 from regie.payments.parsers.statement import Movement, Statement
 from regie.payments.reconciliation import Gap, reconciliation
+from regie.payments.refunds import refund_create
 from regie.payments.releases import invoice_release
-from regie.payments.services import payment_cancel, payment_create, refund_create
+from regie.payments.services import payment_cancel, payment_create
 
 invoices = spec.invoices  # Anne Dupont: October 2.00 (28/10/2025), November 0.50 (28/11/2025)
 DECEMBER = (date(2025, 12, 1), date(2025, 12, 31))

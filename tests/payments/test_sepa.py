@@ -22,8 +22,8 @@ from tests.payments import test_payment_services as spec
 from regie.core.errors import DomainError
 from regie.core.models import AuditLog, Role
 from regie.payments.models import Refund
-from regie.payments.refunds import batches, refunds_gather, sepa_xml, unsent_refunds
-from regie.payments.services import payment_create, refund_create
+from regie.payments.refunds import batches, refund_create, refunds_gather, sepa_xml, unsent_refunds
+from regie.payments.services import payment_create
 
 invoices = spec.invoices  # Anne Dupont (IBAN BE71 0961 2345 6769) owes 2.50 in all
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}

@@ -26,7 +26,8 @@ from regie.fees.models import FilePayment, FileState, ServiceFile
 from regie.ledger.rules import refund_entry, service_file_entry
 from regie.ledger.services import entries_post
 from regie.payments.models import OnlinePayment, OnlineRefund
-from regie.payments.services import persons_lock, refund_create
+from regie.payments.refunds import refund_create
+from regie.payments.services import persons_lock
 
 NOTHING_PAID = DomainError(
     "fees.refund_nothing_paid",

@@ -22,7 +22,7 @@ from regie.ledger.forms import current_year
 from regie.payments import refunds
 from regie.payments.forms import ReconciliationForm, RefundForm
 from regie.payments.reconciliation import reconciliation
-from regie.payments.services import refund_create
+from regie.payments.refunds import refund_create
 from regie.payments.views import querystring_without_page
 from regie.people.models import Person
 

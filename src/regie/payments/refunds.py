@@ -1,6 +1,6 @@
 """Refunds of persons' credits and the SEPA credit transfer file that pays them (DOMAIN §6).
 
-:func:`refund_create` (in :mod:`regie.payments.services`) records a refund and its ledger entry;
+:func:`refund_create` records a refund and its ledger entry;
 here :func:`refunds_gather` puts every refund not sent yet into one file, a batch named
 ``SEPA/<year>/<n>`` (gapless per organisation), and :func:`sepa_xml` writes that batch as an
 ISO 20022 ``pain.001.001.09`` credit transfer initiation, the organisation's account as debtor,
@@ -27,13 +27,46 @@ from schwifty.exceptions import SchwiftyException
 from regie.billing.selectors import _sum  # one correlated-sum helper for both apps
 from regie.core.errors import DomainError, gettext_noop
 from regie.core.models import Organisation
+from regie.core.money import format_cents
 from regie.core.sequences import sequence_next
+from regie.ledger.rules import refund_entry
+from regie.ledger.services import entries_post
 from regie.payments import routes
 from regie.payments.models import Allocation, OnlineRefund, Payment, Refund
+from regie.payments.services import person_credit, persons_lock
 from regie.people.models import Person
 
 SCHEMA = "pain.001.001.09"
 NAMESPACE = f"urn:iso:std:iso:20022:tech:xsd:{SCHEMA}"
+
+
+@transaction.atomic
+def refund_create(*, person: Person, amount_cents: int, day: dt.date, iban: str = "") -> Refund:
+    """Refund part or all of a person's credit by transfer (gathered later in a SEPA file)."""
+    persons_lock([person.pk])
+    iban = iban or person.iban
+    available = person_credit(person.pk)
+    if not 0 < amount_cents <= available:
+        raise DomainError(
+            "refund.amount",
+            gettext_noop("A refund must be more than 0 and at most the credit, %(credit)s."),
+            credit=format_cents(available),
+        )
+    if not iban:
+        raise DomainError(
+            "refund.no_iban",
+            gettext_noop("%(person)s has no IBAN: add it to the person before refunding."),
+            person=str(person),
+        )
+    refund = Refund.objects.create(person=person, amount_cents=amount_cents, iban=iban, date=day)
+    entries_post(
+        [
+            refund_entry(
+                document=f"REFUND{refund.pk}", day=day, person_id=person.pk, amount=amount_cents
+            )
+        ]
+    )
+    return refund
 
 
 def with_credit(persons: QuerySet[Person]) -> QuerySet[Person]:

@@ -2,7 +2,7 @@
 
 Billing credits an invoice nobody paid (:func:`regie.billing.corrections.invoice_credit`);
 payments give an invoice's allocations back to the person's credit
-(:func:`regie.payments.services.invoice_allocations_undo`). Releasing does both in one
+(:func:`invoice_allocations_undo`). Releasing does both in one
 transaction, the invoice locked first, and the screen's confirmation says beforehand what it
 will do (:func:`release_preview`).
 """
@@ -17,7 +17,9 @@ from django.utils import timezone
 
 from regie.billing.corrections import invoice_credit, invoice_locked, refuse_unless_open
 from regie.billing.models import Invoice
-from regie.payments.services import invoice_allocations_undo
+from regie.ledger.services import entries_post
+from regie.payments.models import Allocation
+from regie.payments.services import allocation_drafts
 
 
 @dataclass(frozen=True)
@@ -52,3 +54,22 @@ def invoice_release(*, invoice: Invoice, day: date | None = None) -> Invoice:
     # What was paid goes back to the person's credit: later invoices can use it, or a refund.
     invoice_allocations_undo(invoice=invoice, day=day)
     return invoice_credit(invoice=invoice, day=day)
+
+
+def invoice_allocations_undo(*, invoice: Invoice, day: date) -> int:
+    """Give back to the person's credit what payments allocated to an invoice being credited.
+
+    Runs inside the caller's transaction (the invoice is locked); returns the cents given back.
+    """
+    active = list(
+        Allocation.objects.filter(invoice=invoice, cancelled=False)
+        .select_related("payment")
+        .order_by("pk")
+    )
+    if not active:
+        return 0
+    Allocation.objects.filter(pk__in=[a.pk for a in active]).update(
+        cancelled=True, cancelled_on=day
+    )
+    entries_post(allocation_drafts(active, day, reverse=True))
+    return sum(a.amount_cents for a in active)

@@ -1,4 +1,5 @@
-"""Payments: manual payments, allocations, credits, cancellation, refunds (DOMAIN §6).
+"""Payments: manual payments, allocations, credits, cancellation (DOMAIN §6); refunds in
+:mod:`regie.payments.refunds`, releasing a paid invoice in :mod:`regie.payments.releases`.
 
 Every money movement writes balanced ledger entries through :func:`entries_post`. A payment
 puts money on the person's credit (bank or cash against "credits of persons"); allocations move
@@ -32,7 +33,6 @@ from regie.ledger.rules import (
     LineDraft,
     allocation_entry,
     payment_entry,
-    refund_entry,
     suspense_to_person_entry,
 )
 from regie.ledger.services import entries_post
@@ -388,51 +388,3 @@ def payment_cancel(*, payment: Payment, day: date | None = None) -> Payment:
         movement.reject_reason = MOVEMENT_CANCELLED.english()[:300]
         movement.save(update_fields=["status", "reject_code", "reject_reason"])
     return payment
-
-
-@transaction.atomic
-def refund_create(*, person: Person, amount_cents: int, day: date, iban: str = "") -> Refund:
-    """Refund part or all of a person's credit by transfer (gathered later in a SEPA file)."""
-    _lock_person(person.pk)
-    iban = iban or person.iban
-    available = person_credit(person.pk)
-    if not 0 < amount_cents <= available:
-        raise DomainError(
-            "refund.amount",
-            gettext_noop("A refund must be more than 0 and at most the credit, %(credit)s."),
-            credit=format_cents(available),
-        )
-    if not iban:
-        raise DomainError(
-            "refund.no_iban",
-            gettext_noop("%(person)s has no IBAN: add it to the person before refunding."),
-            person=str(person),
-        )
-    refund = Refund.objects.create(person=person, amount_cents=amount_cents, iban=iban, date=day)
-    entries_post(
-        [
-            refund_entry(
-                document=f"REFUND{refund.pk}", day=day, person_id=person.pk, amount=amount_cents
-            )
-        ]
-    )
-    return refund
-
-
-def invoice_allocations_undo(*, invoice: Invoice, day: date) -> int:
-    """Give back to the person's credit what payments allocated to an invoice being credited.
-
-    Runs inside the caller's transaction (the invoice is locked); returns the cents given back.
-    """
-    active = list(
-        Allocation.objects.filter(invoice=invoice, cancelled=False)
-        .select_related("payment")
-        .order_by("pk")
-    )
-    if not active:
-        return 0
-    Allocation.objects.filter(pk__in=[a.pk for a in active]).update(
-        cancelled=True, cancelled_on=day
-    )
-    entries_post(allocation_drafts(active, day, reverse=True))
-    return sum(a.amount_cents for a in active)
