@@ -72,3 +72,22 @@ def test_the_auditor_never_reads_the_mollie_api_key(org_a, login):
     answer = login(org_a, Role.AUDITOR).get(url)
     assert answer.status_code == 200
     assert "test_auditorcannotread123" not in answer.content.decode()
+
+
+def test_an_address_typed_without_its_scheme_is_taken_as_https(org_a, login):
+    from regie.core.admin_site import site
+    from regie.fees.models import MollieSettings, Service
+
+    client = login(org_a, Role.ADMINISTRATOR)
+    added = client.post(
+        reverse("admin:fees_molliesettings_add"),
+        {"new_api_key": "test_secretkey1234567890", "api_endpoint": "mollie.example.be/v2",
+         "is_active": "on"},
+    )  # fmt: skip
+    assert added.status_code == 302
+    with scope(org_a):
+        assert MollieSettings.objects.get().api_endpoint == "https://mollie.example.be/v2"
+    callback = site._registry[Service].formfield_for_dbfield(
+        Service._meta.get_field("callback_url"), request=None
+    )
+    assert callback.clean("permis.example.be/regie") == "https://permis.example.be/regie"

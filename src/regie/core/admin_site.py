@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -62,10 +63,21 @@ class RegieAdminSite(admin.AdminSite):
 site = RegieAdminSite(name="admin")
 
 
+def https_formfield(field, **kwargs):
+    """A model form's field, an address typed without its scheme taken as https (for a
+    ``ModelForm``'s ``Meta.formfield_callback``; :class:`OrgAdmin` does the same)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class OrgAdmin(admin.ModelAdmin):
     """Admin of a business model: the active organisation's rows only, organisation implicit."""
 
     exclude = ("organisation",)
+    #: An address typed without its scheme is taken as https (a permit system's callback,
+    #: Mollie's endpoint), which Django 6 makes the default.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     #: The service that writes a record, called as ``service(**{service_keyword: obj})``;
     #: services are the only writers, the admin included.
     service = None

@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from regie.core.admin_site import OrgAdmin, site
+from regie.core.admin_site import OrgAdmin, https_formfield, site
 from regie.core.money import format_cents
 from regie.fees import online, services
 from regie.fees.models import Callback, CallbackAttempt, Checkout, MollieSettings, Service
@@ -100,6 +100,7 @@ class MollieSettingsForm(forms.ModelForm):
     class Meta:
         model = MollieSettings
         fields = ("new_api_key", "api_endpoint", "is_active")
+        formfield_callback = https_formfield
 
     def clean_new_api_key(self):
         key = self.cleaned_data["new_api_key"].strip()
