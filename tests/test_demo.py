@@ -85,6 +85,25 @@ def test_demo_is_deterministic(db):
     assert _children_of_demo() != first
 
 
+@pytest.mark.parametrize(
+    "today",
+    [
+        dt.date(2027, 1, 1),  # a new year: last month's run is dated today, last year's
+        dt.date(2027, 8, 1),  # a Sunday 1st, in the summer holidays
+        dt.date(2028, 2, 29),  # a leap day
+        dt.date(2028, 3, 1),  # the 1st after it
+        dt.date(2027, 12, 31),  # the last day of a year
+    ],
+    ids=str,
+)
+def test_the_demo_loads_whatever_day_it_is(db, monkeypatch, today):
+    """`make demo` loads the commune on any day (it failed on every 1st of a month: the run,
+    dated today, was exported before the day was over)."""
+    monkeypatch.setattr("regie.exports.services.today", lambda: today)
+    commune, stats = build_demo(children=25, seed=3, today=today)
+    assert stats.billing.posted > 0 and stats.exports.first is not None
+
+
 # -- Childcare: activities, prices, a month of scans -----------------------------------------
 
 TODAY = dt.date(2026, 11, 22)  # a Sunday: last month is October, this month runs to the 21st

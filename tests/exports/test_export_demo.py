@@ -55,3 +55,17 @@ def test_the_demo_exports_two_months_and_a_change_travels_as_credit_and_new_invo
         assert {line.article for line in documents[fee.number].lines} == {"040/161-48"}
         assert {line.article for line in documents[invoice.number].lines} == {"040/161-48"}
         assert [line.label for line in documents[fee.number].lines] == ["Conteneur, par jour"]
+
+
+def test_on_the_first_of_a_month_the_run_dated_today_waits_for_tomorrows_export(db):
+    """Last month's run is dated today: the first export ends yesterday, without it, and
+    nothing more is exported (the demo loaded on the 1st, as `make demo` may be)."""
+    today = dt.date(2026, 12, 1)
+    commune, stats = build_demo(children=30, seed=11, today=today)
+    with scope(commune):
+        [export] = Export.objects.all()
+        assert export.date_to == today - dt.timedelta(days=1)
+        assert not export.items.filter(document_date=today).exists()
+        assert stats.billing.posted_run.invoice_date == today
+        items, _articles = export_plan(date_from=today, date_to=today, kinds=DOCUMENT_KINDS)
+        assert len(items) >= stats.billing.posted > 0  # they travel tomorrow
