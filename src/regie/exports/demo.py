@@ -7,6 +7,8 @@ off, a credit note for the whole amount exported and a new invoice for what is s
 with the permit service's fees (regie.fees.demo runs before): the file paid at the counter
 as a service fee, the file invoiced afterwards as its invoice, both on the service's budget
 article.
+On the first of a month the run is dated today: a day travels once it is over, so the first
+export ends yesterday without it and there is no second one (tomorrow's export takes it).
 """
 
 from __future__ import annotations
