@@ -116,11 +116,11 @@ def rows_insert_few(*tables: tuple[type[models.Model], Sequence[str], Sequence[t
     """
     tables = tuple((model, names, list(rows)) for model, names, rows in tables)
     tables = tuple(table for table in tables if table[2])
+    if not tables:
+        return
     if connection.vendor != "postgresql" or sum(len(t[2]) for t in tables) > FEW:
         for model, names, rows in tables:
             rows_insert(model, names, rows)
-        return
-    if not tables:
         return
     parts, params = [], []
     for model, names, rows in tables:

@@ -268,16 +268,16 @@ def export_create(
     # the workers checking the UBL files start (and compile the rules) before the documents
     # are read, and check the first ones while the rest are read
     seller = _seller(options)
+    grouped = CSV not in formats  # the CSV alone shows every day: else lines as the UBL
     with started(_workers(), invoices, seller) as pool:
         checking = Checking(pool, seller) if pool is not None else None
         documents: list[Document] = []
         for part in documents_in_parts(items, previous, options):
-            if CSV not in formats:  # the CSV alone shows every day: else lines as the UBL
+            if grouped:
                 part = [ubl.with_grouped_lines(document) for document in part]
             documents += part
             if checking is not None:
-                checking.submit([d for d in part if d.kind != accounting.PAYMENT],
-                                grouped=CSV not in formats)  # fmt: skip
+                checking.submit([d for d in part if d.kind != accounting.PAYMENT], grouped)
         written = _write(documents, options, formats, date_from, date_to, advance, checking)
     folder, stored = _store(written)
     billed = [d for d in documents if d.kind != accounting.PAYMENT]
